@@ -1,0 +1,39 @@
+"""Errors the library raises on purpose.
+
+Every error a user can cause or fix is an `AdventureEltError`. The CLI prints its message as one
+line and exits with its `exit_code`; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class AdventureEltError(Exception):
+    """Base class: a one-line message saying what is wrong and what to do."""
+
+    exit_code = 2
+
+
+class ConfigError(AdventureEltError):
+    """A setting is missing or malformed."""
+
+
+class SourceUnreachableError(AdventureEltError):
+    """The source PostgreSQL cannot be reached or refuses the login."""
+
+
+class EmbeddedServerError(AdventureEltError):
+    """The embedded PostgreSQL server could not be started or stopped."""
+
+
+class InputFileError(AdventureEltError):
+    """An input file is missing, corrupt or does not match the table it loads into."""
+
+
+class WarehouseError(AdventureEltError):
+    """The warehouse cannot be opened or written."""
+
+
+class CheckFailedError(AdventureEltError):
+    """A data check or reconciliation found differences."""
+
+    exit_code = 1

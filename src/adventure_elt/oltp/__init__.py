@@ -1,0 +1,1 @@
+"""The operational side: the source PostgreSQL, its schema, and data to put in it."""

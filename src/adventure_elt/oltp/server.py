@@ -1,0 +1,187 @@
+"""The source PostgreSQL: the embedded server (pgserver) or the one a DSN names.
+
+With no DSN configured every command uses an embedded PostgreSQL whose data folder lives in the
+project (`.adventure/pg/` by default). It listens on a unix socket only, so it never collides with
+another server's port, and it keeps running between commands until `oltp down`.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import psycopg2.extensions
+
+from adventure_elt.errors import EmbeddedServerError, SourceUnreachableError
+from adventure_elt.settings import Settings, mask_dsn
+
+DATABASE = "adventureworks"
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """What `oltp status` reports."""
+
+    embedded: bool
+    running: bool
+    dsn: str | None
+    pg_data: Path | None
+
+    def describe(self) -> str:
+        """One line for people, with any password masked."""
+        where = mask_dsn(self.dsn) if self.dsn else "-"
+        if not self.embedded:
+            state = "reachable" if self.running else "unreachable"
+            return f"external source {state}: {where}"
+        state = "running" if self.running else "stopped"
+        return f"embedded PostgreSQL {state} (data {self.pg_data}): {where}"
+
+
+def start(settings: Settings) -> str:
+    """Start the embedded server if it is not running, create the database, return its DSN.
+
+    Idempotent: calling it while the server runs just returns the DSN.
+    """
+    pg_data = settings.pg_data_dir.resolve()
+    try:
+        pg_data.parent.mkdir(parents=True, exist_ok=True)
+        pgserver = _import_pgserver()
+
+        server = pgserver.get_server(pg_data, cleanup_mode=None)
+        admin_dsn: str = server.get_uri()
+    except Exception as exc:  # pgserver raises bare CalledProcessError/RuntimeError/OSError
+        raise EmbeddedServerError(
+            f"could not start the embedded PostgreSQL in {pg_data}: {_first_line(exc)}; "
+            f"see {pg_data / 'log'}"
+        ) from None
+    _ensure_database(admin_dsn)
+    return _with_database(admin_dsn, DATABASE)
+
+
+def stop(settings: Settings) -> bool:
+    """Stop the embedded server. Returns False when it was not running."""
+    pg_data = settings.pg_data_dir.resolve()
+    if _running_dsn(pg_data) is None:
+        return False
+    _import_pgserver()
+    from pgserver import _commands
+
+    user = "pgserver" if platform.system() != "Windows" and os.geteuid() == 0 else None
+    try:
+        pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # defined at import time
+        pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pg_data, user=user, timeout=60)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise EmbeddedServerError(
+            f"could not stop the embedded PostgreSQL in {pg_data}: {_first_line(exc)}"
+        ) from None
+    return True
+
+
+def status(settings: Settings) -> ServerStatus:
+    """Whether the source is up, without starting anything."""
+    if not settings.embedded:
+        assert settings.source_dsn is not None
+        try:
+            with connect_to(settings.source_dsn):
+                reachable = True
+        except SourceUnreachableError:
+            reachable = False
+        return ServerStatus(False, reachable, settings.source_dsn, None)
+    pg_data = settings.pg_data_dir.resolve()
+    admin_dsn = _running_dsn(pg_data)
+    dsn = _with_database(admin_dsn, DATABASE) if admin_dsn else None
+    return ServerStatus(True, admin_dsn is not None, dsn, pg_data)
+
+
+def source_dsn(settings: Settings) -> str:
+    """The DSN of the configured source; starts the embedded server on demand."""
+    return settings.source_dsn if settings.source_dsn is not None else start(settings)
+
+
+@contextmanager
+def connect(settings: Settings) -> Iterator[psycopg2.extensions.connection]:
+    """A connection to the source, committed on success and closed afterwards."""
+    with connect_to(source_dsn(settings)) as conn:
+        yield conn
+
+
+@contextmanager
+def connect_to(
+    dsn: str, *, autocommit: bool = False, **kwargs: Any
+) -> Iterator[psycopg2.extensions.connection]:
+    """Open `dsn`; a refused or failed login becomes a one-line SourceUnreachableError.
+
+    Without `autocommit` the block is one transaction: committed when it ends normally, rolled
+    back on an exception.
+    """
+    try:
+        conn = psycopg2.connect(_libpq_dsn(dsn), connect_timeout=10, **kwargs)
+    except psycopg2.OperationalError as exc:
+        raise SourceUnreachableError(
+            f"cannot connect to the source at {mask_dsn(dsn)}: {_first_line(exc)} "
+            "— is it running? check ADVENTURE_ELT_SOURCE_DSN"
+        ) from None
+    try:
+        if autocommit:
+            conn.autocommit = True
+            yield conn
+        else:
+            with conn:
+                yield conn
+    finally:
+        conn.close()
+
+
+def _libpq_dsn(dsn: str) -> str:
+    """libpq does not know SQLAlchemy's driver suffix (`postgresql+psycopg2://`)."""
+    scheme, sep, rest = dsn.partition("://")
+    return f"{scheme.split('+')[0]}{sep}{rest}"
+
+
+def _running_dsn(pg_data: Path) -> str | None:
+    """The admin DSN of a server running on `pg_data`, read from postmaster.pid, or None."""
+    if not (pg_data / "postmaster.pid").exists():
+        return None
+    _import_pgserver()
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pg_data)
+    if info is None or not info.is_running() or info.status != "ready":
+        return None
+    return str(info.get_uri())
+
+
+def _ensure_database(admin_dsn: str) -> None:
+    with connect_to(admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (DATABASE,))
+        if cur.fetchone() is None:
+            cur.execute(f"create database {DATABASE}")
+
+
+def _with_database(dsn: str, database: str) -> str:
+    """Point a pgserver URI (`postgresql://postgres:@/postgres?host=...`) at `database`."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(":@", "@"), path=f"/{database}"))
+
+
+def _import_pgserver() -> Any:
+    """Import pgserver, silencing its warning about a missing XDG_RUNTIME_DIR (harmless here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    return pgserver
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

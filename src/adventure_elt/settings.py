@@ -1,0 +1,183 @@
+"""One `Settings` object that says where the source is and which warehouse to use.
+
+Values are taken, first match wins, from: explicit overrides (CLI options), environment variables,
+`.dlt/secrets.toml`, `.dlt/config.toml` (dlt's conventions, read from the working directory), and
+defaults. The defaults need nothing installed: an embedded PostgreSQL under `.adventure/pg/` and a
+DuckDB file `adventure.duckdb` in the working directory.
+
+Environment variables (a public contract, Kestra sets them):
+
+==============================  ============================================================
+``ADVENTURE_ELT_SOURCE_DSN``    PostgreSQL URL of the source; unset = the embedded server
+                                (dlt-style alternative: ``SOURCES__ADVENTUREWORKS__CREDENTIALS``)
+``ADVENTURE_ELT_WAREHOUSE``     ``duckdb`` (default) or ``bigquery``
+``ADVENTURE_ELT_DUCKDB_PATH``   the DuckDB file (default ``adventure.duckdb``)
+``ADVENTURE_ELT_HOME``          embedded server, pipeline state and logs (default ``.adventure``)
+``ADVENTURE_ELT_PG_DATA``       the embedded server's data folder (default ``<home>/pg``)
+==============================  ============================================================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, overload
+from urllib.parse import urlsplit
+
+from adventure_elt.errors import ConfigError
+
+WarehouseKind = Literal["duckdb", "bigquery"]
+WAREHOUSES: tuple[WarehouseKind, ...] = ("duckdb", "bigquery")
+
+# setting name -> (environment variables, key path in .dlt/*.toml)
+_SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "source_dsn": (
+        ("ADVENTURE_ELT_SOURCE_DSN", "SOURCES__ADVENTUREWORKS__CREDENTIALS"),
+        ("sources", "adventureworks", "credentials"),
+    ),
+    "warehouse": (("ADVENTURE_ELT_WAREHOUSE",), ("adventure_elt", "warehouse")),
+    "duckdb_path": (("ADVENTURE_ELT_DUCKDB_PATH",), ("adventure_elt", "duckdb_path")),
+    "home": (("ADVENTURE_ELT_HOME",), ("adventure_elt", "home")),
+    "pg_data": (("ADVENTURE_ELT_PG_DATA",), ("adventure_elt", "pg_data")),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the source is and which warehouse every step uses.
+
+    Args:
+        source_dsn: PostgreSQL URL of the source, or None for the embedded server.
+        warehouse: `duckdb` or `bigquery`.
+        duckdb_path: the DuckDB file of the local warehouse.
+        home: folder for the embedded server, pipeline state and logs.
+        pg_data: the embedded server's data folder.
+    """
+
+    source_dsn: str | None = None
+    warehouse: WarehouseKind = "duckdb"
+    duckdb_path: Path = Path("adventure.duckdb")
+    home: Path = Path(".adventure")
+    pg_data: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        """True when the source is the embedded PostgreSQL server."""
+        return self.source_dsn is None
+
+    @property
+    def pg_data_dir(self) -> Path:
+        """The embedded server's data folder."""
+        return self.pg_data if self.pg_data is not None else self.home / "pg"
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        project_dir: Path | None = None,
+    ) -> Settings:
+        """Read settings from overrides, environment and `.dlt/` files, in that order.
+
+        Args:
+            overrides: values given explicitly (CLI options); None values are ignored.
+            environ: the environment to read (default `os.environ`).
+            project_dir: where `.dlt/` lives (default: the working directory).
+
+        >>> Settings.load({"warehouse": "duckdb"}, environ={}).warehouse
+        'duckdb'
+        """
+        environ = os.environ if environ is None else environ
+        project_dir = Path.cwd() if project_dir is None else project_dir
+        files = [_read_toml(project_dir / ".dlt" / n) for n in ("secrets.toml", "config.toml")]
+        given = {k: v for k, v in (overrides or {}).items() if v is not None}
+        values: dict[str, Any] = {}
+        for name, (env_names, key_path) in _SOURCES.items():
+            if name in given:
+                values[name] = given[name]
+                continue
+            found = next((environ[e] for e in env_names if environ.get(e)), None)
+            if found is None:
+                found = next((v for f in files if (v := _dig(f, key_path)) is not None), None)
+            if found is not None:
+                values[name] = found
+        return cls._from_raw(values)
+
+    @classmethod
+    def _from_raw(cls, values: dict[str, Any]) -> Settings:
+        warehouse = str(values.get("warehouse", "duckdb")).strip().lower()
+        if warehouse not in WAREHOUSES:
+            raise ConfigError(
+                f"unknown warehouse {warehouse!r}; "
+                "set ADVENTURE_ELT_WAREHOUSE to duckdb or bigquery"
+            )
+        dsn = values.get("source_dsn")
+        if dsn is not None:
+            dsn = validate_dsn(str(dsn))
+        default = cls()
+        return cls(
+            source_dsn=dsn,
+            warehouse=warehouse,
+            duckdb_path=_path(values.get("duckdb_path"), default.duckdb_path),
+            home=_path(values.get("home"), default.home),
+            pg_data=_path(values.get("pg_data"), None),
+        )
+
+
+def validate_dsn(dsn: str) -> str:
+    """Return `dsn` if it is a PostgreSQL URL, else raise a ConfigError (password masked)."""
+    parts = urlsplit(dsn.strip())
+    if parts.scheme.split("+")[0] not in ("postgresql", "postgres"):
+        raise ConfigError(
+            f"source DSN {mask_dsn(dsn)!r} is not a PostgreSQL URL; "
+            "use postgresql://user:password@host:5432/dbname"
+        )
+    return dsn.strip()
+
+
+_PASSWORD = re.compile(r"(?P<head>://[^:/@?#]*:)(?P<pw>[^@/?#]*)(?P<tail>@)")
+_PASSWORD_PARAM = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&#]*)", re.IGNORECASE)
+
+
+def mask_dsn(dsn: str) -> str:
+    """The DSN with its password replaced by `***`, safe to print or log.
+
+    >>> mask_dsn("postgresql://etl:s3cret@db:5432/aw")
+    'postgresql://etl:***@db:5432/aw'
+    >>> mask_dsn("postgresql://db/aw?user=etl&password=s3cret")
+    'postgresql://db/aw?user=etl&password=***'
+    """
+    masked = _PASSWORD.sub(lambda m: m["head"] + ("***" if m["pw"] else "") + m["tail"], dsn)
+    return _PASSWORD_PARAM.sub(lambda m: m["head"] + "***", masked)
+
+
+@overload
+def _path(value: Any, default: Path) -> Path: ...
+@overload
+def _path(value: Any, default: None) -> Path | None: ...
+def _path(value: Any, default: Path | None) -> Path | None:
+    return default if value is None else Path(str(value)).expanduser()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix or remove the file") from None
+
+
+def _dig(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adventure_elt.errors import ConfigError
+from adventure_elt.settings import Settings, mask_dsn
+
+
+def test_defaults_are_embedded_duckdb(tmp_path: Path) -> None:
+    settings = Settings.load(environ={}, project_dir=tmp_path)
+    assert settings.embedded
+    assert settings.warehouse == "duckdb"
+    assert settings.duckdb_path == Path("adventure.duckdb")
+    assert settings.pg_data_dir == Path(".adventure/pg")
+
+
+def test_precedence_option_then_env_then_secrets_then_config(tmp_path: Path) -> None:
+    dlt = tmp_path / ".dlt"
+    dlt.mkdir()
+    (dlt / "config.toml").write_text(
+        '[adventure_elt]\nhome = "from-config"\nduckdb_path = "c.db"\n'
+    )
+    (dlt / "secrets.toml").write_text(
+        '[sources.adventureworks]\ncredentials = "postgresql://u:p@secrets/db"\n'
+        '[adventure_elt]\nhome = "from-secrets"\n'
+    )
+    env = {"ADVENTURE_ELT_HOME": "from-env"}
+    settings = Settings.load({"home": None}, environ=env, project_dir=tmp_path)
+    assert settings.home == Path("from-env")
+    assert settings.duckdb_path == Path("c.db")
+    assert settings.source_dsn == "postgresql://u:p@secrets/db"
+    settings = Settings.load({"home": "from-option"}, environ=env, project_dir=tmp_path)
+    assert settings.home == Path("from-option")
+
+
+def test_dlt_style_env_var_names_the_source(tmp_path: Path) -> None:
+    env = {"SOURCES__ADVENTUREWORKS__CREDENTIALS": "postgresql://a@b/c"}
+    assert Settings.load(environ=env, project_dir=tmp_path).source_dsn == "postgresql://a@b/c"
+
+
+def test_bad_values_are_config_errors_without_password(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown warehouse 'snowflake'"):
+        Settings.load(environ={"ADVENTURE_ELT_WAREHOUSE": "snowflake"}, project_dir=tmp_path)
+    with pytest.raises(ConfigError) as info:
+        Settings.load(environ={"ADVENTURE_ELT_SOURCE_DSN": "mysql://u:hunter2@h/d"})
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("dsn", "masked"),
+    [
+        ("postgresql://etl:s3cret@db:5432/aw", "postgresql://etl:***@db:5432/aw"),
+        ("postgresql+psycopg2://etl:p%40ss@db/aw", "postgresql+psycopg2://etl:***@db/aw"),
+        ("postgresql://etl@db/aw", "postgresql://etl@db/aw"),
+        ("postgresql://db/aw?password=x&user=y", "postgresql://db/aw?password=***&user=y"),
+    ],
+)
+def test_mask_dsn(dsn: str, masked: str) -> None:
+    assert mask_dsn(dsn) == masked
