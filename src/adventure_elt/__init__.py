@@ -2,4 +2,23 @@
 
 from __future__ import annotations
 
+# Imported eagerly, unlike the others: a lazy wrapper function named like its own submodule is
+# replaced by the module object as soon as anything imports `adventure_elt.report` (the import
+# system sets the package attribute). report.py itself imports nothing heavy.
+from adventure_elt.report import report as report
+
 __version__ = "0.1.0"
+
+
+def transform(*args: object, **kwargs: object) -> object:
+    """Build the SQL models; see `adventure_elt.transform.run.transform` (imported lazily)."""
+    from adventure_elt.transform.run import transform as _transform
+
+    return _transform(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def sync(*args: object, **kwargs: object) -> object:
+    """Replicate the source into the raw layer; see `adventure_elt.replicate.pipeline.sync`."""
+    from adventure_elt.replicate.pipeline import sync as _sync
+
+    return _sync(*args, **kwargs)  # type: ignore[arg-type]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -73,9 +74,14 @@ def _settings(ctx: typer.Context) -> Settings:
 
 
 class _RichProgress:
-    """Turns ProgressEvents into Rich progress bars on stderr."""
+    """Turns ProgressEvents into progress bars on stderr, or plain lines when it is not a terminal.
+
+    Piped into a log (Kestra, CI), live bars would be printed as one block at the end, so there
+    each finished task becomes one line instead and an error stays the last line.
+    """
 
     def __init__(self) -> None:
+        self._live = err.is_terminal
         self._bars = Progress(
             TextColumn("{task.description:<32}"),
             BarColumn(),
@@ -88,13 +94,20 @@ class _RichProgress:
         self._tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> _RichProgress:
-        self._bars.start()
+        if self._live:
+            self._bars.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._bars.stop()
+        if self._live:
+            self._bars.stop()
 
     def __call__(self, event: ProgressEvent) -> None:
+        if not self._live:
+            if event.finished:
+                note = f" {event.message}" if event.message else ""
+                err.print(f"{event.task}: {event.done:,}{note}", highlight=False)
+            return
         task = self._tasks.get(event.task)
         if task is None:
             task = self._bars.add_task(event.task, total=event.total, message="")
@@ -189,6 +202,504 @@ def oltp_init(ctx: typer.Context) -> None:
     with server.connect(_settings(ctx)) as conn:
         schema.create_schema(conn)
     err.print("source schema ready: 12 tables in person, production, sales")
+
+
+@oltp_app.command("seed")
+def oltp_seed(
+    ctx: typer.Context,
+    scale: Annotated[
+        float, typer.Option(help="size of the data; 1 ≈ the real database, 10 = ten times")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same data")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Fill the 12 source tables with synthetic AdventureWorks data (replaces their rows).
+
+    Example: adventure-elt oltp seed --scale 0.1 --seed 42
+    """
+    from adventure_elt.oltp import generator, server
+
+    with server.connect(_settings(ctx)) as conn, _RichProgress() as progress:
+        counts = generator.seed(conn, scale=scale, seed=seed, progress=progress)
+    _print_counts(counts, as_json=as_json, title=f"Synthetic rows (scale {scale:g}, seed {seed})")
+
+
+@oltp_app.command("activity")
+def oltp_activity(
+    ctx: typer.Context,
+    orders_per_minute: Annotated[
+        float, typer.Option(help="new orders a minute; each is one transaction (tick)")
+    ] = 60.0,
+    duration: Annotated[str, typer.Option(help="how long to run, e.g. 30s, 5m, 1h30m")] = "1m",
+    seed: Annotated[
+        int, typer.Option(help="random seed: same seed + same data = same changes")
+    ] = 0,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="run the same ticks back to back, without pacing")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate the shop on the source: new orders, status moves, edits and deletes.
+
+    Example: adventure-elt oltp activity --orders-per-minute 120 --duration 5m
+    """
+    from adventure_elt.durations import parse_duration
+    from adventure_elt.oltp.activity import run_activity
+
+    length = parse_duration(duration)
+    settings = _settings(ctx)
+    if err.is_terminal:
+        with _RichProgress() as progress:
+            counts = run_activity(
+                settings,
+                orders_per_minute=orders_per_minute,
+                duration=length,
+                seed=seed,
+                wait=not no_wait,
+                progress=progress,
+            )
+    else:
+        counts = run_activity(
+            settings,
+            orders_per_minute=orders_per_minute,
+            duration=length,
+            seed=seed,
+            wait=not no_wait,
+        )
+    if as_json:
+        typer.echo(json.dumps(counts.as_dict(), indent=2))
+        return
+    table = Table(title="Shop activity", title_justify="left")
+    table.add_column("change")
+    table.add_column("count", justify="right")
+    for kind, count in counts.as_dict().items():
+        table.add_row(kind.replace("_", " "), f"{count:,}")
+    out.print(table)
+
+
+@oltp_app.command("load-csv")
+def oltp_load_csv(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path,
+        typer.Argument(help="folder with the 12 <schema>.<table>.csv.gz files", show_default=False),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Replace the 12 tables' rows with the real AdventureWorks CSV files, all or nothing.
+
+    Example: adventure-elt oltp load-csv ../shared/adventureworks
+    """
+    from adventure_elt.oltp import loader, server
+
+    with server.connect(_settings(ctx)) as conn:
+        # Bars only on a terminal: piped into a log, Rich prints them as a block when it stops,
+        # so a failed load would no longer end in a single error line.
+        if err.is_terminal:
+            with _RichProgress() as progress:
+                counts = loader.load_csv(conn, directory, progress=progress)
+        else:
+            counts = loader.load_csv(conn, directory)
+    _print_counts(counts, as_json=as_json, title="Rows loaded per table")
+
+
+# ----------------------------------------------------------------------------- pipeline
+
+
+@app.command("demo")
+def demo_command(
+    ctx: typer.Context,
+    scale: Annotated[
+        float, typer.Option(help="size of the synthetic data; 1 ≈ the real database")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed of the synthetic data")] = 0,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="load the real AdventureWorks CSV files from this folder instead"),
+    ] = None,
+) -> None:
+    """Run everything on embedded defaults: PostgreSQL up, data in, row counts out.
+
+    Example: adventure-elt demo --scale 0.1
+    """
+    from adventure_elt.pipeline import demo
+
+    settings = _settings(ctx)
+    with _RichProgress() as progress:
+        result = demo(settings, scale=scale, seed=seed, data_dir=data, progress=progress)
+    err.print(f"source: {mask_dsn(result.source_dsn)}")
+    _print_counts(result.source_rows, as_json=False, title="Source rows per table")
+
+
+# ----------------------------------------------------------------------------- airbyte
+
+
+@app.command("airbyte-config")
+def airbyte_config_command(
+    out: Annotated[Path, typer.Option(help="folder to write the three JSON files to")] = Path(
+        "airbyte"
+    ),
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="write nothing; exit 1 if the files differ from the catalog"),
+    ] = False,
+    host: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL host (default: placeholder ${AIRBYTE_SOURCE_HOST})"),
+    ] = None,
+    port: Annotated[int, typer.Option(help="PostgreSQL port")] = 5432,
+    database: Annotated[str, typer.Option(help="PostgreSQL database")] = "adventureworks",
+    username: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL login (default: placeholder ${AIRBYTE_SOURCE_USER})"),
+    ] = None,
+    ssl_mode: Annotated[str, typer.Option(help="disable, allow, prefer or require")] = "require",
+    project: Annotated[
+        str | None,
+        typer.Option(help="BigQuery project (default: placeholder ${AIRBYTE_BIGQUERY_PROJECT})"),
+    ] = None,
+    dataset: Annotated[
+        str, typer.Option(help="BigQuery dataset the tables land in")
+    ] = "adventure_elt_airbyte",
+    location: Annotated[str, typer.Option(help="BigQuery location: US, EU or a region")] = "US",
+    cron: Annotated[
+        str | None,
+        typer.Option(
+            help="Quartz cron for Airbyte's own scheduler (default: manual, Kestra triggers it)"
+        ),
+    ] = None,
+) -> None:
+    """Write the Airbyte alternate path (source, destination, connection) from the catalog.
+
+    Secrets stay out of the files: they hold ${ENV_VAR} placeholders.
+    Substitute them (envsubst) before sending the files to the Airbyte API.
+
+    Example: adventure-elt airbyte-config --check
+    """
+    from adventure_elt.errors import CheckFailedError
+    from adventure_elt.replicate.airbyte import (
+        AirbyteTarget,
+        stale_airbyte_files,
+        write_airbyte_config,
+    )
+
+    placeholders = AirbyteTarget()
+    target = AirbyteTarget(
+        host=host or placeholders.host,
+        port=port,
+        database=database,
+        username=username or placeholders.username,
+        ssl_mode=ssl_mode,
+        project_id=project or placeholders.project_id,
+        dataset_id=dataset,
+        dataset_location=location,
+        cron=cron,
+    )
+    if check:
+        stale = stale_airbyte_files(out, target)
+        if stale:
+            raise CheckFailedError(
+                f"{out}/ is out of date ({', '.join(stale)}); "
+                "run `adventure-elt airbyte-config` and commit the result"
+            )
+        err.print(f"{out}/ matches the catalog")
+        return
+    for path in write_airbyte_config(out, target):
+        typer.echo(str(path))
+
+
+# ----------------------------------------------------------------------------- transform
+
+SelectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--select",
+        "-s",
+        help="models to run, dbt-style: fct_sales, fct_sales+, +rpt_geography, a,b",
+    ),
+]
+SqlDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--sql-dir", help="folder with staging/, marts/, reports/, seeds/ [default: sql/]"
+    ),
+]
+
+
+@app.command("transform")
+def transform_command(
+    ctx: typer.Context,
+    select: SelectOption = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="rebuild incremental models from scratch")
+    ] = False,
+    sql_dir: SqlDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Build the SQL models (seeds → staging → marts → reports) in dependency order.
+
+    Example: adventure-elt transform --select fct_sales+
+    """
+    from adventure_elt.transform import transform
+
+    with _RichProgress() as progress:
+        summary = transform(
+            _settings(ctx),
+            select=select,
+            full_refresh=full_refresh,
+            progress=progress,
+            sql_dir=sql_dir,
+        )
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), indent=2))
+        return
+    table = Table(title="Transform", title_justify="left")
+    for column, justify in (
+        ("model", "left"),
+        ("built as", "left"),
+        ("rows", "right"),
+        ("changed", "right"),
+        ("seconds", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for run in summary.models:
+        rows = "" if run.rows is None else f"{run.rows:,}"
+        changed = "" if run.rows is None else f"{run.changed:,}"
+        table.add_row(run.model, run.describe().split(" ")[0], rows, changed, f"{run.seconds:.2f}")
+    err.print(table)
+    err.print(f"{summary.built} models built in {summary.seconds:.2f}s")
+
+
+@app.command("test")
+def test_command(
+    ctx: typer.Context,
+    select: SelectOption = None,
+    sql_dir: SqlDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the data checks of _models.yml; show up to 5 offending rows; exit 1 on failure.
+
+    Example: adventure-elt test --select marts.fct_sales
+    """
+    from adventure_elt.transform import run_checks
+
+    report = run_checks(_settings(ctx), select=select, sql_dir=sql_dir)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        for result in report.results:
+            mark = "[green]pass[/green]" if result.passed else "[red]FAIL[/red]"
+            detail = result.error or (
+                f"{result.failures:,} offending rows" if result.failures else ""
+            )
+            out.print(f"{mark} {result.model} {result.name} {detail}", highlight=False)
+            if result.sample:
+                sample = Table(show_header=True, padding=(0, 1))
+                for column in result.sample[0]:
+                    sample.add_column(column)
+                for row in result.sample:
+                    sample.add_row(*("NULL" if v is None else str(v) for v in row.values()))
+                out.print(sample)
+        failed = len(report.failed)
+        err.print(f"{len(report.results)} checks, {failed} failed")
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@app.command("compile")
+def compile_command(
+    model: Annotated[
+        str | None, typer.Argument(help="model name; all models when left out")
+    ] = None,
+    target: Annotated[str, typer.Option(help="duckdb or bigquery")] = "duckdb",
+    sql_dir: SqlDirOption = None,
+) -> None:
+    """Print the SQL a model would run on the target engine (after the portability lint).
+
+    Example: adventure-elt compile fct_sales --target duckdb
+    """
+    from adventure_elt.transform import compile_all, compile_model
+
+    if model is not None:
+        typer.echo(compile_model(model, target=target, sql_dir=sql_dir))
+        return
+    for name, sql in compile_all(target=target, sql_dir=sql_dir).items():
+        typer.echo(f"-- {name}\n{sql.rstrip()}\n")
+
+
+@app.command("lineage")
+def lineage_command(
+    column: Annotated[str, typer.Argument(help="MODEL.COLUMN, e.g. fct_sales.line_total")],
+    sql_dir: SqlDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Print where a model column comes from, down to raw columns.
+
+    Example: adventure-elt lineage fct_sales.line_total --json
+    """
+    from adventure_elt.transform import column_lineage
+
+    tree = column_lineage(column, sql_dir=sql_dir)
+    typer.echo(json.dumps(tree.to_dict(), indent=2) if as_json else tree.render())
+
+
+# ----------------------------------------------------------------------------- report
+
+_REPORT_TABLE_ROWS = 20  # the longer answers (cities, months) print their top rows; --json has all
+
+
+@app.command("report")
+def report_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Print the five business answers from the built reports (run `transform` first).
+
+    Example: adventure-elt report --json
+    """
+    from adventure_elt.report import report
+
+    document = report(_settings(ctx))
+    if as_json:
+        typer.echo(json.dumps(document, indent=2))
+        return
+    _print_report(dict(document))
+
+
+def _print_report(document: dict[str, Any]) -> None:
+    summary = document["customer_summary"]
+    _print_answer("Customers and orders", [summary], list(summary), labels=0)
+    # (title, key, columns, how many leading columns are labels, rank long answers by)
+    answers: list[tuple[str, str, list[str], int, str | None]] = [
+        (
+            "Product sales by category",
+            "product_sales",
+            ["category", "subcategory", "orders", "units", "revenue"],
+            2,
+            "revenue",
+        ),
+        (
+            "New customers by month of first order",
+            "new_customers",
+            ["year", "month", "new_customers"],
+            2,
+            None,
+        ),
+        ("Orders by status", "order_status", ["status", "orders", "revenue"], 1, None),
+        (
+            "Orders by ship-to city",
+            "geography",
+            ["country", "state_province", "city", "orders", "revenue"],
+            3,
+            "revenue",
+        ),
+        (
+            "Web traffic by country",
+            "web_traffic",
+            ["country", "visits", "sessions", "orders", "order_value"],
+            1,
+            "visits",
+        ),
+    ]
+    for title, key, columns, labels, rank_by in answers:
+        rows: list[dict[str, Any]] = list(document[key])
+        if rank_by is not None and len(rows) > _REPORT_TABLE_ROWS:
+            rows.sort(key=_ranking(rank_by))
+            title = f"{title} (top {_REPORT_TABLE_ROWS} of {len(rows)} by {rank_by}; --json: all)"
+            rows = rows[:_REPORT_TABLE_ROWS]
+        _print_answer(title, rows, columns, labels=labels)
+
+
+def _print_answer(title: str, rows: list[dict[str, Any]], columns: list[str], labels: int) -> None:
+    table = Table(title=title, title_justify="left", caption=None if rows else "no rows yet")
+    for i, column in enumerate(columns):
+        table.add_column(column.replace("_", " "), justify="left" if i < labels else "right")
+    for row in rows:
+        table.add_row(
+            *(str(row[c]) if i < labels else _cell(row[c]) for i, c in enumerate(columns))
+        )
+    out.print(table)
+
+
+def _ranking(column: str) -> Callable[[dict[str, Any]], float]:
+    def descending(row: dict[str, Any]) -> float:
+        return -float(row[column])
+
+    return descending
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+# ----------------------------------------------------------------------------- replicate
+
+
+@app.command("sync")
+def sync_command(
+    ctx: typer.Context,
+    tables: Annotated[
+        str | None,
+        typer.Option(help="comma-separated tables to sync, e.g. sales.customer,person.address"),
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="reload the tables and reset their cursors")
+    ] = False,
+    lag: Annotated[
+        str | None,
+        typer.Option(help="re-read rows this much older than the cursor, e.g. 5m (late commits)"),
+    ] = None,
+    detect_deletes: Annotated[
+        bool,
+        typer.Option(
+            "--detect-deletes", help="remove (or flag) raw rows whose key is gone from the source"
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Replicate the source tables into the warehouse's raw layer (incremental by default).
+
+    Example: adventure-elt sync --tables sales.salesorderheader --lag 5m
+    """
+    from adventure_elt.durations import parse_duration
+    from adventure_elt.replicate.pipeline import sync
+
+    window = parse_duration(lag) if lag is not None else None
+    settings = _settings(ctx)
+    with _RichProgress() as progress:
+        summary = sync(
+            settings,
+            tables=tables,
+            full_refresh=full_refresh,
+            lag=window,
+            detect_deletes=detect_deletes,
+            progress=progress,
+        )
+    if as_json:
+        typer.echo(json.dumps(summary.as_dict(), indent=2))
+        return
+    table = Table(title=f"Sync (load {summary.load_id or '-'})", title_justify="left")
+    for name in ("table", "mode", "read", "inserted", "updated", "unchanged", "deleted", "seconds"):
+        table.add_column(name, justify="left" if name in ("table", "mode") else "right")
+    for t in summary.tables:
+        table.add_row(
+            t.table,
+            t.mode,
+            f"{t.rows_read:,}",
+            f"{t.inserted:,}",
+            f"{t.updated:,}",
+            f"{t.unchanged:,}",
+            f"{t.deleted:,}",
+            f"{t.seconds:.2f}",
+        )
+    out.print(table)
+    for t in summary.tables:
+        for note in t.notes:
+            out.print(f"{t.table}: {note}", highlight=False)
+    out.print(f"total {summary.seconds:.2f} s", highlight=False)
 
 
 def main() -> None:

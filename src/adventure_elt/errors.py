@@ -37,3 +37,7 @@ class CheckFailedError(AdventureEltError):
     """A data check or reconciliation found differences."""
 
     exit_code = 1
+
+
+class ModelError(AdventureEltError):
+    """A SQL model, seed or `_models.yml` is invalid: syntax, unknown upstream, cycle, lint."""

@@ -15,6 +15,10 @@ Environment variables (a public contract, Kestra sets them):
 ``ADVENTURE_ELT_HOME``          embedded server, pipeline state and logs (default ``.adventure``)
 ``ADVENTURE_ELT_PG_DATA``       the embedded server's data folder (default ``<home>/pg``)
 ==============================  ============================================================
+
+Delete detection: ``ADVENTURE_ELT_DETECT_DELETES=true`` makes every sync compare primary keys and
+remove rows gone from the source; ``ADVENTURE_ELT_DELETE_MODE`` says how: ``hard`` (default,
+delete them from raw) or ``soft`` (set their ``_is_deleted`` to true).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ from adventure_elt.errors import ConfigError
 
 WarehouseKind = Literal["duckdb", "bigquery"]
 WAREHOUSES: tuple[WarehouseKind, ...] = ("duckdb", "bigquery")
+DeleteMode = Literal["hard", "soft"]
+DELETE_MODES: tuple[DeleteMode, ...] = ("hard", "soft")
 
 # setting name -> (environment variables, key path in .dlt/*.toml)
 _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -43,6 +49,8 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "duckdb_path": (("ADVENTURE_ELT_DUCKDB_PATH",), ("adventure_elt", "duckdb_path")),
     "home": (("ADVENTURE_ELT_HOME",), ("adventure_elt", "home")),
     "pg_data": (("ADVENTURE_ELT_PG_DATA",), ("adventure_elt", "pg_data")),
+    "detect_deletes": (("ADVENTURE_ELT_DETECT_DELETES",), ("adventure_elt", "detect_deletes")),
+    "delete_mode": (("ADVENTURE_ELT_DELETE_MODE",), ("adventure_elt", "delete_mode")),
 }
 
 
@@ -56,6 +64,8 @@ class Settings:
         duckdb_path: the DuckDB file of the local warehouse.
         home: folder for the embedded server, pipeline state and logs.
         pg_data: the embedded server's data folder.
+        detect_deletes: every sync compares primary keys and removes rows gone from the source.
+        delete_mode: `hard` deletes those rows from raw; `soft` sets their `_is_deleted`.
     """
 
     source_dsn: str | None = None
@@ -63,6 +73,8 @@ class Settings:
     duckdb_path: Path = Path("adventure.duckdb")
     home: Path = Path(".adventure")
     pg_data: Path | None = None
+    detect_deletes: bool = False
+    delete_mode: DeleteMode = "hard"
 
     @property
     def embedded(self) -> bool:
@@ -119,6 +131,12 @@ class Settings:
         dsn = values.get("source_dsn")
         if dsn is not None:
             dsn = validate_dsn(str(dsn))
+        delete_mode = str(values.get("delete_mode", "hard")).strip().lower()
+        if delete_mode not in DELETE_MODES:
+            raise ConfigError(
+                f"unknown delete mode {delete_mode!r}; "
+                "set ADVENTURE_ELT_DELETE_MODE to hard or soft"
+            )
         default = cls()
         return cls(
             source_dsn=dsn,
@@ -126,6 +144,8 @@ class Settings:
             duckdb_path=_path(values.get("duckdb_path"), default.duckdb_path),
             home=_path(values.get("home"), default.home),
             pg_data=_path(values.get("pg_data"), None),
+            detect_deletes=_flag("detect_deletes", values.get("detect_deletes"), False),
+            delete_mode=delete_mode,
         )
 
 
@@ -162,6 +182,25 @@ def _path(value: Any, default: Path) -> Path: ...
 def _path(value: Any, default: None) -> Path | None: ...
 def _path(value: Any, default: Path | None) -> Path | None:
     return default if value is None else Path(str(value)).expanduser()
+
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+
+def _flag(name: str, value: Any, default: bool) -> bool:
+    """A boolean setting from TOML (a bool) or the environment (`true`/`false`)."""
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ConfigError(
+        f"{name} must be true or false, not {value!r}; "
+        f"set ADVENTURE_ELT_{name.upper()} to true or false"
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

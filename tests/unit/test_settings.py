@@ -59,3 +59,40 @@ def test_bad_values_are_config_errors_without_password(tmp_path: Path) -> None:
 )
 def test_mask_dsn(dsn: str, masked: str) -> None:
     assert mask_dsn(dsn) == masked
+
+
+def test_delete_detection_is_off_and_hard_by_default(tmp_path: Path) -> None:
+    settings = Settings.load(environ={}, project_dir=tmp_path)
+    assert settings.detect_deletes is False
+    assert settings.delete_mode == "hard"
+
+
+def test_delete_detection_from_env_and_config(tmp_path: Path) -> None:
+    dlt = tmp_path / ".dlt"
+    dlt.mkdir()
+    (dlt / "config.toml").write_text(
+        '[adventure_elt]\ndetect_deletes = true\ndelete_mode = "soft"\n'
+    )
+    settings = Settings.load(environ={}, project_dir=tmp_path)
+    assert settings.detect_deletes is True
+    assert settings.delete_mode == "soft"
+    env = {"ADVENTURE_ELT_DETECT_DELETES": "false", "ADVENTURE_ELT_DELETE_MODE": "HARD"}
+    settings = Settings.load(environ=env, project_dir=tmp_path)
+    assert settings.detect_deletes is False
+    assert settings.delete_mode == "hard"
+    settings = Settings.load(environ={"ADVENTURE_ELT_DETECT_DELETES": "true"}, project_dir=tmp_path)
+    assert settings.detect_deletes is True
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ADVENTURE_ELT_DELETE_MODE": "archive"}, "unknown delete mode 'archive'"),
+        ({"ADVENTURE_ELT_DETECT_DELETES": "maybe"}, "detect_deletes must be true or false"),
+    ],
+)
+def test_bad_delete_settings_are_config_errors(
+    env: dict[str, str], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.load(environ=env, project_dir=tmp_path)

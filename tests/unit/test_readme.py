@@ -1,0 +1,73 @@
+"""The README cannot rot: its two set-up commands and every CLI line in it must exist."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.main import get_command
+
+from adventure_elt.cli import app
+
+REPO = Path(__file__).resolve().parents[2]
+README = (REPO / "README.md").read_text()
+
+
+def bash_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", README, flags=re.S)
+
+
+def readme_commands() -> list[list[str]]:
+    commands = []
+    for block in bash_blocks():
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith("adventure-elt "):
+                commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_quick_start_is_exactly_two_make_commands() -> None:
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick_start, flags=re.S)
+    assert block is not None
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    assert commands == ["make demo", "make test"]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"), [("demo", "adventure-elt demo"), ("test", "pytest")]
+)
+def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", target],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert expected in dry_run.stdout
+
+
+def _parse(args: list[str]) -> Any:
+    """Resolve a command line the way the CLI would, raising on unknown commands or options."""
+    command: Any = get_command(app)
+    ctx = command.make_context("adventure-elt", list(args))
+    while hasattr(command, "resolve_command"):
+        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        name, command, rest = command.resolve_command(ctx, rest)
+        ctx = command.make_context(name, rest, parent=ctx)
+    return command
+
+
+@pytest.mark.parametrize("args", readme_commands(), ids=" ".join)
+def test_every_readme_command_line_parses(args: list[str]) -> None:
+    assert _parse(args) is not None
+
+
+def test_readme_shows_commands() -> None:
+    assert len(readme_commands()) >= 8
