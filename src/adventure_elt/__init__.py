@@ -7,14 +7,10 @@ from __future__ import annotations
 # system sets the package attribute). report.py itself imports nothing heavy.
 from adventure_elt.report import report as report
 
+# Same reason: `adventure_elt.transform` is a package; its __init__ is light (lazy attributes).
+from adventure_elt.transform import transform as transform
+
 __version__ = "0.1.0"
-
-
-def transform(*args: object, **kwargs: object) -> object:
-    """Build the SQL models; see `adventure_elt.transform.run.transform` (imported lazily)."""
-    from adventure_elt.transform.run import transform as _transform
-
-    return _transform(*args, **kwargs)  # type: ignore[arg-type]
 
 
 def sync(*args: object, **kwargs: object) -> object:

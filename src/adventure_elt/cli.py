@@ -331,6 +331,60 @@ def demo_command(
     _print_counts(result.source_rows, as_json=False, title="Source rows per table")
 
 
+# ----------------------------------------------------------------------------- reconcile
+
+
+@app.command("reconcile")
+def reconcile_command(
+    ctx: typer.Context,
+    tables: Annotated[
+        str | None,
+        typer.Option(help="comma-separated tables to compare (default: all 12)"),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare the raw layer with the source: row counts, keys missing/extra, content hashes.
+
+    Exits 1 when any table differs. Soft-deleted rows (`_is_deleted`) count as deleted.
+
+    Example: adventure-elt reconcile --tables sales.salesorderheader,sales.salesorderdetail --json
+    """
+    from adventure_elt.errors import CheckFailedError
+    from adventure_elt.replicate.reconcile import reconcile
+
+    settings = _settings(ctx)
+    if err.is_terminal:
+        with _RichProgress() as progress:
+            results = reconcile(settings, tables, progress=progress)
+    else:
+        results = reconcile(settings, tables)
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        table = Table(title="Raw layer vs source", title_justify="left")
+        for name in ("table", "source", "warehouse", "missing", "extra", "differing"):
+            table.add_column(name, justify="left" if name == "table" else "right")
+        table.add_column("status")
+        table.add_column("seconds", justify="right")
+        for r in results:
+            status = "[green]ok[/green]" if r.clean else f"[red]{r.describe()}[/red]"
+            counts = (r.source_rows, r.warehouse_rows, r.missing_keys, r.extra_keys)
+            table.add_row(
+                r.table,
+                *(f"{n:,}" for n in (*counts, r.differing_rows)),
+                status,
+                f"{r.seconds:.2f}",
+            )
+        out.print(table)
+    differing = [r for r in results if not r.clean]
+    if differing:
+        listed = ", ".join(f"{r.table} ({r.describe()})" for r in differing)
+        raise CheckFailedError(
+            f"reconcile found differences in {len(differing)} of {len(results)} tables: {listed};"
+            " run `adventure-elt sync --detect-deletes`, or `--full-refresh --tables <table>`"
+        )
+
+
 # ----------------------------------------------------------------------------- airbyte
 
 
@@ -695,11 +749,13 @@ def sync_command(
             f"{t.deleted:,}",
             f"{t.seconds:.2f}",
         )
-    out.print(table)
+    # Piped output has no width; 80 columns would cut the table names.
+    console = out if out.is_terminal else Console(width=130)
+    console.print(table)
     for t in summary.tables:
         for note in t.notes:
-            out.print(f"{t.table}: {note}", highlight=False)
-    out.print(f"total {summary.seconds:.2f} s", highlight=False)
+            console.print(f"{t.table}: {note}", highlight=False)
+    console.print(f"total {summary.seconds:.2f} s", highlight=False)
 
 
 def main() -> None:

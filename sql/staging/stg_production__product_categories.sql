@@ -1,0 +1,15 @@
+with
+
+source as (
+    select * from raw.production_productcategory
+),
+
+final as (
+    select
+        cast(productcategoryid as int64) as product_category_id,
+        cast(name as string) as product_category_name,
+        cast(modifieddate as datetime) as modified_at
+    from source
+)
+
+select * from final

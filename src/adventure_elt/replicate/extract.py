@@ -1,0 +1,270 @@
+"""Read a PostgreSQL table as Arrow batches through `COPY … TO STDOUT`, never row by row.
+
+PostgreSQL streams CSV; pyarrow's multi-threaded C++ reader parses it with explicit column types
+taken from `information_schema`. A background thread runs the COPY and hands over chunks of
+complete rows through a small queue, so memory stays bounded however big the table is.
+
+Text and NULL stay distinct: text columns are force-quoted, so an empty quoted field is an empty
+string and an unquoted empty field is NULL. bytea travels as hex and is decoded in one call per
+chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import psycopg2.extensions
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from adventure_elt.catalog import SourceTable
+
+DEFAULT_CHUNK_ROWS = 200_000
+# A chunk is also cut at this many bytes, so wide rows cannot blow up memory.
+_CHUNK_BYTES = 64 << 20
+
+DECIMAL = pa.decimal128(38, 9)
+_INTEGERS = {"smallint", "integer", "bigint"}
+_TEXT = {"character varying", "character", "text", "uuid", "xml", "name", "citext", "json", "jsonb"}
+_FLOATS = {"real", "double precision"}
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """One source column: its name, PostgreSQL type and the Arrow type it is read as."""
+
+    name: str
+    pg_type: str
+    arrow_type: pa.DataType
+    nullable: bool
+
+    @property
+    def quoted_name(self) -> str:
+        """The name quoted for PostgreSQL."""
+        return '"' + self.name.replace('"', '""') + '"'
+
+    @property
+    def select_expression(self) -> str:
+        """What the COPY query selects for this column (types without a CSV form become text)."""
+        if self.pg_type == "bytea":
+            return f"encode({self.quoted_name}, 'hex') as {self.quoted_name}"
+        if self.arrow_type == pa.string() and self.pg_type not in _TEXT:
+            return f"{self.quoted_name}::text as {self.quoted_name}"
+        return self.quoted_name
+
+    @property
+    def csv_type(self) -> pa.DataType:
+        """The type pyarrow's CSV reader produces before any post-processing."""
+        return pa.string() if self.pg_type == "bytea" else self.arrow_type
+
+    @property
+    def quoted_in_csv(self) -> bool:
+        """Whether COPY force-quotes it (strings: keeps '' apart from NULL)."""
+        return bool(self.csv_type == pa.string())
+
+
+def arrow_type(pg_type: str) -> pa.DataType:
+    """The Arrow type a PostgreSQL type is replicated as (the raw layer contract).
+
+    >>> arrow_type("numeric")
+    Decimal128Type(decimal128(38, 9))
+    >>> arrow_type("timestamp without time zone")
+    TimestampType(timestamp[us])
+    """
+    if pg_type in _INTEGERS:
+        return pa.int64()
+    if pg_type == "numeric":
+        return DECIMAL
+    if pg_type == "timestamp without time zone":
+        return pa.timestamp("us")
+    if pg_type == "timestamp with time zone":
+        return pa.timestamp("us", tz="UTC")
+    if pg_type == "date":
+        return pa.date32()
+    if pg_type == "boolean":
+        return pa.bool_()
+    if pg_type == "bytea":
+        return pa.binary()
+    if pg_type in _FLOATS:
+        return pa.float64()
+    return pa.string()
+
+
+def source_columns(conn: psycopg2.extensions.connection, table: SourceTable) -> list[SourceColumn]:
+    """The table's columns as the source has them now, in table order (empty: no such table)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select column_name, data_type, is_nullable from information_schema.columns"
+            " where table_schema = %s and table_name = %s order by ordinal_position",
+            (table.schema, table.name),
+        )
+        return [
+            SourceColumn(name, pg_type, arrow_type(pg_type), nullable == "YES")
+            for name, pg_type, nullable in cur.fetchall()
+        ]
+
+
+def copy_query(
+    table: SourceTable, columns: Sequence[SourceColumn], since: datetime | None = None
+) -> str:
+    """The `COPY … TO STDOUT` statement reading `columns`, rows with cursor >= `since`."""
+    select = ", ".join(c.select_expression for c in columns)
+    where = ""
+    if since is not None:
+        where = f" where {table.cursor} >= '{since.isoformat(sep=' ')}'::timestamp"
+    quoted = [c.quoted_name for c in columns if c.quoted_in_csv]
+    force = f", force_quote ({', '.join(quoted)})" if quoted else ""
+    return (
+        f"copy (select {select} from {table.qualified_name}{where})"
+        f" to stdout with (format csv, header false{force})"
+    )
+
+
+def read_batches(
+    conn: psycopg2.extensions.connection,
+    table: SourceTable,
+    columns: Sequence[SourceColumn],
+    since: datetime | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Iterator[pa.Table]:
+    """Yield the table's rows (cursor >= `since`) as Arrow tables of at most `chunk_rows` rows.
+
+    Runs in the caller's transaction on `conn`; the caller sets the isolation level.
+    """
+    query = copy_query(table, columns, since)
+    options = _csv_options(columns)
+    for chunk in _copy_chunks(conn, query, chunk_rows):
+        parsed = pa_csv.read_csv(pa.py_buffer(chunk), *options)
+        yield _finish(parsed, columns)
+
+
+def _csv_options(
+    columns: Sequence[SourceColumn],
+) -> tuple[pa_csv.ReadOptions, pa_csv.ParseOptions, pa_csv.ConvertOptions]:
+    names = [c.name for c in columns]
+    read = pa_csv.ReadOptions(column_names=names, block_size=4 << 20)
+    # Quoted fields may hold newlines (comments, XML documents).
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
+    convert = pa_csv.ConvertOptions(
+        column_types={c.name: c.csv_type for c in columns},
+        null_values=[""],
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=False,
+        true_values=["t"],
+        false_values=["f"],
+    )
+    return read, parse, convert
+
+
+def _finish(parsed: pa.Table, columns: Sequence[SourceColumn]) -> pa.Table:
+    """Decode the hex of bytea columns; everything else is already in its final type."""
+    for column in columns:
+        if column.pg_type == "bytea":
+            index = parsed.schema.get_field_index(column.name)
+            decoded = hex_to_binary(parsed.column(index).combine_chunks())
+            parsed = parsed.set_column(index, pa.field(column.name, pa.binary()), decoded)
+    return parsed
+
+
+def hex_to_binary(values: pa.Array) -> pa.Array:
+    """Decode an Arrow string array of hex digits into binary, in one pass over the buffer.
+
+    >>> hex_to_binary(pa.array(["0aff", None, ""])).to_pylist()
+    [b'\\n\\xff', None, b'']
+    """
+    values = pc.cast(values, pa.string())
+    if len(values) == 0:
+        return pa.array([], pa.binary())
+    validity, offsets_buffer, data = values.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    start, end = int(offsets[0]), int(offsets[-1])
+    decoded = bytes.fromhex(bytes(memoryview(data)[start:end]).decode("ascii")) if data else b""
+    new_offsets = ((offsets - start) // 2).astype(np.int32)
+    if values.offset and validity is not None:
+        # The validity bitmap is shared with an offset slice; rebuild it from scratch.
+        validity = pc.is_valid(values).buffers()[1]
+    return pa.Array.from_buffers(
+        pa.binary(),
+        len(values),
+        [validity, pa.py_buffer(new_offsets.tobytes()), pa.py_buffer(decoded)],
+        null_count=values.null_count,
+    )
+
+
+class _ChunkSink:
+    """The file psycopg2 writes COPY output to: one `write` per row, cut into row-aligned chunks."""
+
+    def __init__(self, out: queue.Queue[Any], chunk_rows: int) -> None:
+        self._out = out
+        self._chunk_rows = chunk_rows
+        self._rows: list[bytes] = []
+        self._bytes = 0
+
+    def write(self, row: bytes) -> int:
+        self._rows.append(row)
+        self._bytes += len(row)
+        if len(self._rows) >= self._chunk_rows or self._bytes >= _CHUNK_BYTES:
+            self.flush()
+        return len(row)
+
+    def flush(self) -> None:
+        if self._rows:
+            self._out.put(b"".join(self._rows))
+            self._rows = []
+            self._bytes = 0
+
+
+_DONE = object()
+
+
+def _copy_chunks(
+    conn: psycopg2.extensions.connection, query: str, chunk_rows: int
+) -> Iterator[bytes]:
+    """Run the COPY in a thread and yield its output in chunks of whole rows.
+
+    The queue holds at most two chunks, so a slow consumer pauses the COPY instead of buffering
+    the whole table. Parsing one chunk overlaps with reading the next.
+    """
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        sink = _ChunkSink(chunks, chunk_rows)
+        try:
+            with conn.cursor() as cur:
+                cur.copy_expert(query, sink, size=1 << 20)
+            sink.flush()
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            failure.append(exc)
+        finally:
+            if not stop.is_set():
+                chunks.put(_DONE)
+
+    worker = threading.Thread(target=produce, name="copy-out", daemon=True)
+    worker.start()
+    try:
+        while (item := chunks.get()) is not _DONE:
+            yield item
+    finally:
+        stop.set()
+        if worker.is_alive():
+            # The consumer stopped early (error or close): end the COPY instead of reading on.
+            conn.cancel()
+        # Drain so a producer blocked on a full queue can finish (or fail) and exit.
+        while worker.is_alive():
+            with contextlib.suppress(queue.Empty):
+                chunks.get(timeout=0.1)
+        worker.join()
+    if failure:
+        raise failure[0]

@@ -1,0 +1,156 @@
+"""Turn a model's BigQuery SQL into the SQL the target engine runs.
+
+For DuckDB, sqlglot transpiles the statement. For BigQuery, the file runs as written; only the
+`<layer>.<table>` references may be renamed through a `relation(layer, name)` hook (production
+datasets are `<prefix>_<layer>`), which is what `Warehouse.relation` provides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import sqlglot
+from sqlglot import exp
+
+from adventure_elt.errors import ModelError
+from adventure_elt.transform.project import (
+    DIALECT,
+    MODEL_LAYERS,
+    SEED_LAYER,
+    SOURCE_LAYERS,
+    Node,
+    load_project,
+    table_references,
+)
+
+Target = Literal["duckdb", "bigquery"]
+TARGETS: tuple[Target, ...] = ("duckdb", "bigquery")
+RelationFn = Callable[[str, str], str]
+
+_LAYERS = (*SOURCE_LAYERS, SEED_LAYER, *MODEL_LAYERS)
+
+
+def _check_target(target: str) -> Target:
+    if target not in TARGETS:
+        raise ModelError(f"unknown target {target!r}; use duckdb or bigquery")
+    return "duckdb" if target == "duckdb" else "bigquery"
+
+
+def compile_query(
+    sql: str | exp.Expr, target: str = "duckdb", relation: RelationFn | None = None
+) -> str:
+    """Compile one BigQuery query (a model, or a check's SQL) for `target`.
+
+    Args:
+        sql: BigQuery SQL text or an already parsed statement (not modified).
+        target: `duckdb` (transpile) or `bigquery` (as written unless `relation` renames tables).
+        relation: maps (layer, table) to the relation to use in SQL, e.g. `Warehouse.relation`.
+
+    Returns:
+        The SQL to run.
+
+    >>> print(compile_query("select cast(x as numeric(38, 9)) as x from raw.t", "duckdb"))
+    SELECT
+      CAST(x AS DECIMAL(38, 9)) AS x
+    FROM raw.t
+    """
+    target = _check_target(target)
+    if target == "bigquery" and isinstance(sql, str):
+        # never regenerate BigQuery SQL: sqlglot's BigQuery writer drops NUMERIC(p, s)
+        # parameters, so the file runs as written with only its table names swapped
+        return sql if relation is None else _rename_in_text(sql, relation)
+    ast = sqlglot.parse_one(sql, read=DIALECT) if isinstance(sql, str) else sql.copy()
+    if relation is not None:
+        _rename_tables(ast, target, relation)
+    return ast.sql(dialect=target, pretty=True)
+
+
+def _rename_tables(ast: exp.Expr, target: Target, relation: RelationFn) -> None:
+    for table in table_references(ast):
+        if table.db not in _LAYERS:
+            continue
+        replacement = exp.to_table(relation(table.db, table.name), dialect=target)
+        alias = table.args.get("alias")
+        if alias is None and replacement.name != table.name:
+            # keep column qualifiers like `sales_customer.customerid` valid
+            alias = exp.TableAlias(this=exp.to_identifier(table.name))
+        replacement.set("alias", alias)
+        table.replace(replacement)
+
+
+def _rename_in_text(sql: str, relation: RelationFn) -> str:
+    """Swap `<layer>.<table>` references for `relation(layer, table)` in the original text."""
+    ast = sqlglot.parse_one(sql, read=DIALECT)
+    edits: list[tuple[int, int, str]] = []
+    for table in table_references(ast):
+        parts = [p for p in (table.args.get("db"), table.args.get("this")) if p is not None]
+        if table.db not in _LAYERS or any("start" not in p.meta for p in parts):
+            continue
+        start = min(p.meta["start"] for p in parts)
+        end = max(p.meta["end"] for p in parts) + 1
+        if start > 0 and sql[start - 1] == "`" and end < len(sql) and sql[end] == "`":
+            start, end = start - 1, end + 1
+        text = relation(table.db, table.name)
+        if (
+            table.args.get("alias") is None
+            and exp.to_table(text, dialect="bigquery").name != table.name
+        ):
+            text += f" as {table.name}"
+        edits.append((start, end, text))
+    for start, end, text in sorted(edits, reverse=True):
+        sql = sql[:start] + text + sql[end:]
+    return sql
+
+
+def compile_node(node: Node, target: str = "duckdb", relation: RelationFn | None = None) -> str:
+    """The SQL that builds `node` on `target` (no lint; see `compile_model`)."""
+    if _check_target(target) == "bigquery":
+        return compile_query(node.sql, target, relation)
+    return compile_query(node.ast, target, relation)
+
+
+def compile_model(
+    name: str,
+    target: str = "duckdb",
+    sql_dir: Path | None = None,
+    relation: RelationFn | None = None,
+) -> str:
+    """The SQL that `transform` would run for one model, after the portability lint.
+
+    Args:
+        name: model or seed name (`fct_sales` or `marts.fct_sales`).
+        target: `duckdb` or `bigquery`.
+        sql_dir: the `sql/` folder (default: the project's).
+        relation: optional (layer, table) → relation hook (see `compile_query`).
+
+    Returns:
+        SQL text; raises ModelError (file:line) on unknown names, syntax or portability errors.
+    """
+    from adventure_elt.transform.lint import check_portability
+
+    project = load_project(sql_dir)
+    node = project.resolve(name)
+    check_portability(project, [node.key])
+    return compile_node(node, target, relation)
+
+
+def compile_all(
+    target: str = "duckdb", sql_dir: Path | None = None, relation: RelationFn | None = None
+) -> dict[str, str]:
+    """Every model's compiled SQL by model name, in build order (seeds left out).
+
+    Golden tests pin this output: one expected file per model.
+    """
+    from adventure_elt.transform.dag import build_dag
+    from adventure_elt.transform.lint import check_portability
+
+    project = load_project(sql_dir)
+    check_portability(project)
+    order = build_dag(project).order()
+    return {
+        project.nodes[k].name: compile_node(project.nodes[k], target, relation)
+        for k in order
+        if not project.nodes[k].is_seed
+    }

@@ -1,0 +1,160 @@
+"""Run the transforms: load the project, lint and compile everything, then build in order.
+
+Every error a user can cause (syntax, unknown upstream, cycle, portability) is raised before the
+first statement runs, so a bad model leaves the warehouse untouched. A model that fails in the
+engine stops the run; the models after it are not built.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adventure_elt.errors import ModelError
+from adventure_elt.progress import ProgressCallback, ProgressEvent
+from adventure_elt.settings import Settings
+from adventure_elt.transform.compile import compile_node
+from adventure_elt.transform.dag import build_dag, select
+from adventure_elt.transform.lint import check_portability
+from adventure_elt.transform.materialize import BuildResult, Materializer
+from adventure_elt.transform.project import Node, load_project
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One built model or seed."""
+
+    model: str
+    materialized: str
+    seconds: float
+    rows: int | None
+    changed: int
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    full_refresh: bool = True
+
+    def describe(self) -> str:
+        """A short human note: `table 1,234 rows` or `incremental +3 ~1 -2`."""
+        if self.materialized == "incremental" and not self.full_refresh:
+            return f"incremental +{self.inserted} ~{self.updated} -{self.deleted}"
+        rows = "" if self.rows is None else f" {self.rows:,} rows"
+        return f"{self.materialized}{rows}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class TransformSummary:
+    """What `transform` built, with timings."""
+
+    models: list[ModelRun] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def built(self) -> int:
+        """How many models and seeds were built."""
+        return len(self.models)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "built": self.built,
+            "seconds": round(self.seconds, 3),
+            "models": [m.to_dict() for m in self.models],
+        }
+
+
+def transform(
+    settings: Settings,
+    select: str | Sequence[str] | None = None,
+    full_refresh: bool = False,
+    progress: ProgressCallback | None = None,
+    sql_dir: Path | None = None,
+) -> TransformSummary:
+    """Build the selected models (all by default) and seeds in dependency order.
+
+    Args:
+        settings: which warehouse to build in.
+        select: dbt-like selection: `fct_sales+`, `+rpt_geography`, `a,b`; None = everything.
+        full_refresh: rebuild incremental models from scratch.
+        progress: callback; one task per model (`layer.name`), finished with its timing.
+        sql_dir: the `sql/` folder (default: the project's).
+
+    Returns:
+        A TransformSummary; ModelError (file:line) before anything runs on invalid models.
+    """
+    from adventure_elt.warehouse import open_warehouse
+
+    started = time.perf_counter()
+    project = load_project(sql_dir)
+    keys = _select(project, select)
+    check_portability(project, keys)
+    summary = TransformSummary()
+    with open_warehouse(settings) as wh:
+        plan = [
+            (project.nodes[k], compile_node(project.nodes[k], wh.kind, wh.relation)) for k in keys
+        ]
+        materializer = Materializer(wh)
+        for layer in sorted({node.layer for node, _ in plan}):
+            wh.create_layer(layer)
+        for node, sql in plan:
+            if progress is not None:
+                progress(ProgressEvent(node.key, message=f"{node.materialized}…"))
+            t0 = time.perf_counter()
+            result = _build(materializer, node, sql, full_refresh, project.display_path(node))
+            run = _model_run(node, result, time.perf_counter() - t0)
+            summary.models.append(run)
+            if progress is not None:
+                progress(
+                    ProgressEvent(
+                        node.key,
+                        done=run.rows or 0,
+                        message=f"{run.describe()} in {run.seconds:.2f}s",
+                        finished=True,
+                    )
+                )
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _select(project: Any, selection: str | Sequence[str] | None) -> list[str]:
+    return select(project, build_dag(project), selection)
+
+
+def _build(
+    materializer: Materializer, node: Node, sql: str, full_refresh: bool, where: str
+) -> BuildResult:
+    try:
+        if node.materialized == "view":
+            return materializer.view(node.layer, node.name, sql)
+        if node.materialized == "incremental":
+            return materializer.incremental(
+                node.layer, node.name, sql, node.config.unique_key, full_refresh=full_refresh
+            )
+        return materializer.table(node.layer, node.name, sql)
+    except ModelError:
+        raise
+    except Exception as exc:
+        # the engine's message (missing column, type mismatch) with the model's file
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{where}: building {node.key} failed: {message}") from None
+
+
+def _model_run(node: Node, result: BuildResult, seconds: float) -> ModelRun:
+    return ModelRun(
+        model=node.key,
+        materialized=node.materialized,
+        seconds=seconds,
+        rows=result.rows,
+        changed=result.changed,
+        inserted=result.inserted,
+        updated=result.updated,
+        deleted=result.deleted,
+        full_refresh=result.full_refresh,
+    )
