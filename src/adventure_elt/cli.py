@@ -10,9 +10,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -20,6 +21,9 @@ from rich.table import Table
 from adventure_elt.errors import AdventureEltError
 from adventure_elt.progress import ProgressEvent
 from adventure_elt.settings import Settings, mask_dsn
+
+if TYPE_CHECKING:
+    from adventure_elt.pipeline import RunResult
 
 app = typer.Typer(
     name="adventure-elt",
@@ -34,7 +38,7 @@ oltp_app = typer.Typer(
 )
 app.add_typer(oltp_app, name="oltp")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
 out = Console()
 
 
@@ -306,6 +310,71 @@ def oltp_load_csv(
 # ----------------------------------------------------------------------------- pipeline
 
 
+@app.command("run")
+def run_command(
+    ctx: typer.Context,
+    from_step: Annotated[
+        str | None,
+        typer.Option("--from", help="resume at this step: sync, transform, test or report"),
+    ] = None,
+    only: Annotated[str | None, typer.Option(help="run just this step")] = None,
+    full_refresh: Annotated[
+        bool, typer.Option(help="reload every table and rebuild incremental models")
+    ] = False,
+    detect_deletes: Annotated[
+        bool, typer.Option(help="remove rows deleted in the source from the warehouse")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the pipeline: sync → transform → test → report, recorded in ops.runs.
+
+    Transient failures are retried with backoff; a failed check stops the run with exit 1.
+
+    Example: adventure-elt run --from transform
+    """
+    from adventure_elt.pipeline import run
+
+    with _RichProgress() as progress:
+        result = run(
+            _settings(ctx),
+            from_step=from_step,
+            only=only,
+            full_refresh=full_refresh,
+            detect_deletes=detect_deletes,
+            progress=progress,
+        )
+    if as_json:
+        typer.echo(json.dumps(_run_dict(result), indent=2, default=str))
+        return
+    _print_run(result)
+
+
+def _run_dict(result: RunResult) -> dict[str, Any]:
+    return {
+        "run_id": result.run_id,
+        "steps": [
+            {
+                "step": s.step,
+                "status": s.status,
+                "attempts": s.attempts,
+                "rows": s.rows,
+                "seconds": round(s.seconds, 3),
+                "error": s.error,
+            }
+            for s in result.steps
+        ],
+    }
+
+
+def _print_run(result: RunResult) -> None:
+    table = Table(title=f"Run {result.run_id}", title_justify="left")
+    for column in ("step", "status", "attempts", "rows", "seconds"):
+        table.add_column(column, justify="left" if column in ("step", "status") else "right")
+    for s in result.steps:
+        table.add_row(s.step, s.status, str(s.attempts), f"{s.rows:,}", f"{s.seconds:.1f}")
+    out.print(table)
+
+
 @app.command("demo")
 def demo_command(
     ctx: typer.Context,
@@ -318,7 +387,7 @@ def demo_command(
         typer.Option(help="load the real AdventureWorks CSV files from this folder instead"),
     ] = None,
 ) -> None:
-    """Run everything on embedded defaults: PostgreSQL up, data in, row counts out.
+    """Everything on embedded defaults: PostgreSQL up, data in, the pipeline, the five answers.
 
     Example: adventure-elt demo --scale 0.1
     """
@@ -327,8 +396,17 @@ def demo_command(
     settings = _settings(ctx)
     with _RichProgress() as progress:
         result = demo(settings, scale=scale, seed=seed, data_dir=data, progress=progress)
-    err.print(f"source: {mask_dsn(result.source_dsn)}")
     _print_counts(result.source_rows, as_json=False, title="Source rows per table")
+    _print_run(result.run)
+    if result.run.report is not None:
+        _print_report(result.run.report)
+    err.print(
+        f"source: {mask_dsn(result.source_dsn)}\n"
+        f"warehouse: {settings.duckdb_path} (open it with DuckDB, or 'adventure-elt query')\n"
+        "next: adventure-elt report --json · adventure-elt oltp activity --no-wait "
+        "&& adventure-elt run",
+        highlight=False,
+    )
 
 
 # ----------------------------------------------------------------------------- reconcile
@@ -361,21 +439,20 @@ def reconcile_command(
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:
-        table = Table(title="Raw layer vs source", title_justify="left")
-        for name in ("table", "source", "warehouse", "missing", "extra", "differing"):
-            table.add_column(name, justify="left" if name == "table" else "right")
-        table.add_column("status")
-        table.add_column("seconds", justify="right")
+        table = Table(title="Raw layer vs source", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("table", no_wrap=True)
+        for name in ("source", "warehouse", "missing", "extra", "differing"):
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("status", no_wrap=True)
         for r in results:
-            status = "[green]ok[/green]" if r.clean else f"[red]{r.describe()}[/red]"
             counts = (r.source_rows, r.warehouse_rows, r.missing_keys, r.extra_keys)
             table.add_row(
                 r.table,
                 *(f"{n:,}" for n in (*counts, r.differing_rows)),
-                status,
-                f"{r.seconds:.2f}",
+                "[green]ok[/green]" if r.clean else f"[red]{r.describe()}[/red]",
             )
-        out.print(table)
+        # Piped into a file or log, Rich would squeeze the table into 80 columns and cut names.
+        (out if out.is_terminal else Console(width=132)).print(table)
     differing = [r for r in results if not r.clean]
     if differing:
         listed = ", ".join(f"{r.table} ({r.describe()})" for r in differing)

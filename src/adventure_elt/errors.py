@@ -8,9 +8,14 @@ from __future__ import annotations
 
 
 class AdventureEltError(Exception):
-    """Base class: a one-line message saying what is wrong and what to do."""
+    """Base class: a one-line message saying what is wrong and what to do.
+
+    `retryable` errors are transient (a dropped connection, a busy warehouse): `run` retries
+    the step with backoff. Everything else fails the step at once.
+    """
 
     exit_code = 2
+    retryable = False
 
 
 class ConfigError(AdventureEltError):
@@ -19,6 +24,8 @@ class ConfigError(AdventureEltError):
 
 class SourceUnreachableError(AdventureEltError):
     """The source PostgreSQL cannot be reached or refuses the login."""
+
+    retryable = True
 
 
 class EmbeddedServerError(AdventureEltError):

@@ -1,25 +1,35 @@
-"""The whole job in one call: the demo on embedded defaults.
+"""The whole job in one call: `run()` (sync → transform → test → report) and `demo()`.
 
-`demo()` composes the steps the CLI also offers one by one, so `make demo` shows the product
-end to end on a fresh machine with nothing but Python installed.
+Both compose the steps the CLI also offers one by one. `run` is what Kestra and cron call;
+`demo` is what `make demo` calls on a fresh machine with nothing but Python installed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+
+from adventure_elt.errors import AdventureEltError, CheckFailedError, ConfigError
 from adventure_elt.oltp import schema, server
 from adventure_elt.progress import ProgressCallback, ignore
 from adventure_elt.settings import Settings
+from adventure_elt.warehouse import open_warehouse
 
 
 @dataclass(frozen=True)
 class DemoResult:
-    """What the demo did: where the source is and how many rows each table holds."""
+    """What the demo did: where the source is, its rows per table, and the pipeline run."""
 
     source_dsn: str
     source_rows: dict[str, int]
+    run: RunResult
 
 
 def demo(
@@ -30,9 +40,10 @@ def demo(
     data_dir: Path | None = None,
     progress: ProgressCallback = ignore,
 ) -> DemoResult:
-    """Bring up the source and fill it: synthetic data at `scale`, or the real CSVs in `data_dir`.
+    """Fill the source (synthetic data at `scale`, or the real CSVs in `data_dir`) and run it all.
 
-    Safe to run twice: the server start is idempotent and the tables are refilled.
+    Safe to run twice: the server start is idempotent, the source tables are refilled and the
+    warehouse is fully refreshed from them.
     """
     dsn = server.source_dsn(settings)
     with server.connect_to(dsn) as conn:
@@ -45,4 +56,207 @@ def demo(
 
             seed_tables(conn, scale=scale, seed=seed, progress=progress)
         counts = schema.row_counts(conn)
-    return DemoResult(source_dsn=dsn, source_rows=counts)
+    result = run(settings, full_refresh=True, detect_deletes=True, progress=progress)
+    return DemoResult(source_dsn=dsn, source_rows=counts, run=result)
+
+
+STEPS: tuple[str, ...] = ("sync", "transform", "test", "report")
+
+
+@dataclass
+class StepRecord:
+    """One step of a run, as recorded in `ops.runs`."""
+
+    run_id: str
+    step: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    status: str = "running"
+    attempts: int = 0
+    rows: int = 0
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        """Wall time of the step, retries and backoff included."""
+        end = self.ended_at or self.started_at
+        return (end - self.started_at).total_seconds()
+
+
+@dataclass
+class RunResult:
+    """What `run` did: one record per step, and the report when that step ran."""
+
+    run_id: str
+    steps: list[StepRecord] = field(default_factory=list)
+    report: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every step that ran succeeded."""
+        return all(s.status == "ok" for s in self.steps)
+
+
+def run(
+    settings: Settings,
+    *,
+    from_step: str | None = None,
+    only: str | None = None,
+    full_refresh: bool = False,
+    detect_deletes: bool = False,
+    max_attempts: int = 3,
+    backoff_seconds: float = 2.0,
+    progress: ProgressCallback = ignore,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunResult:
+    """Run sync → transform → test → report, recording each step in `ops.runs`.
+
+    Transient failures (`AdventureEltError.retryable`: a dropped or refused source
+    connection, a busy warehouse) are retried with exponential backoff; a failed check is not.
+
+    Args:
+        settings: where the source and the warehouse are.
+        from_step: resume at this step and run the ones after it.
+        only: run just this step.
+        full_refresh: reload every table and rebuild incremental models.
+        detect_deletes: let sync remove rows deleted in the source.
+        max_attempts: tries per step for transient failures.
+        backoff_seconds: the first wait between tries; it doubles each time.
+        progress: receives the steps' progress events.
+        sleep: how to wait between tries (tests pass a function that repairs the fault).
+
+    Returns:
+        The run's records; the run stops at the first failed step.
+
+    Raises:
+        CheckFailedError: a data check failed (exit 1), after the step was recorded.
+        AdventureEltError: a step failed for another reason, after its tries.
+    """
+    steps = _steps_to_run(from_step, only)
+    result = RunResult(run_id=uuid.uuid4().hex[:12])
+    actions: dict[str, Callable[[], int]] = {
+        "sync": lambda: _sync_step(settings, full_refresh, detect_deletes, progress),
+        "transform": lambda: _transform_step(settings, full_refresh, progress),
+        "test": lambda: _test_step(settings, progress),
+        "report": lambda: _report_step(settings, result),
+    }
+    for step in steps:
+        record = StepRecord(result.run_id, step, started_at=_now())
+        result.steps.append(record)
+        try:
+            record.rows = _with_retries(actions[step], record, max_attempts, backoff_seconds, sleep)
+            record.status = "ok"
+        except AdventureEltError as exc:
+            record.status = "failed"
+            record.error = str(exc)
+            raise
+        finally:
+            record.ended_at = _now()
+            _record(settings, record)
+    return result
+
+
+def _steps_to_run(from_step: str | None, only: str | None) -> tuple[str, ...]:
+    for name in (from_step, only):
+        if name is not None and name not in STEPS:
+            raise ConfigError(f"unknown step {name!r}; choose from: {', '.join(STEPS)}")
+    if only is not None:
+        return (only,)
+    return STEPS[STEPS.index(from_step) :] if from_step else STEPS
+
+
+def _with_retries(
+    action: Callable[[], int],
+    record: StepRecord,
+    max_attempts: int,
+    backoff_seconds: float,
+    sleep: Callable[[float], None],
+) -> int:
+    while True:
+        record.attempts += 1
+        try:
+            return action()
+        except AdventureEltError as exc:
+            if not exc.retryable or record.attempts >= max_attempts:
+                raise
+            sleep(backoff_seconds * 2 ** (record.attempts - 1))
+
+
+def _sync_step(
+    settings: Settings, full_refresh: bool, detect_deletes: bool, progress: ProgressCallback
+) -> int:
+    from adventure_elt.replicate.pipeline import sync
+
+    summary = sync(
+        settings, full_refresh=full_refresh, detect_deletes=detect_deletes, progress=progress
+    )
+    return summary.rows_written
+
+
+def _transform_step(settings: Settings, full_refresh: bool, progress: ProgressCallback) -> int:
+    from adventure_elt.transform import transform
+
+    summary = transform(settings, full_refresh=full_refresh, progress=progress)
+    return sum(m.rows or 0 for m in summary.models)
+
+
+def _test_step(settings: Settings, progress: ProgressCallback) -> int:
+    from adventure_elt.transform import run_checks
+
+    checks = run_checks(settings, progress=progress)
+    if not checks.passed:
+        failed = ", ".join(f"{r.model}: {r.name}" for r in checks.failed[:5])
+        raise CheckFailedError(
+            f"{len(checks.failed)} of {len(checks.results)} checks failed ({failed}); "
+            "run 'adventure-elt test' for the offending rows"
+        )
+    return len(checks.results)
+
+
+def _report_step(settings: Settings, result: RunResult) -> int:
+    from adventure_elt.report import report
+
+    result.report = dict(report(settings))
+    return sum(len(v) for v in result.report.values() if isinstance(v, list))
+
+
+def _record(settings: Settings, record: StepRecord) -> None:
+    """Append the step to `ops.runs`; a warehouse that cannot be opened is not recorded into."""
+    row = pa.Table.from_pylist(
+        [
+            {
+                "run_id": record.run_id,
+                "step": record.step,
+                "started_at": record.started_at,
+                "ended_at": record.ended_at,
+                "status": record.status,
+                "attempts": record.attempts,
+                "rows": record.rows,
+                "error": record.error,
+            }
+        ],
+        schema=_RUNS_SCHEMA,
+    )
+    try:
+        with open_warehouse(settings) as warehouse:
+            warehouse.append("ops", "runs", row)
+    except AdventureEltError:
+        pass  # the step's own error says what is wrong with the warehouse
+
+
+_RUNS_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("step", pa.string()),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("ended_at", pa.timestamp("us", tz="UTC")),
+        ("status", pa.string()),
+        ("attempts", pa.int32()),
+        ("rows", pa.int64()),
+        ("error", pa.string()),
+    ]
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from adventure_elt.errors import WarehouseError
 from adventure_elt.settings import Settings
+
+if TYPE_CHECKING:
+    import duckdb
 
 LAYERS: tuple[str, ...] = ("raw", "staging", "marts", "reports", "ops")
 
@@ -48,6 +51,10 @@ class Warehouse(ABC):
         """The quoted, fully qualified name to use in SQL for `layer.name`."""
 
     @abstractmethod
+    def append(self, layer: str, name: str, rows: pa.Table) -> None:
+        """Append Arrow rows to `layer.name`, creating the table from their schema if needed."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
@@ -74,7 +81,7 @@ class DuckDBWarehouse(Warehouse):
                 raise WarehouseError(
                     f"warehouse {path} does not exist yet; run 'adventure-elt sync' first"
                 )
-            self.connection = duckdb.connect(str(path), read_only=read_only)
+            self.connection = _connect_duckdb(path, read_only=read_only)
         except (duckdb.Error, OSError) as exc:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {exc}") from None
 
@@ -103,8 +110,44 @@ class DuckDBWarehouse(Warehouse):
     def relation(self, layer: str, name: str) -> str:
         return f'"{layer}"."{name}"'
 
+    def append(self, layer: str, name: str, rows: pa.Table) -> None:
+        self.create_layer(layer)
+        target = self.relation(layer, name)
+        self.connection.register("_appended_rows", rows)
+        try:
+            self.execute(f"create table if not exists {target} as from _appended_rows limit 0")
+            self.execute(f"insert into {target} by name from _appended_rows")
+        finally:
+            self.connection.unregister("_appended_rows")
+
     def close(self) -> None:
         self.connection.close()
+
+
+# DuckDB lets one process write a file, or several read it. Writers that stream (`stream
+# ingest`) hold it only for a short transaction per micro-batch, so an open that meets a lock
+# retries for a while with a growing, jittered pause instead of failing at once.
+LOCK_WAIT_SECONDS = 10.0
+
+
+def _connect_duckdb(
+    path: Path, *, read_only: bool, wait: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
+    import random
+    import time
+
+    import duckdb
+
+    deadline = time.monotonic() + wait
+    pause = 0.005
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 1.5, 0.2)
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:

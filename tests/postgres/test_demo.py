@@ -30,6 +30,8 @@ def test_demo_on_a_fresh_folder_twice(tmp_path: Path) -> None:
             result = run("demo", "--scale", "0.02", cwd=tmp_path)
             assert result.returncode == 0, result.stderr
             assert "sales.salesorderdetail" in result.stdout
+            assert "Product sales by category" in result.stdout
+            assert "│ report    │ ok" in result.stdout
             assert "Traceback" not in result.stderr
         assert (tmp_path / ".adventure" / "pg" / "PG_VERSION").is_file()
     finally:

@@ -57,6 +57,8 @@ def start(settings: Settings) -> str:
         pgserver = _import_pgserver()
 
         server = pgserver.get_server(pg_data, cleanup_mode=None)
+        if _running_dsn(pg_data) is None:  # pgserver caches a handle that may since have stopped
+            server.ensure_postgres_running()
         admin_dsn: str = server.get_uri()
     except Exception as exc:  # pgserver raises bare CalledProcessError/RuntimeError/OSError
         raise EmbeddedServerError(

@@ -1,0 +1,375 @@
+"""Reconciliation: does the raw layer hold exactly the source's rows, with the same content?
+
+Per table it counts source rows, warehouse rows (soft-deleted rows excluded), keys missing from
+the warehouse, keys the warehouse has but the source does not, keys present twice, and rows whose
+content differs. Content is compared through an md5 per row that both engines compute in SQL:
+
+- each replicated column is rendered as *canonical text*, the same on both sides whatever the
+  storage type (PostgreSQL `numeric` 1.50 and DuckDB `DECIMAL(38,9)` 1.500000000 both become
+  `1.5`; timestamps `YYYY-MM-DD HH:MM:SS.ffffff`; booleans `true`/`false`; bytea/BLOB lower hex;
+  `char(n)` keeps its padding; NULL becomes the control character 0x1E, so it never equals '');
+- the texts are joined with the control character 0x1F and hashed (md5 of the UTF-8 bytes).
+
+PostgreSQL sends only `(key, hash)` as Arrow through `COPY … TO STDOUT`; DuckDB hashes the raw
+table and full-outer-joins the two on the key. Columns compared are the source columns that also
+exist in raw; raw-only metadata (`_extracted_at`, `_dlt_*`, `_is_deleted`) is ignored.
+
+Numbers are compared at the raw column's scale (DECIMAL(38,9) keeps 9 decimals), as that is all
+the raw layer can hold.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg2.extensions
+import pyarrow as pa
+
+from adventure_elt.catalog import SourceTable, select_tables
+from adventure_elt.errors import ConfigError, WarehouseError
+from adventure_elt.oltp import server
+from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
+from adventure_elt.replicate.deletes import (
+    DELETED_COLUMN,
+    RAW_LAYER,
+    SourceColumn,
+    copy_to_arrow,
+    duckdb_connection,
+    key_match,
+    quote,
+    raw_columns,
+    source_columns,
+)
+from adventure_elt.settings import Settings
+from adventure_elt.warehouse import Warehouse, open_warehouse
+
+HASH_COLUMN = "_row_hash"
+EXAMPLES = 3  # keys shown per kind of difference
+
+_METADATA = re.compile(r"^(_extracted_at|_is_deleted|_dlt_.*)$")
+_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+_NULL = "chr(30)"  # record separator: the marker for NULL
+_SEPARATOR = "chr(31)"  # unit separator: between columns
+_TIME_PG = "'YYYY-MM-DD HH24:MI:SS.US'"
+_TIME_DUCKDB = "'%Y-%m-%d %H:%M:%S.%f'"
+
+
+@dataclass(frozen=True)
+class TableReconciliation:
+    """How one raw table compares with its source table.
+
+    Args:
+        table: `schema.table`.
+        source_rows: rows in the source.
+        warehouse_rows: rows in raw, not counting rows flagged `_is_deleted`.
+        missing_keys: keys in the source but not in raw (not synced yet, or flagged deleted).
+        extra_keys: keys in raw (not flagged deleted) that the source no longer has.
+        differing_rows: keys on both sides whose replicated columns differ.
+        duplicate_keys: extra raw rows beyond one per key.
+        columns_compared: the columns the content hash covers.
+        in_warehouse: False when the raw table does not exist.
+        examples: up to three keys per kind (`missing`, `extra`, `differing`), as column → value.
+        seconds: time the comparison took.
+    """
+
+    table: str
+    source_rows: int
+    warehouse_rows: int
+    missing_keys: int
+    extra_keys: int
+    differing_rows: int
+    duplicate_keys: int = 0
+    columns_compared: tuple[str, ...] = ()
+    in_warehouse: bool = True
+    examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def clean(self) -> bool:
+        """True when raw holds exactly the source's rows."""
+        return not (
+            self.missing_keys or self.extra_keys or self.differing_rows or self.duplicate_keys
+        )
+
+    def describe(self) -> str:
+        """What differs, in a few words (`2 missing keys, 1 differing row`), or `clean`."""
+        if not self.in_warehouse:
+            return "not in the warehouse"
+        parts = [
+            _plural(self.missing_keys, "missing key"),
+            _plural(self.extra_keys, "extra key"),
+            _plural(self.differing_rows, "differing row"),
+            _plural(self.duplicate_keys, "duplicate key"),
+        ]
+        return ", ".join(p for p in parts if p) or "clean"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (what `reconcile --json` prints per table)."""
+        return {
+            "table": self.table,
+            "source_rows": self.source_rows,
+            "warehouse_rows": self.warehouse_rows,
+            "missing_keys": self.missing_keys,
+            "extra_keys": self.extra_keys,
+            "differing_rows": self.differing_rows,
+            "duplicate_keys": self.duplicate_keys,
+            "clean": self.clean,
+            "in_warehouse": self.in_warehouse,
+            "columns_compared": list(self.columns_compared),
+            "examples": self.examples,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def reconcile(
+    settings: Settings,
+    tables: str | Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[TableReconciliation]:
+    """Compare every (or the named) raw table with its source table.
+
+    The source is read in one read-only REPEATABLE READ transaction, so all tables are compared
+    against the same snapshot.
+
+    Args:
+        settings: where the source and the warehouse are.
+        tables: `schema.table` names (list or comma-separated); None = all 12.
+        progress: called once per table.
+
+    Returns:
+        One result per table, in load order. Check `.clean` on each.
+
+    Raises:
+        WarehouseError: the warehouse does not exist yet (run `sync` first).
+        SourceUnreachableError: the source cannot be reached.
+    """
+    report = progress or ignore
+    chosen = select_tables(tables if tables is None or isinstance(tables, str) else list(tables))
+    results = []
+    with open_warehouse(settings, read_only=True) as warehouse, server.connect(settings) as conn:
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)
+        for number, table in enumerate(chosen):
+            report(ProgressEvent("reconcile", number, len(chosen), table.qualified_name))
+            results.append(reconcile_table(conn, warehouse, table))
+        report(ProgressEvent("reconcile", len(chosen), len(chosen), "done", finished=True))
+    return results
+
+
+def reconcile_table(
+    source_conn: psycopg2.extensions.connection, warehouse: Warehouse, table: SourceTable
+) -> TableReconciliation:
+    """Compare one raw table with its source table (see the module docstring for how)."""
+    started = time.perf_counter()
+    source = source_columns(source_conn, table)
+    raw = raw_columns(warehouse, table)
+    compared = [c for c in source if c.name in raw and not _METADATA.match(c.name)]
+    types = {c.name: c.arrow_type for c in source}
+    if any(k not in types for k in table.primary_key):
+        raise ConfigError(
+            f"source table {table.qualified_name} lacks its primary key"
+            f" ({', '.join(table.primary_key)}); the source schema does not match the catalog"
+        )
+    absent = [k for k in table.primary_key if raw and k not in raw]
+    if absent:
+        raise WarehouseError(
+            f"raw.{table.raw_name} has no primary-key column {absent[0]!r}; "
+            f"reload it with `adventure-elt sync --full-refresh --tables {table.qualified_name}`"
+        )
+    key_types = {k: types[k] for k in table.primary_key}
+    hashes = copy_to_arrow(
+        source_conn,
+        _source_hash_query(table, compared, raw),
+        {**key_types, HASH_COLUMN: pa.string()},
+    )
+    if not raw:
+        return TableReconciliation(
+            table=table.qualified_name,
+            source_rows=hashes.num_rows,
+            warehouse_rows=0,
+            missing_keys=hashes.num_rows,
+            extra_keys=0,
+            differing_rows=0,
+            in_warehouse=False,
+            examples=_first_keys(hashes, table),
+            seconds=time.perf_counter() - started,
+        )
+    counts, examples = _compare(warehouse, table, compared, raw, hashes)
+    return TableReconciliation(
+        table=table.qualified_name,
+        source_rows=hashes.num_rows,
+        warehouse_rows=counts["warehouse"],
+        missing_keys=counts["missing"],
+        extra_keys=counts["extra"],
+        differing_rows=counts["differing"],
+        duplicate_keys=counts["duplicates"],
+        columns_compared=tuple(c.name for c in compared),
+        examples=examples,
+        seconds=time.perf_counter() - started,
+    )
+
+
+# ----------------------------------------------------------------------------- canonical text
+
+
+def postgres_text(column: SourceColumn, raw_type: str) -> str:
+    """PostgreSQL expression rendering `column` as canonical text (NULL stays NULL).
+
+    >>> postgres_text(SourceColumn("listprice", "numeric"), "DECIMAL(38,9)")
+    'trim_scale(round("listprice", 9))::text'
+    >>> postgres_text(SourceColumn("class", "character", 2), "VARCHAR")
+    'rpad("class"::text, 2)'
+    """
+    name = quote(column.name)
+    kind = column.data_type
+    if kind == "numeric":
+        scale = _decimal_scale(raw_type)
+        # Compare at the precision raw can hold; trim_scale drops trailing zeros (1.50 → 1.5).
+        return (
+            f"trim_scale(round({name}, {scale}))::text"
+            if scale is not None
+            else (f"trim_scale({name})::text")
+        )
+    if kind == "character":
+        # char(n)::text strips the padding, raw keeps it: pad back to the declared width.
+        return f"rpad({name}::text, {column.max_length or 1})"
+    if kind == "timestamp without time zone":
+        return f"to_char({name}, {_TIME_PG})"
+    if kind == "timestamp with time zone":
+        return f"to_char({name} at time zone 'UTC', {_TIME_PG})"
+    if kind == "date":
+        return f"to_char({name}, 'YYYY-MM-DD')"
+    if kind == "bytea":
+        return f"encode({name}, 'hex')"
+    return f"{name}::text"
+
+
+def duckdb_text(name: str, raw_type: str) -> str:
+    """DuckDB expression rendering raw column `name` of type `raw_type` as canonical text.
+
+    >>> duckdb_text("listprice", "DECIMAL(38,9)")
+    'rtrim(rtrim(cast("listprice" as varchar), \\'0\\'), \\'.\\')'
+    """
+    column = quote(name)
+    kind = raw_type.upper()
+    scale = _decimal_scale(kind)
+    if scale:
+        # DECIMAL(38,9) prints all 9 decimals; drop trailing zeros, then a bare point.
+        return f"rtrim(rtrim(cast({column} as varchar), '0'), '.')"
+    if kind == "BLOB":
+        return f"lower(hex({column}))"
+    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+        return f"strftime(timezone('UTC', {column}), {_TIME_DUCKDB})"
+    if kind.startswith("TIMESTAMP"):
+        return f"strftime({column}, {_TIME_DUCKDB})"
+    if kind == "DATE":
+        return f"strftime({column}, '%Y-%m-%d')"
+    if kind == "VARCHAR":
+        return column
+    return f"cast({column} as varchar)"
+
+
+def _row_hash(texts: list[str], *, postgres: bool) -> str:
+    """md5 over the canonical texts, NULL-marked and separator-joined."""
+    joined = f"concat_ws({_SEPARATOR}, " + ", ".join(f"coalesce({t}, {_NULL})" for t in texts)
+    joined += ")"
+    # PostgreSQL hashes its server encoding's bytes; convert so non-UTF-8 servers agree too.
+    return f"md5(convert_to({joined}, 'UTF8'))" if postgres else f"md5({joined})"
+
+
+def _source_hash_query(
+    table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
+) -> str:
+    keys = ", ".join(quote(k) for k in table.primary_key)
+    texts = [postgres_text(c, raw[c.name]) for c in compared] or ["''"]
+    return (
+        f"select {keys}, {_row_hash(texts, postgres=True)}"
+        f" from {quote(table.schema)}.{quote(table.name)}"
+    )
+
+
+def _warehouse_hash_query(
+    warehouse: Warehouse, table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
+) -> str:
+    keys = ", ".join(quote(k) for k in table.primary_key)
+    texts = [duckdb_text(c.name, raw[c.name]) for c in compared] or ["''"]
+    live = f" where not coalesce({DELETED_COLUMN}, false)" if DELETED_COLUMN in raw else ""
+    return (
+        f"select {keys}, {_row_hash(texts, postgres=False)} as {HASH_COLUMN}"
+        f" from {warehouse.relation(RAW_LAYER, table.raw_name)}{live}"
+    )
+
+
+# ----------------------------------------------------------------------------- comparison
+
+
+def _compare(
+    warehouse: Warehouse,
+    table: SourceTable,
+    compared: list[SourceColumn],
+    raw: dict[str, str],
+    hashes: pa.Table,
+) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    """Counts (`warehouse`, `missing`, `extra`, `differing`, `duplicates`) and example keys."""
+    db = duckdb_connection(warehouse)
+    source = f"_source_hashes_{table.raw_name}"
+    diff = f"_reconcile_{table.raw_name}"
+    hashed = f"_warehouse_hashes_{table.raw_name}"
+    keys = [quote(k) for k in table.primary_key]
+    either = ", ".join(f"coalesce(s.{k}, w.{k}) as {k}" for k in keys)
+    db.register(source, hashes)
+    try:
+        db.execute(
+            f"create or replace temp table {hashed} as"
+            f" {_warehouse_hash_query(warehouse, table, compared, raw)}"
+        )
+        db.execute(
+            f"create or replace temp table {diff} as"
+            f" select case when w._in is null then 'missing'"
+            f" when s._in is null then 'extra' else 'differing' end as kind, {either}"
+            f" from (select *, true as _in from {source}) as s"
+            f" full outer join (select *, true as _in from {hashed}) as w"
+            f" on {key_match(table, 's', 'w')}"
+            f" where w._in is null or s._in is null or s.{HASH_COLUMN} <> w.{HASH_COLUMN}"
+        )
+        totals = db.execute(
+            f"select count(*), count(*) - count(distinct ({', '.join(keys)})) from {hashed}"
+        ).fetchone()
+        kinds = dict(db.execute(f"select kind, count(*) from {diff} group by kind").fetchall())
+        sample = db.execute(
+            f"select kind, {', '.join(keys)} from {diff}"
+            f" qualify row_number() over (partition by kind order by {', '.join(keys)})"
+            f" <= {EXAMPLES} order by kind, {', '.join(keys)}"
+        ).fetchall()
+    finally:
+        db.execute(f"drop table if exists {diff}")
+        db.execute(f"drop table if exists {hashed}")
+        db.unregister(source)
+    counts = {
+        "warehouse": int(totals[0]) if totals else 0,
+        "duplicates": int(totals[1]) if totals else 0,
+        **{k: int(kinds.get(k, 0)) for k in ("missing", "extra", "differing")},
+    }
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for kind, *values in sample:
+        examples.setdefault(str(kind), []).append(dict(zip(table.primary_key, values, strict=True)))
+    return counts, examples
+
+
+def _first_keys(hashes: pa.Table, table: SourceTable) -> dict[str, list[dict[str, Any]]]:
+    rows = hashes.select(list(table.primary_key)).slice(0, EXAMPLES).to_pylist()
+    return {"missing": rows} if rows else {}
+
+
+def _decimal_scale(duckdb_type: str) -> int | None:
+    match = _DECIMAL.match(duckdb_type.upper())
+    return int(match.group(2)) if match else None
+
+
+def _plural(count: int, noun: str) -> str:
+    if not count:
+        return ""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

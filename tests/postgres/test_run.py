@@ -1,0 +1,105 @@
+"""`run`: the whole pipeline as one recorded, resumable, retried job."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from adventure_elt.errors import ConfigError
+from adventure_elt.oltp import server
+from adventure_elt.oltp.generator import seed
+from adventure_elt.pipeline import run
+from adventure_elt.settings import Settings
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def seeded(source_settings: Settings) -> Settings:
+    with server.connect(source_settings) as conn:
+        seed(conn, scale=0.02, seed=3)
+    return source_settings
+
+
+def runs_table(settings: Settings) -> list[tuple[str, str, int]]:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        rows = conn.execute(
+            "select step, status, attempts from ops.runs order by started_at"
+        ).fetchall()
+    return [(str(a), str(b), int(c)) for a, b, c in rows]
+
+
+def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    assert settings.source_dsn is not None
+    options = ["--source-dsn", settings.source_dsn, "--duckdb-path", str(settings.duckdb_path)]
+    options += ["--home", str(settings.home)]
+    return subprocess.run(
+        [sys.executable, "-m", "adventure_elt", *options, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_run_records_every_step_and_returns_the_report(seeded: Settings) -> None:
+    result = run(seeded)
+    assert result.ok
+    assert [s.step for s in result.steps] == ["sync", "transform", "test", "report"]
+    assert result.report is not None
+    assert result.report["customer_summary"]["orders"] > 0
+    assert runs_table(seeded) == [
+        ("sync", "ok", 1),
+        ("transform", "ok", 1),
+        ("test", "ok", 1),
+        ("report", "ok", 1),
+    ]
+
+
+def test_only_and_from_resume_part_of_the_pipeline(seeded: Settings) -> None:
+    run(seeded)
+    assert [s.step for s in run(seeded, only="report").steps] == ["report"]
+    assert [s.step for s in run(seeded, from_step="test").steps] == ["test", "report"]
+    with pytest.raises(ConfigError, match="unknown step 'load'"):
+        run(seeded, only="load")
+
+
+def test_a_failed_check_exits_1_and_is_recorded(seeded: Settings) -> None:
+    with server.connect(seeded) as conn, conn.cursor() as cur:
+        # totaldue must equal subtotal + tax + freight: break it for one order
+        cur.execute(
+            "update sales.salesorderheader set totaldue = totaldue + 1, modifieddate = now()"
+            " where salesorderid = (select min(salesorderid) from sales.salesorderheader)"
+        )
+    result = cli(seeded, "run")
+    assert result.returncode == 1, result.stderr
+    assert "checks failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    statuses = {step: status for step, status, _ in runs_table(seeded)}
+    assert statuses == {"sync": "ok", "transform": "ok", "test": "failed"}
+
+
+def test_a_dropped_source_is_retried_until_it_is_back(tmp_path: Path) -> None:
+    embedded = Settings(home=tmp_path / "pg-home")
+    dsn = server.start(embedded)
+    settings = Settings(source_dsn=dsn, duckdb_path=tmp_path / "w.duckdb", home=tmp_path)
+    with server.connect(settings) as conn:
+        seed(conn, scale=0.01, seed=1)
+    server.stop(embedded)  # the source goes away before the run starts
+    waits: list[float] = []
+
+    def restart_source(seconds: float) -> None:
+        waits.append(seconds)
+        server.start(embedded)
+
+    try:
+        result = run(settings, only="sync", backoff_seconds=0.5, sleep=restart_source)
+    finally:
+        server.stop(embedded)
+    assert result.steps[0].status == "ok"
+    assert result.steps[0].attempts == 2
+    assert waits == [0.5]
+    assert runs_table(settings) == [("sync", "ok", 2)]
