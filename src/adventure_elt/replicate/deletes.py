@@ -120,13 +120,9 @@ def source_keys(conn: psycopg2.extensions.connection, table: SourceTable) -> pa.
 
 
 def raw_columns(warehouse: Warehouse, table: SourceTable) -> dict[str, str]:
-    """The raw table's columns → DuckDB type names (`DECIMAL(38,9)`); empty when it is missing."""
-    rows = warehouse.fetch_all(
-        "select column_name, data_type from information_schema.columns"
-        " where table_schema = ? and table_name = ? order by ordinal_position",
-        [RAW_LAYER, table.raw_name],
-    )
-    return {str(name): str(kind) for name, kind in rows}
+    """The raw table's columns → the engine's type names (DuckDB `DECIMAL(38,9)`, BigQuery
+    `NUMERIC(38,9)`); empty when it is missing."""
+    return warehouse.column_types(RAW_LAYER, table.raw_name)
 
 
 def duckdb_connection(warehouse: Warehouse) -> Any:

@@ -7,6 +7,10 @@ dlt commits together with the load; the next sync reads `modifieddate >= cursor 
 is inclusive and no per-row hashes are kept: re-read rows are idempotent under the merge, and
 `changes.RawComparer` drops the unchanged ones before they are written.
 
+Speed (see bench/RESULTS.md): a table whose DuckDB raw table is still empty is appended, not
+merged through a staging table; `_dlt_id` is made while extracting, so dlt's normalizer passes
+the parquet files through instead of rewriting them.
+
 All tables are read in one REPEATABLE READ transaction, so orders and their lines come from the
 same snapshot of the source.
 """
@@ -14,6 +18,7 @@ same snapshot of the source.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -31,6 +36,12 @@ from adventure_elt.errors import AdventureEltError, ConfigError, WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.replicate.changes import RawComparer
+from adventure_elt.replicate.drift import (
+    SchemaChangeError,
+    TypeChange,
+    duckdb_raw_columns,
+    type_changes,
+)
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
 from adventure_elt.settings import Settings, mask_dsn
 
@@ -38,6 +49,7 @@ PIPELINE_NAME = "adventure_elt"
 SOURCE_NAME = "adventureworks"
 DATASET = "raw"
 EXTRACTED_AT = "_extracted_at"
+DLT_ID = "_dlt_id"
 
 _DLT_TYPES = {
     pa.int64(): "bigint",
@@ -141,21 +153,114 @@ def sync(
             cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
         columns = {t: _columns_of(conn, t) for t in chosen}
         results = {t: TableSync(t.qualified_name) for t in chosen}
+        changes = _type_changes(settings, columns, results, full_refresh)
+        synced = tuple(t for t in chosen if results[t].mode != "failed")
         dlt = _import_dlt(settings)
         pipeline = _pipeline(dlt, settings)
+        resuming = pipeline.has_pending_data
+        _finish_interrupted(pipeline, dsn, report)
+        if resuming:
+            _drop_repeated_rows(settings)
+        if full_refresh:
+            _note_filled(pipeline, synced, results)
+        empty = _empty_raw_tables(settings, synced) if not full_refresh else set()
         resources = [
-            _resource(dlt, settings, conn, t, columns[t], results[t], full_refresh, lag, report)
-            for t in chosen
+            _resource(
+                dlt,
+                settings,
+                conn,
+                t,
+                columns[t],
+                results[t],
+                full_refresh,
+                lag,
+                report,
+                t in empty,
+            )
+            for t in synced
         ]
         source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
+        # A type change can only be applied by rebuilding the raw table: drop and reload it.
+        refresh = "drop_resources" if full_refresh and changes else None
         try:
-            info = pipeline.run(source)
+            info = pipeline.run(source, refresh=refresh) if synced else None
         except Exception as exc:
             raise _pipeline_error(exc, dsn) from None
-        load_id = info.loads_ids[-1] if info.loads_ids else None
+        load_id = info.loads_ids[-1] if info is not None and info.loads_ids else None
         if detect_deletes or settings.detect_deletes:
-            _detect_deletes(settings, conn, chosen, results, report)
-    return SyncSummary([results[t] for t in chosen], load_id, time.perf_counter() - started)
+            _detect_deletes(settings, conn, synced, results, report)
+    summary = SyncSummary([results[t] for t in chosen], load_id, time.perf_counter() - started)
+    if changes and not full_refresh:
+        raise SchemaChangeError(changes, summary)
+    return summary
+
+
+def _type_changes(
+    settings: Settings,
+    columns: dict[SourceTable, list[SourceColumn]],
+    results: dict[SourceTable, TableSync],
+    full_refresh: bool,
+) -> list[TypeChange]:
+    """Source columns whose type raw cannot take; their tables fail (or, on full refresh, are
+    rebuilt). Only DuckDB is checked here."""
+    if settings.warehouse != "duckdb":
+        return []
+    raw = duckdb_raw_columns(settings.duckdb_path, columns)
+    found: list[TypeChange] = []
+    for table, table_columns in columns.items():
+        changed = type_changes(table, table_columns, raw.get(table, {}))
+        found += changed
+        for change in changed:
+            if full_refresh:
+                results[table].notes.append(
+                    f"column {change.column} changed type ({change.raw_type} → "
+                    f"{change.source_type}): raw.{table.raw_name} was rebuilt"
+                )
+            else:
+                results[table].mode = "failed"
+                results[table].notes.append(change.message())
+    return found
+
+
+def _note_filled(
+    pipeline: Any, tables: tuple[SourceTable, ...], results: dict[SourceTable, TableSync]
+) -> None:
+    """Say which new columns a full refresh fills for old rows.
+
+    Read before the run: dlt wipes a resource's state when it extracts with `replace`.
+    """
+    resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    for table in tables:
+        unfilled = resources.get(table.raw_name, {}).get("unfilled_columns", [])
+        if unfilled:
+            results[table].notes.append(f"filled new column(s) {', '.join(unfilled)} for all rows")
+
+
+def _finish_interrupted(pipeline: Any, dsn: str, report: ProgressCallback) -> None:
+    """Normalize and load what a killed sync left behind, before extracting anew.
+
+    dlt's `run` would load such packages and then stop without extracting. Their cursors are
+    already in the state, so they must land before anything else.
+    """
+    if not pipeline.has_pending_data:
+        return
+    try:
+        if not pipeline.default_schema_name:
+            # Killed between committing the first package and saving the pipeline's state: no
+            # cursor was kept, so this run reads everything again. dlt cannot load the package
+            # without the schema, and a pending one would make every later `run` stop early.
+            pipeline.abort_packages()
+            message = "load package(s) of an interrupted first sync dropped; reading again"
+            loads = 0
+        else:
+            if pipeline.list_extracted_load_packages():
+                pipeline.normalize()
+            info = pipeline.load()
+            message = "load package(s) of an interrupted sync finished"
+            loads = len(info.loads_ids) if info is not None else 0
+    except Exception as exc:
+        raise _pipeline_error(exc, dsn) from None
+    report(ProgressEvent("resume", done=loads, message=message, finished=True))
 
 
 def _columns_of(conn: psycopg2.extensions.connection, table: SourceTable) -> list[SourceColumn]:
@@ -175,7 +280,14 @@ def _columns_of(conn: psycopg2.extensions.connection, table: SourceTable) -> lis
 
 
 def _check_destination(settings: Settings) -> None:
-    """Fail before reading anything when the DuckDB file cannot be created or written."""
+    """Fail before reading anything when the warehouse cannot be created or written."""
+    if settings.warehouse == "bigquery":
+        from adventure_elt.warehouse import BigQueryWarehouse
+
+        # one line for a missing project, bad credentials or an unreachable endpoint
+        with BigQueryWarehouse(settings) as warehouse:
+            warehouse.create_layer(DATASET)
+        return
     if settings.warehouse != "duckdb":
         return
     path = settings.duckdb_path
@@ -204,20 +316,38 @@ def _import_dlt(settings: Settings) -> Any:
     # Tables are read one after another on one connection (dlt interleaves them by default).
     dlt.config["extract.next_item_mode"] = "fifo"
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    dlt.config["normalize.parquet_normalizer.add_dlt_id"] = True
+    # `_stamp` adds `_dlt_id` while extracting; dlt's own would rewrite every parquet file.
+    dlt.config["normalize.parquet_normalizer.add_dlt_id"] = False
+    # The parquet files live for one load on a local disk: compressing them costs about half
+    # of writing them (and again when the warehouse reads them) and saves nothing that matters.
+    dlt.config["data_writer.compression"] = "none"
+    # Loaded packages are of no further use; kept, they would grow by a copy of every sync.
+    dlt.config["load.delete_completed_jobs"] = True
     return dlt
 
 
 def _pipeline(dlt: Any, settings: Settings) -> Any:
     if settings.warehouse == "duckdb":
-        destination = dlt.destinations.duckdb(credentials=str(settings.duckdb_path.absolute()))
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        # A credentials object, not a path string: dlt parses a string as a URL with
+        # SQLAlchemy, whose import alone costs about a second of every sync.
+        credentials = DuckDbCredentials()
+        credentials.database = str(settings.duckdb_path.absolute())
+        destination = dlt.destinations.duckdb(credentials=credentials)
+        name, dataset = PIPELINE_NAME, DATASET
     else:
-        destination = dlt.destinations.bigquery()
+        from adventure_elt.warehouse import BigQueryWarehouse
+
+        with BigQueryWarehouse(settings) as warehouse:
+            destination, dataset = warehouse.dlt_destination(dlt)
+        # its own state: cursors of the DuckDB pipeline say nothing about BigQuery's raw layer
+        name = f"{PIPELINE_NAME}_bigquery"
     return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
+        pipeline_name=name,
         pipelines_dir=str((settings.home / "dlt").absolute()),
         destination=destination,
-        dataset_name=DATASET,
+        dataset_name=dataset,
         progress=None,
     )
 
@@ -246,6 +376,14 @@ def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[st
         "precision": 6,
         "nullable": True,
     }
+    # As dlt declares the `_dlt_id` it would add itself.
+    hints[DLT_ID] = {
+        "name": DLT_ID,
+        "data_type": "text",
+        "nullable": False,
+        "unique": True,
+        "row_key": True,
+    }
     return hints
 
 
@@ -259,11 +397,25 @@ def _resource(
     full_refresh: bool,
     lag: timedelta | None,
     report: ProgressCallback,
+    append: bool = False,
 ) -> Any:
-    """The dlt resource of one table: Arrow batches since the stored cursor."""
+    """The dlt resource of one table: Arrow batches since the stored cursor.
+
+    `append`: raw holds no row of it yet, so the rows go straight in; a merge would first copy
+    them into a staging table and then delete nothing and copy them again.
+    """
     disposition: Any = (
-        "replace" if full_refresh else {"disposition": "merge", "strategy": "delete-insert"}
+        "replace"
+        if full_refresh
+        else "append"
+        if append
+        else {"disposition": "merge", "strategy": "delete-insert"}
     )
+
+    hints = _hints(table, columns)
+    if full_refresh or append:
+        # Only a merge dedups (dlt warns otherwise); one snapshot has each key once anyway.
+        del hints[table.cursor]["dedup_sort"]
 
     def rows() -> Iterator[pa.Table]:
         state = dlt.current.resource_state()
@@ -275,7 +427,10 @@ def _resource(
         task = f"sync {table.qualified_name}"
         report(ProgressEvent(task, message=result.mode))
         started = time.perf_counter()
-        comparer = RawComparer(settings.duckdb_path, table) if not full_refresh else None
+        # only a DuckDB raw layer is compared; on BigQuery the merge rewrites re-read rows
+        # (nor an empty one: every row is new)
+        compare = not full_refresh and not append and settings.warehouse == "duckdb"
+        comparer = RawComparer(settings.duckdb_path, table) if compare else None
         newest = cursor
         try:
             _note_columns(result, state, columns, comparer, full_refresh)
@@ -315,8 +470,61 @@ def _resource(
         table_name=table.raw_name,
         primary_key=list(table.primary_key),
         write_disposition=disposition,
-        columns=_hints(table, columns),
+        columns=hints,
     )
+
+
+def _empty_raw_tables(settings: Settings, tables: tuple[SourceTable, ...]) -> set[SourceTable]:
+    """Tables whose DuckDB raw table is missing or holds no row (none on other warehouses)."""
+    if settings.warehouse != "duckdb":
+        return set()
+    if not settings.duckdb_path.is_file():
+        return set(tables)
+    import duckdb
+
+    try:
+        # Read-only and closed before dlt loads (DuckDB allows one configuration per file).
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+            existing = {
+                str(name)
+                for (name,) in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = ?", [DATASET]
+                ).fetchall()
+            }
+            empty = set()
+            for table in tables:
+                if table.raw_name in existing:
+                    found = con.execute(f'select 1 from {DATASET}."{table.raw_name}" limit 1')
+                    if found.fetchone() is not None:
+                        continue
+                empty.add(table)
+            return empty
+    except duckdb.Error:
+        return set()  # unreadable now: merge everything, dlt reports the real problem
+
+
+def _drop_repeated_rows(settings: Settings) -> None:
+    """Remove rows a resumed load appended twice (DuckDB raw tables only).
+
+    A sync killed after the warehouse committed an `append` job but before dlt marked it done
+    runs that job again when resumed. The copies are identical, so one per key is kept.
+    """
+    if settings.warehouse != "duckdb" or not settings.duckdb_path.is_file():
+        return
+    from adventure_elt.catalog import TABLES
+    from adventure_elt.warehouse import open_warehouse
+
+    with open_warehouse(settings) as warehouse:
+        present = set(warehouse.list_tables(DATASET))
+        for table in TABLES:
+            if table.raw_name not in present:
+                continue
+            keys = ", ".join(f'"{k}"' for k in table.primary_key)
+            warehouse.execute(
+                f'delete from {DATASET}."{table.raw_name}" where rowid in (select rowid from'
+                f" (select rowid, row_number() over (partition by {keys}) as n"
+                f' from {DATASET}."{table.raw_name}") where n > 1)'
+            )
 
 
 def _note_columns(
@@ -345,12 +553,27 @@ def _note_columns(
 
 
 def _stamp(batch: pa.Table, extracted_at: datetime, primary_key: tuple[str, ...]) -> pa.Table:
-    """Add `_extracted_at` (when this table's extraction started, UTC); mark keys not null."""
+    """Add `_extracted_at` (when this table's extraction started, UTC) and `_dlt_id`; mark keys
+    not null."""
     micros = np.full(batch.num_rows, int(extracted_at.timestamp() * 1_000_000), dtype=np.int64)
     stamps = pa.array(micros, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     fields = [f.with_nullable(f.name not in primary_key) for f in batch.schema]
-    schema = pa.schema([*fields, pa.field(EXTRACTED_AT, stamps.type)])
-    return pa.Table.from_arrays([*batch.columns, stamps], schema=schema)
+    schema = pa.schema(
+        [*fields, pa.field(EXTRACTED_AT, stamps.type), pa.field(DLT_ID, pa.string(), False)]
+    )
+    return pa.Table.from_arrays([*batch.columns, stamps, _row_ids(batch.num_rows)], schema=schema)
+
+
+def _row_ids(rows: int) -> pa.Array:
+    """Unique `_dlt_id`s, built in one vectorised call: a random prefix per batch + row number.
+
+    >>> ids = _row_ids(3).to_pylist()
+    >>> len(set(ids)), ids[0][-2:], ids[2][-2:]
+    (3, '-0', '-2')
+    """
+    numbers = pc.cast(pa.array(np.arange(rows, dtype=np.int64)), pa.string())
+    prefix = secrets.token_urlsafe(12) + "-"
+    return pc.binary_join_element_wise(prefix, numbers, "")
 
 
 def _max_cursor(current: datetime | None, values: pa.ChunkedArray) -> datetime | None:

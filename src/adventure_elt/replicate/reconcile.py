@@ -45,13 +45,13 @@ from adventure_elt.replicate.deletes import (
     source_columns,
 )
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import Warehouse, open_warehouse
+from adventure_elt.warehouse import DuckDBWarehouse, Warehouse, open_warehouse
 
 HASH_COLUMN = "_row_hash"
 EXAMPLES = 3  # keys shown per kind of difference
 
 _METADATA = re.compile(r"^(_extracted_at|_is_deleted|_dlt_.*)$")
-_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
+_DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC|BIGNUMERIC)\((\d+),\s*(\d+)\)$")
 _NULL = "chr(30)"  # record separator: the marker for NULL
 _SEPARATOR = "chr(31)"  # unit separator: between columns
 _TIME_PG = "'YYYY-MM-DD HH24:MI:SS.US'"
@@ -314,7 +314,7 @@ def _compare(
     hashes: pa.Table,
 ) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
     """Counts (`warehouse`, `missing`, `extra`, `differing`, `duplicates`) and example keys."""
-    db = duckdb_connection(warehouse)
+    db, hashes_query = _comparison_space(warehouse, table, compared, raw)
     source = f"_source_hashes_{table.raw_name}"
     diff = f"_reconcile_{table.raw_name}"
     hashed = f"_warehouse_hashes_{table.raw_name}"
@@ -322,10 +322,7 @@ def _compare(
     either = ", ".join(f"coalesce(s.{k}, w.{k}) as {k}" for k in keys)
     db.register(source, hashes)
     try:
-        db.execute(
-            f"create or replace temp table {hashed} as"
-            f" {_warehouse_hash_query(warehouse, table, compared, raw)}"
-        )
+        db.execute(f"create or replace temp table {hashed} as {hashes_query}")
         db.execute(
             f"create or replace temp table {diff} as"
             f" select case when w._in is null then 'missing'"
@@ -357,6 +354,33 @@ def _compare(
     for kind, *values in sample:
         examples.setdefault(str(kind), []).append(dict(zip(table.primary_key, values, strict=True)))
     return counts, examples
+
+
+def _comparison_space(
+    warehouse: Warehouse, table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
+) -> tuple[Any, str]:
+    """A DuckDB connection to compare in, and the query there giving the warehouse's hashes.
+
+    DuckDB hashes the raw table itself. Another engine (BigQuery) hashes in its own SQL and
+    sends `(key, hash)` as Arrow, which an in-memory DuckDB then compares.
+    """
+    if isinstance(warehouse, DuckDBWarehouse):
+        return duckdb_connection(warehouse), _warehouse_hash_query(warehouse, table, compared, raw)
+    import duckdb
+
+    from adventure_elt.replicate.bigquery_hashes import fetch_hashes
+
+    hashes = fetch_hashes(
+        warehouse,
+        table,
+        [c.name for c in compared],
+        raw,
+        hash_column=HASH_COLUMN,
+        deleted_column=DELETED_COLUMN,
+    )
+    db = duckdb.connect()
+    db.register("_fetched_warehouse_hashes", hashes)
+    return db, "select * from _fetched_warehouse_hashes"
 
 
 def _first_keys(hashes: pa.Table, table: SourceTable) -> dict[str, list[dict[str, Any]]]:

@@ -1,0 +1,115 @@
+"""Sync end to end: after live shop activity, and on the real AdventureWorks data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from adventure_elt.catalog import TABLES
+from adventure_elt.oltp import generator, server
+from adventure_elt.oltp.activity import run_activity
+from adventure_elt.oltp.loader import load_csv
+from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.settings import Settings
+
+pytestmark = pytest.mark.postgres
+
+# The real data's row counts, from ../shared/adventureworks/README.md.
+README_COUNTS = {
+    "person.countryregion": 238,
+    "person.stateprovince": 181,
+    "person.address": 19_614,
+    "person.person": 19_972,
+    "sales.store": 701,
+    "sales.customer": 19_820,
+    "sales.creditcard": 19_118,
+    "production.productcategory": 4,
+    "production.productsubcategory": 37,
+    "production.product": 504,
+    "sales.salesorderheader": 31_465,
+    "sales.salesorderdetail": 121_317,
+}
+
+
+def raw_sql(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def unclean(settings: Settings) -> list[str]:
+    return [f"{r.table}: {r.describe()}" for r in reconcile(settings) if not r.clean]
+
+
+def header_rows(settings: Settings) -> dict[int, tuple[Any, ...]]:
+    with server.connect(settings) as conn, conn.cursor() as cur:
+        cur.execute("select salesorderid, status, modifieddate from sales.salesorderheader")
+        return {r[0]: tuple(r[1:]) for r in cur.fetchall()}
+
+
+@pytest.mark.parametrize("mode", ["hard", "soft"])
+def test_activity_then_sync_with_delete_detection(source_settings: Settings, mode: str) -> None:
+    settings = Settings(
+        source_dsn=source_settings.source_dsn,
+        duckdb_path=source_settings.duckdb_path,
+        home=source_settings.home,
+        delete_mode=mode,  # type: ignore[arg-type]
+    )
+    with server.connect(settings) as conn:
+        generator.seed(conn, scale=0.02, seed=1)
+    sync(settings)
+    before = header_rows(settings)
+
+    counts = run_activity(
+        settings, orders_per_minute=600, duration=timedelta(minutes=1), seed=1, wait=False
+    )
+    after = header_rows(settings)
+    updated = {k for k in before.keys() & after.keys() if before[k] != after[k]}
+    deleted = before.keys() - after.keys()
+    assert updated and deleted, counts  # the activity really changed and deleted orders
+
+    summary = sync(settings, detect_deletes=True)
+
+    assert unclean(settings) == []
+    header = next(t for t in summary.tables if t.table == "sales.salesorderheader")
+    assert header.deleted == len(deleted)
+    live = " where not coalesce(_is_deleted, false)" if mode == "soft" else ""
+    raw = {
+        r[0]: tuple(r[1:])
+        for r in raw_sql(
+            settings,
+            f"select salesorderid, status, modifieddate from raw.sales_salesorderheader{live}",
+        )
+    }
+    assert {k: raw[k] for k in updated} == {k: after[k] for k in updated}
+    assert not deleted & raw.keys()
+    flagged = raw_sql(
+        settings,
+        "select salesorderid from raw.sales_salesorderheader"
+        + (" where _is_deleted" if mode == "soft" else ""),
+    )
+    if mode == "soft":
+        assert {r[0] for r in flagged} == deleted  # kept, and marked as deleted
+    else:
+        assert not deleted & {r[0] for r in flagged}
+
+
+@pytest.mark.e2e
+def test_real_data_load_csv_sync_reconcile(
+    source_settings: Settings, adventureworks_dir: Path
+) -> None:
+    with server.connect(source_settings) as conn:
+        load_csv(conn, adventureworks_dir)
+
+    summary = sync(source_settings)
+
+    assert {t.table: t.inserted for t in summary.tables} == README_COUNTS
+    assert unclean(source_settings) == []
+    assert {
+        t.qualified_name: raw_sql(source_settings, f"select count(*) from raw.{t.raw_name}")[0][0]
+        for t in TABLES
+    } == README_COUNTS
