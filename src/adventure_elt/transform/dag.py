@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from adventure_elt.errors import ModelError
@@ -91,11 +92,20 @@ def build_dag(project: Project) -> Dag:
     except CycleError as exc:
         # graphlib lists the cycle in data-flow order (each node feeds the next), closed
         chain: list[str] = list(exc.args[1])
-        files = " → ".join(project.display_path(project.nodes[k]) for k in chain)
+        reads = "; ".join(_reads(project, key, dep) for dep, key in pairwise(chain))
         raise ModelError(
-            f"dependency cycle: {files}; break the loop in one of these files"
+            f"dependency cycle: {reads}; break the loop in one of these files"
         ) from None
     return dag
+
+
+def _reads(project: Project, key: str, upstream: str) -> str:
+    """`sql/marts/b.sql:3 reads marts.a`: where `key`'s model reads `upstream`."""
+    from adventure_elt.transform.project import node_line, table_references
+
+    node = project.nodes[key]
+    lines = [node_line(t) for t in table_references(node.ast) if f"{t.db}.{t.name}" == upstream]
+    return f"{project.display_path(node)}:{min(lines, default=1)} reads {upstream}"
 
 
 _SELECTOR = re.compile(r"^(?P<up>\+?)(?P<name>[A-Za-z_][\w.]*?)(?P<down>\+?)$")

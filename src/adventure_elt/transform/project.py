@@ -29,6 +29,7 @@ SEED_LAYER = "seeds"
 SOURCE_LAYERS: tuple[str, ...] = ("raw", "ops")
 MATERIALIZATIONS: tuple[str, ...] = ("view", "table", "incremental")
 DIALECT = "bigquery"
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def parse_sql(text: str, where: str) -> exp.Expr:
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         line = first.get("line") or 1
-        description = str(first.get("description") or exc).splitlines()[0]
+        description = _readable(str(first.get("description") or exc).splitlines()[0])
         near = str(first.get("highlight") or "").strip()
         hint = f" near {near!r}" if near else ""
         raise ModelError(f"{where}:{line}: SQL syntax error{hint}: {description}") from None
@@ -226,6 +227,15 @@ def parse_sql(text: str, where: str) -> exp.Expr:
             f"(found {len(statements)} statement(s))"
         )
     return statements[0]
+
+
+def _readable(description: str) -> str:
+    """sqlglot's parser messages without its class and token reprs."""
+    if description.startswith("Required keyword:"):
+        return "incomplete expression (a missing operand or an unclosed parenthesis?)"
+    # `<Token token_type: TokenType.SENTINEL, text: SENTINEL, ...>` is the end of the text
+    description = re.sub(r"<Token token_type: TokenType\.SENTINEL\b[^>]*>", "the end", description)
+    return re.sub(r"<Token token_type: [^,]*, text: ([^,]*),[^>]*>", r"'\1'", description)
 
 
 def _token_error_place(text: str, message: str) -> tuple[int, str]:
@@ -312,7 +322,9 @@ def _declared(path: Path, section: str) -> dict[str, tuple[Path, int]]:
 
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # libyaml's loader when present: the pure-Python one made loading the project take
+        # seconds (each _models.yml is read three times per load)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
