@@ -3,24 +3,41 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# The BigQuery emulator pins sqlglot, DuckDB and numpy differently from us: its own virtualenv.
+BQVENV       := .bqvenv
+BQVENV_STAMP := $(BQVENV)/.installed-stamp
 
-.PHONY: demo test lint unit install clean
+.PHONY: demo test lint unit install bqvenv clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "adventure_elt needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bigquery,dashboard]'
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# bqemulator 1.4.0 with DuckDB 1.5.5 and its spatial/avro extensions from PyPI (the emulator
+# would download them at start-up); they are installed under .bqvenv/duckdb-home, the HOME the
+# test fixture gives the emulator.
+$(BQVENV_STAMP):
+	$(PYTHON) -m venv $(BQVENV)
+	$(BQVENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BQVENV)/bin/python -m pip install --quiet bqemulator==1.4.0 duckdb==1.5.5 \
+		duckdb-extension-spatial==1.5.5 duckdb-extension-avro==1.5.5 numpy
+	mkdir -p $(BQVENV)/duckdb-home
+	HOME=$(CURDIR)/$(BQVENV)/duckdb-home $(BQVENV)/bin/python tests/bigquery/install_extensions.py
+	@touch $(BQVENV_STAMP)
+
+bqvenv: $(BQVENV_STAMP)
 
 ## demo: start the embedded PostgreSQL, seed it and run the pipeline on embedded defaults
 demo: $(STAMP)
 	$(BIN)/adventure-elt demo
 
 ## test: lint, type-check and run every test that needs no cloud
-test: lint
+test: lint $(BQVENV_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -33,4 +50,4 @@ unit: $(STAMP)
 	$(BIN)/pytest -m "not postgres and not bigquery and not e2e and not browser"
 
 clean:
-	rm -rf $(VENV) .adventure adventure.duckdb .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BQVENV) .adventure adventure.duckdb .pytest_cache .mypy_cache .ruff_cache

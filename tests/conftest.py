@@ -19,6 +19,15 @@ ADVENTUREWORKS = REPO.parent / "shared" / "adventureworks"
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-goldens` rewrites tests/golden/*.sql from the current models (review the diff)."""
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite tests/golden/*.sql with the models' current transpiled DuckDB SQL",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's own settings or writes into the checkout."""
@@ -55,3 +64,33 @@ def adventureworks_dir() -> Path:
     if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
         pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
     return ADVENTUREWORKS
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(
+    pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """A warehouse the real pipeline built from a small synthetic source (scale 0.02, seed 1),
+    plus 600 streamed web events; shared, read-only, by the dashboard and notebook tests."""
+    from adventure_elt.oltp import generator
+    from adventure_elt.pipeline import run
+    from adventure_elt.stream.generator import EventGenerator, event_lines
+    from adventure_elt.stream.ingest import ingest_source
+
+    home = tmp_path_factory.mktemp("demo-warehouse")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f"create database {name}")
+    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
+    settings = Settings(source_dsn=dsn, duckdb_path=home / "warehouse.duckdb", home=home)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
+        with server.connect(settings) as conn:
+            generator.seed(conn, scale=0.02, seed=1)
+        run(settings)
+        events = home / "events.jsonl"
+        events.write_bytes(b"".join(event_lines(EventGenerator(seed=1), count=600)))
+        ingest_source(settings, events)
+    yield settings
+    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f"drop database if exists {name} with (force)")

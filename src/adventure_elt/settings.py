@@ -19,6 +19,21 @@ Environment variables (a public contract, Kestra sets them):
 Delete detection: ``ADVENTURE_ELT_DETECT_DELETES=true`` makes every sync compare primary keys and
 remove rows gone from the source; ``ADVENTURE_ELT_DELETE_MODE`` says how: ``hard`` (default,
 delete them from raw) or ``soft`` (set their ``_is_deleted`` to true).
+
+BigQuery (``ADVENTURE_ELT_WAREHOUSE=bigquery``):
+
+=========================================  =================================================
+``ADVENTURE_ELT_BIGQUERY_PROJECT``         the Google Cloud project (default: the credentials')
+``ADVENTURE_ELT_BIGQUERY_LOCATION``        where datasets live (default ``US``)
+``ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX``  datasets are ``<prefix>_raw``, ``_staging`` …
+                                           (default ``adventure``)
+=========================================  =================================================
+
+Credentials come the standard Google ways and never from a committed file: a service-account
+JSON in ``.dlt/secrets.toml`` under ``[destination.bigquery.credentials]`` (or the environment
+variable ``DESTINATION__BIGQUERY__CREDENTIALS`` holding that JSON or a path to it), else
+Application Default Credentials (``GOOGLE_APPLICATION_CREDENTIALS`` or ``gcloud auth
+application-default login``). ``BIGQUERY_EMULATOR_HOST`` points the client at another endpoint.
 """
 
 from __future__ import annotations
@@ -27,7 +42,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 from urllib.parse import urlsplit
@@ -51,7 +66,26 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pg_data": (("ADVENTURE_ELT_PG_DATA",), ("adventure_elt", "pg_data")),
     "detect_deletes": (("ADVENTURE_ELT_DETECT_DELETES",), ("adventure_elt", "detect_deletes")),
     "delete_mode": (("ADVENTURE_ELT_DELETE_MODE",), ("adventure_elt", "delete_mode")),
+    "bigquery_project": (
+        ("ADVENTURE_ELT_BIGQUERY_PROJECT",),
+        ("adventure_elt", "bigquery", "project"),
+    ),
+    "bigquery_location": (
+        ("ADVENTURE_ELT_BIGQUERY_LOCATION",),
+        ("adventure_elt", "bigquery", "location"),
+    ),
+    "bigquery_dataset_prefix": (
+        ("ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX",),
+        ("adventure_elt", "bigquery", "dataset_prefix"),
+    ),
+    "bigquery_credentials": (
+        ("DESTINATION__BIGQUERY__CREDENTIALS",),
+        ("destination", "bigquery", "credentials"),
+    ),
 }
+
+_DATASET_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1000}$")
+_PROJECT = re.compile(r"^[a-z][a-z0-9.:-]{3,62}[a-z0-9]$")
 
 
 @dataclass(frozen=True)
@@ -66,6 +100,11 @@ class Settings:
         pg_data: the embedded server's data folder.
         detect_deletes: every sync compares primary keys and removes rows gone from the source.
         delete_mode: `hard` deletes those rows from raw; `soft` sets their `_is_deleted`.
+        bigquery_project: the BigQuery project; None = the one the credentials name.
+        bigquery_location: the location of the datasets (`US`, `EU`, `europe-west1` …).
+        bigquery_dataset_prefix: datasets are `<prefix>_<layer>` (`adventure_raw` …).
+        bigquery_credentials: a service-account JSON (mapping or text) or a path to one, from
+            dlt's secrets key; None = Application Default Credentials. Never printed.
     """
 
     source_dsn: str | None = None
@@ -75,6 +114,20 @@ class Settings:
     pg_data: Path | None = None
     detect_deletes: bool = False
     delete_mode: DeleteMode = "hard"
+    bigquery_project: str | None = None
+    bigquery_location: str = "US"
+    bigquery_dataset_prefix: str = "adventure"
+    bigquery_credentials: Mapping[str, Any] | str | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def bigquery_dataset(self, layer: str) -> str:
+        """The BigQuery dataset of a layer: `<prefix>_<layer>`.
+
+        >>> Settings(bigquery_dataset_prefix="aw").bigquery_dataset("raw")
+        'aw_raw'
+        """
+        return f"{self.bigquery_dataset_prefix}_{layer}"
 
     @property
     def embedded(self) -> bool:
@@ -146,7 +199,38 @@ class Settings:
             pg_data=_path(values.get("pg_data"), None),
             detect_deletes=_flag("detect_deletes", values.get("detect_deletes"), False),
             delete_mode=delete_mode,
+            **_bigquery_values(values),
         )
+
+
+def _bigquery_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The BigQuery settings, checked; the credentials are kept as given (never echoed)."""
+    found: dict[str, Any] = {}
+    project = values.get("bigquery_project")
+    if project is not None and str(project).strip():
+        project = str(project).strip()
+        if not _PROJECT.match(project):
+            raise ConfigError(
+                f"BigQuery project {project!r} is not a valid project id; "
+                "set ADVENTURE_ELT_BIGQUERY_PROJECT to e.g. my-project-123"
+            )
+        found["bigquery_project"] = project
+    location = values.get("bigquery_location")
+    if location is not None and str(location).strip():
+        found["bigquery_location"] = str(location).strip()
+    prefix = values.get("bigquery_dataset_prefix")
+    if prefix is not None:
+        prefix = str(prefix).strip()
+        if not _DATASET_PREFIX.match(prefix):
+            raise ConfigError(
+                f"BigQuery dataset prefix {prefix!r} may hold only letters, digits and _; "
+                "set ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX to e.g. adventure"
+            )
+        found["bigquery_dataset_prefix"] = prefix
+    credentials = values.get("bigquery_credentials")
+    if isinstance(credentials, Mapping) or (isinstance(credentials, str) and credentials.strip()):
+        found["bigquery_credentials"] = credentials
+    return found
 
 
 def validate_dsn(dsn: str) -> str:

@@ -1,22 +1,30 @@
 """The only module that knows warehouse clients: run SQL, fetch Arrow, list tables.
 
 A small class per engine, chosen once by `open_warehouse`. Layers (`raw`, `staging`, `marts`,
-`reports`, `ops`) are DuckDB schemas locally and BigQuery datasets in production.
+`reports`, `ops`) are DuckDB schemas locally and BigQuery datasets `<prefix>_<layer>` in
+production. Each class also hands dlt its destination, so `sync` writes where the rest reads.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from adventure_elt.errors import WarehouseError
+from adventure_elt.errors import ConfigError, WarehouseError
 from adventure_elt.settings import Settings
 
 if TYPE_CHECKING:
     import duckdb
+    from google.cloud import bigquery
 
 LAYERS: tuple[str, ...] = ("raw", "staging", "marts", "reports", "ops")
 
@@ -55,6 +63,18 @@ class Warehouse(ABC):
         """Append Arrow rows to `layer.name`, creating the table from their schema if needed."""
 
     @abstractmethod
+    def table_kind(self, layer: str, name: str) -> str | None:
+        """`table`, `view`, or None when `layer.name` does not exist."""
+
+    @abstractmethod
+    def column_types(self, layer: str, name: str) -> dict[str, str]:
+        """Column name → the engine's type name, in table order; empty when it does not exist."""
+
+    @abstractmethod
+    def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
+        """The dlt destination writing the raw layer here, and the raw dataset's name."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
@@ -70,7 +90,9 @@ class DuckDBWarehouse(Warehouse):
 
     kind = "duckdb"
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, lock_wait: float | None = None
+    ) -> None:
         import duckdb
 
         self.path = path
@@ -81,7 +103,8 @@ class DuckDBWarehouse(Warehouse):
                 raise WarehouseError(
                     f"warehouse {path} does not exist yet; run 'adventure-elt sync' first"
                 )
-            self.connection = _connect_duckdb(path, read_only=read_only)
+            wait = LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
+            self.connection = _connect_duckdb(path, read_only=read_only, wait=wait)
         except (duckdb.Error, OSError) as exc:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {exc}") from None
 
@@ -89,8 +112,8 @@ class DuckDBWarehouse(Warehouse):
         self.connection.execute(sql, params)
 
     def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        result = self.connection.execute(sql, params)
-        table: pa.Table = result.to_arrow_table()
+        # A relation streams into Arrow; a DB-API result would copy the rows once more.
+        table: pa.Table = self.connection.sql(sql, params=params).to_arrow_table()
         return table
 
     def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -120,8 +143,356 @@ class DuckDBWarehouse(Warehouse):
         finally:
             self.connection.unregister("_appended_rows")
 
+    def table_kind(self, layer: str, name: str) -> str | None:
+        rows = self.fetch_all(
+            "select table_type from information_schema.tables"
+            " where table_schema = ? and table_name = ?",
+            [layer, name],
+        )
+        if not rows:
+            return None
+        return "view" if "VIEW" in str(rows[0][0]).upper() else "table"
+
+    def column_types(self, layer: str, name: str) -> dict[str, str]:
+        rows = self.fetch_all(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = ? and table_name = ? order by ordinal_position",
+            [layer, name],
+        )
+        return {str(column): str(kind) for column, kind in rows}
+
+    def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
+        return dlt.destinations.duckdb(credentials=str(self.path.absolute())), "raw"
+
     def close(self) -> None:
         self.connection.close()
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a BigQuery dry-run job says about one query.
+
+    Args:
+        bytes_processed: bytes the query would read (what on-demand pricing bills), or None.
+        error: why the dry run failed (e.g. an upstream table that is not built yet).
+    """
+
+    bytes_processed: int | None
+    error: str | None = None
+
+
+class BigQueryWarehouse(Warehouse):
+    """A BigQuery project; layers are datasets `<prefix>_<layer>` in one location.
+
+    Opening checks the project, the credentials and the endpoint with one cheap call, so a
+    command fails with one line before it reads or writes anything. The client honours the
+    standard `BIGQUERY_EMULATOR_HOST` variable.
+    """
+
+    kind = "bigquery"
+    # Dry runs are free; the query cache would answer 0 bytes for a query seen before.
+    DRY_RUN: ClassVar[dict[str, Any]] = {"dry_run": True, "use_query_cache": False}
+
+    def __init__(self, settings: Settings) -> None:
+        from google.api_core import exceptions as api_errors
+        from google.cloud import bigquery
+
+        credentials, found_project = bigquery_credentials(settings)
+        project = settings.bigquery_project or found_project
+        if not project:
+            raise ConfigError(
+                "no BigQuery project configured; set ADVENTURE_ELT_BIGQUERY_PROJECT "
+                "(or `project` under [adventure_elt.bigquery] in .dlt/config.toml)"
+            )
+        self.settings = settings
+        self.project: str = project
+        self.location = settings.bigquery_location
+        self.credentials = credentials
+        client: Any = bigquery.Client
+        self.client: Any = client(project=project, credentials=credentials, location=self.location)
+        try:
+            # retry=None: an unreachable endpoint fails now instead of retrying for minutes
+            next(iter(self.client.list_datasets(max_results=1, retry=None, timeout=30)), None)
+        except api_errors.GoogleAPICallError as exc:
+            self.client.close()
+            raise WarehouseError(
+                f"BigQuery refused project {project!r}: {_first_line(exc)}; check the project "
+                "and the roles of the credentials"
+            ) from None
+        except Exception as exc:  # transport: DNS, refused connection, TLS, token refresh
+            self.client.close()
+            raise WarehouseError(
+                f"cannot reach BigQuery at {_endpoint()}: {type(exc).__name__}; check the "
+                "network (and BIGQUERY_EMULATOR_HOST when set)"
+            ) from None
+
+    def dataset(self, layer: str) -> str:
+        """The dataset id of a layer (`adventure_marts`)."""
+        return self.settings.bigquery_dataset(layer)
+
+    def table_id(self, layer: str, name: str) -> str:
+        """`project.dataset.table` of `layer.name`, unquoted (for API calls)."""
+        return f"{self.project}.{self.dataset(layer)}.{name}"
+
+    def _job_config(self, params: Sequence[Any] | None, **options: Any) -> Any:
+        from google.cloud import bigquery
+
+        values = [_parameter(v) for v in params or ()]
+        return bigquery.QueryJobConfig(query_parameters=values, **options)
+
+    def _run(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        return self.client.query(sql, job_config=self._job_config(params)).result()
+
+    def execute(self, sql: str, params: list[Any] | None = None) -> None:
+        self._run(sql, params)
+
+    def execute_dml(self, sql: str) -> tuple[int, int, int]:
+        """Run one DML statement (a MERGE); rows (inserted, updated, deleted).
+
+        From the job's DML statistics; an endpoint that gives only the total (some emulators)
+        has it counted as updated.
+        """
+        job = self.client.query(sql, job_config=self._job_config(None))
+        job.result()
+        stats = getattr(job, "dml_stats", None)
+        if stats is None:
+            return 0, int(job.num_dml_affected_rows or 0), 0
+        return (
+            int(stats.inserted_row_count or 0),
+            int(stats.updated_row_count or 0),
+            int(stats.deleted_row_count or 0),
+        )
+
+    def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        table: pa.Table = self._run(sql, params).to_arrow(create_bqstorage_client=False)
+        return table
+
+    def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return [tuple(row.values()) for row in self._run(sql, params)]
+
+    def dry_run_config(self) -> bigquery.QueryJobConfig:
+        """The job configuration of a cost estimate: dry run, no cache."""
+        config: bigquery.QueryJobConfig = self._job_config(None, **self.DRY_RUN)
+        return config
+
+    def dry_run(self, sql: str) -> DryRun:
+        """Bytes `sql` would process, from a dry-run job (nothing runs, nothing is billed)."""
+        from google.api_core import exceptions as api_errors
+
+        try:
+            job = self.client.query(sql, job_config=self.dry_run_config())
+        except api_errors.GoogleAPICallError as exc:
+            return DryRun(None, _first_line(exc))
+        return DryRun(int(job.total_bytes_processed or 0))
+
+    def query_schema(self, sql: str) -> list[Any]:
+        """The result columns of `sql` as `SchemaField`s, from a dry run (nothing runs)."""
+        job = self.client.query(sql, job_config=self.dry_run_config())
+        return list(job.schema or [])
+
+    def create_table(
+        self,
+        layer: str,
+        name: str,
+        schema: Sequence[Any],
+        partition_by: Mapping[str, Any] | None = None,
+        cluster_by: Sequence[str] = (),
+    ) -> None:
+        """(Re)create an empty table whose metadata holds its partitioning and clustering."""
+        from google.cloud import bigquery
+
+        table = bigquery.Table(self.table_id(layer, name), schema=list(schema))
+        if partition_by:
+            granularity = str(partition_by.get("granularity", "day")).upper()
+            table.time_partitioning = bigquery.TimePartitioning(
+                type_=granularity, field=str(partition_by["field"])
+            )
+        if cluster_by:
+            table.clustering_fields = list(cluster_by)
+        self.client.delete_table(table.reference, not_found_ok=True)
+        self.client.create_table(table)
+
+    def table_metadata(self, layer: str, name: str) -> Any:
+        """The BigQuery table resource: schema, partitioning, clustering, sizes."""
+        return self.client.get_table(self.table_id(layer, name))
+
+    def _table(self, layer: str, name: str) -> Any:
+        from google.api_core import exceptions as api_errors
+
+        try:
+            return self.client.get_table(self.table_id(layer, name))
+        except api_errors.NotFound:
+            return None
+
+    def list_tables(self, layer: str) -> list[str]:
+        from google.api_core import exceptions as api_errors
+
+        try:
+            return sorted(t.table_id for t in self.client.list_tables(self.dataset(layer)))
+        except api_errors.NotFound:
+            return []
+
+    def create_layer(self, layer: str) -> None:
+        from google.cloud import bigquery
+
+        dataset = bigquery.Dataset(f"{self.project}.{self.dataset(layer)}")
+        dataset.location = self.location
+        self.client.create_dataset(dataset, exists_ok=True)
+
+    def relation(self, layer: str, name: str) -> str:
+        return f"`{self.table_id(layer, name)}`"
+
+    def append(self, layer: str, name: str, rows: pa.Table) -> None:
+        import pyarrow.parquet as pq
+        from google.cloud import bigquery
+
+        self.create_layer(layer)
+        buffer = io.BytesIO()
+        pq.write_table(rows, buffer)
+        buffer.seek(0)
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.PARQUET,
+            write_disposition=bigquery.WriteDisposition.WRITE_APPEND,
+            create_disposition=bigquery.CreateDisposition.CREATE_IF_NEEDED,
+        )
+        # load_table_from_file: one load job (free), not streaming inserts (billed)
+        self.client.load_table_from_file(
+            buffer, self.table_id(layer, name), job_config=config
+        ).result()
+
+    def table_kind(self, layer: str, name: str) -> str | None:
+        table = self._table(layer, name)
+        if table is None:
+            return None
+        return "view" if str(table.table_type).upper() == "VIEW" else "table"
+
+    def column_types(self, layer: str, name: str) -> dict[str, str]:
+        table = self._table(layer, name)
+        if table is None:
+            return {}
+        return {str(f.name): _type_name(f) for f in table.schema}
+
+    def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
+        from dlt.common.configuration.specs import GcpServiceAccountCredentials
+
+        # Hand dlt the credentials resolved here (service account, user or metadata server),
+        # so sync authenticates exactly like every other command.
+        credentials = GcpServiceAccountCredentials()
+        credentials._set_default_credentials(self.credentials)
+        credentials.project_id = self.project
+        credentials.resolve()
+        destination = dlt.destinations.bigquery(
+            credentials=credentials, project_id=self.project, location=self.location
+        )
+        return destination, self.dataset("raw")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def bigquery_credentials(settings: Settings) -> tuple[Any, str | None]:
+    """Google credentials and the project they name: dlt's secrets key, else ADC.
+
+    Raises:
+        ConfigError: no credentials, or not a service-account key. The message names the
+            file or setting, never its content.
+    """
+    from google.oauth2 import service_account as _service_account
+
+    service_account: Any = _service_account
+    scopes = ["https://www.googleapis.com/auth/cloud-platform"]
+    given = settings.bigquery_credentials
+    where = "DESTINATION__BIGQUERY__CREDENTIALS / [destination.bigquery.credentials]"
+    try:
+        if isinstance(given, Mapping):
+            info = dict(given)
+        elif isinstance(given, str) and given.strip().startswith("{"):
+            info = json.loads(given)
+        elif isinstance(given, str):
+            where = given.strip()
+            info = json.loads(Path(where).expanduser().read_text(encoding="utf-8"))
+        else:
+            return _application_default(scopes)
+        credentials = service_account.Credentials.from_service_account_info(info, scopes=scopes)
+        return credentials, info.get("project_id")
+    except OSError:
+        raise ConfigError(f"cannot read the BigQuery credentials file {where}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ConfigError(
+            f"the BigQuery credentials in {where} are not a service-account JSON key; "
+            "give a key with type, client_email and private_key"
+        ) from None
+
+
+def _application_default(scopes: list[str]) -> tuple[Any, str | None]:
+    """Application Default Credentials; ConfigError (file named, content never) if unusable."""
+    import google.auth
+    from google.auth import exceptions as auth_errors
+
+    try:
+        credentials, project = google.auth.default(scopes=scopes)
+    except (auth_errors.DefaultCredentialsError, ValueError, KeyError, OSError):
+        raise ConfigError(_adc_message()) from None
+    return credentials, project
+
+
+def _adc_message() -> str:
+    import os
+
+    path = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if path:
+        return (
+            f"GOOGLE_APPLICATION_CREDENTIALS={path} is not a usable credentials file; "
+            "point it at a service-account JSON key"
+        )
+    return (
+        "no Google credentials found; set GOOGLE_APPLICATION_CREDENTIALS to a service-account "
+        "JSON key or run `gcloud auth application-default login`"
+    )
+
+
+def _endpoint() -> str:
+    from google.cloud.bigquery import _helpers
+
+    helpers: Any = _helpers
+    return str(helpers._get_bigquery_host())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "message", "") or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _type_name(field: Any) -> str:
+    """The column type as BigQuery spells it; decimals with their precision and scale."""
+    kind = str(field.field_type).upper()
+    kind = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(kind, kind)
+    if kind in ("NUMERIC", "BIGNUMERIC"):
+        default = (38, 9) if kind == "NUMERIC" else (76, 38)
+        precision = field.precision or default[0]
+        scale = field.scale if field.scale is not None else default[1]
+        return f"{kind}({precision},{scale})"
+    return kind
+
+
+def _parameter(value: Any) -> bigquery.ScalarQueryParameter:
+    """A positional (`?`) query parameter typed from the Python value."""
+    from google.cloud import bigquery
+
+    kind = "STRING"
+    if isinstance(value, bool):
+        kind = "BOOL"
+    elif isinstance(value, int):
+        kind = "INT64"
+    elif isinstance(value, float):
+        kind = "FLOAT64"
+    elif isinstance(value, Decimal):
+        kind = "NUMERIC"
+    elif isinstance(value, datetime):
+        kind = "DATETIME" if value.tzinfo is None else "TIMESTAMP"
+    elif isinstance(value, date):
+        kind = "DATE"
+    return bigquery.ScalarQueryParameter(None, kind, value)
 
 
 # DuckDB lets one process write a file, or several read it. Writers that stream (`stream
@@ -152,8 +523,6 @@ def _connect_duckdb(
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:
     """Open the configured warehouse."""
-    if settings.warehouse == "duckdb":
-        return DuckDBWarehouse(settings.duckdb_path, read_only=read_only)
-    raise WarehouseError(
-        f"warehouse {settings.warehouse!r} is not supported yet; use ADVENTURE_ELT_WAREHOUSE=duckdb"
-    )
+    if settings.warehouse == "bigquery":
+        return BigQueryWarehouse(settings)
+    return DuckDBWarehouse(settings.duckdb_path, read_only=read_only)

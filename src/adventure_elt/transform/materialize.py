@@ -2,17 +2,21 @@
 
 The statements are standard SQL that DuckDB and BigQuery both accept (`create or replace`,
 `except distinct`, `delete … where exists`, `insert … select`); relations come from
-`Warehouse.relation`, so the same code serves both engines.
+`Warehouse.relation`. `BigQueryMaterializer` differs where BigQuery does: partitioned and
+clustered tables are created through the API (so both sit in the table's metadata) and then
+filled; incremental models merge with one `MERGE` statement (atomic: BigQuery runs no
+multi-statement transaction outside a script). `materializer_for` picks the class by engine.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from adventure_elt.errors import ModelError
-from adventure_elt.warehouse import Warehouse
+from adventure_elt.warehouse import BigQueryWarehouse, Warehouse
 
 
 @dataclass(frozen=True)
@@ -45,23 +49,11 @@ class Materializer:
 
     def existing_kind(self, layer: str, name: str) -> str | None:
         """`table`, `view`, or None when `layer.name` does not exist."""
-        rows = self.warehouse.fetch_all(
-            "select table_type from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
-            [layer, name],
-        )
-        if not rows:
-            return None
-        return "view" if "VIEW" in str(rows[0][0]).upper() else "table"
+        return self.warehouse.table_kind(layer, name)
 
     def columns(self, layer: str, name: str) -> list[str]:
         """Column names of `layer.name` in order."""
-        rows = self.warehouse.fetch_all(
-            "select column_name from information_schema.columns"
-            " where table_schema = ? and table_name = ? order by ordinal_position",
-            [layer, name],
-        )
-        return [str(r[0]) for r in rows]
+        return list(self.warehouse.column_types(layer, name))
 
     def _drop_other_kind(self, layer: str, name: str, wanted: str) -> None:
         kind = self.existing_kind(layer, name)
@@ -84,8 +76,19 @@ class Materializer:
         )
         return BuildResult(rows=None, full_refresh=True)
 
-    def table(self, layer: str, name: str, sql: str) -> BuildResult:
-        """`create or replace table … as` the query; a view of the same name is dropped first."""
+    def table(
+        self,
+        layer: str,
+        name: str,
+        sql: str,
+        *,
+        partition_by: Mapping[str, Any] | None = None,
+        cluster_by: Sequence[str] = (),
+    ) -> BuildResult:
+        """`create or replace table … as` the query; a view of the same name is dropped first.
+
+        `partition_by`/`cluster_by` (from `_models.yml`) apply on BigQuery only.
+        """
         self._drop_other_kind(layer, name, "table")
         self.warehouse.execute(
             f"create or replace table {self.warehouse.relation(layer, name)} as\n{sql}"
@@ -100,6 +103,8 @@ class Materializer:
         unique_key: Sequence[str],
         *,
         full_refresh: bool = False,
+        partition_by: Mapping[str, Any] | None = None,
+        cluster_by: Sequence[str] = (),
     ) -> BuildResult:
         """Merge the model's current output into its table, writing only the rows that changed.
 
@@ -123,7 +128,7 @@ class Materializer:
         wh = self.warehouse
         target = wh.relation(layer, name)
         if full_refresh or self.existing_kind(layer, name) != "table":
-            return self.table(layer, name, sql)
+            return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
         incoming_name, changed_name = f"{name}__incoming", f"{name}__changed"
         incoming, changed = wh.relation(layer, incoming_name), wh.relation(layer, changed_name)
         wh.execute(f"create or replace table {incoming} as\n{sql}")
@@ -208,3 +213,105 @@ def _q(identifier: str) -> str:
     if re.fullmatch(r"[a-z_][a-z0-9_]*", identifier):
         return identifier
     return '"' + identifier.replace('"', '""') + '"'
+
+
+class BigQueryMaterializer(Materializer):
+    """BigQuery: partitioned/clustered tables through the API, incremental models by MERGE."""
+
+    warehouse: BigQueryWarehouse
+
+    def __init__(self, warehouse: BigQueryWarehouse) -> None:
+        super().__init__(warehouse)
+
+    def table(
+        self,
+        layer: str,
+        name: str,
+        sql: str,
+        *,
+        partition_by: Mapping[str, Any] | None = None,
+        cluster_by: Sequence[str] = (),
+    ) -> BuildResult:
+        """Like the base class; with partitioning or clustering, create the table through the
+        API (its metadata holds both) with the query's schema from a dry run, then fill it."""
+        if not partition_by and not cluster_by:
+            return super().table(layer, name, sql)
+        wh = self.warehouse
+        self._drop_other_kind(layer, name, "table")
+        schema = wh.query_schema(sql)
+        wh.create_table(layer, name, schema, partition_by, cluster_by)
+        columns = ", ".join(_q(field.name) for field in schema)
+        wh.execute(f"insert into {wh.relation(layer, name)} ({columns})\n{sql}")
+        return BuildResult(rows=self.count(layer, name), full_refresh=True)
+
+    def incremental(
+        self,
+        layer: str,
+        name: str,
+        sql: str,
+        unique_key: Sequence[str],
+        *,
+        full_refresh: bool = False,
+        partition_by: Mapping[str, Any] | None = None,
+        cluster_by: Sequence[str] = (),
+    ) -> BuildResult:
+        """One `MERGE`: update rows whose values changed, insert new keys, delete keys gone
+        from the model's output; rows that did not change are not written."""
+        wh = self.warehouse
+        target_columns = self.columns(layer, name) if self.existing_kind(layer, name) else []
+        if full_refresh or self.existing_kind(layer, name) != "table":
+            return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
+        columns = [field.name for field in wh.query_schema(sql)]
+        missing = [k for k in unique_key if k not in columns]
+        if missing:
+            raise ModelError(
+                f"{layer}.{name}: unique_key column(s) {', '.join(missing)} are not in the "
+                "model's output; fix unique_key in _models.yml"
+            )
+        if not set(columns) <= set(target_columns):
+            return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
+        incoming = f"(\n{sql}\n)"
+        self._check_unique(layer, name, incoming, unique_key)
+        inserted, updated, deleted = wh.execute_dml(
+            merge_statement(wh.relation(layer, name), sql, columns, unique_key)
+        )
+        return BuildResult(
+            rows=self.count(layer, name), inserted=inserted, updated=updated, deleted=deleted
+        )
+
+
+def merge_statement(target: str, sql: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """The BigQuery `MERGE` of an incremental model (keys compared with `=`: they are unique
+    and not null in the model's output).
+
+    >>> print(merge_statement("`p.d.t`", "select 1 as id, 2 as v", ["id", "v"], ["id"]))
+    merge `p.d.t` as t
+    using (
+    select 1 as id, 2 as v
+    ) as s
+    on t.id = s.id
+    when matched and not (t.v is not distinct from s.v) then update set v = s.v
+    when not matched by target then insert (id, v) values (s.id, s.v)
+    when not matched by source then delete
+    """
+    on = " and ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+    values = [c for c in columns if c not in key]
+    lines = [f"merge {target} as t", f"using (\n{sql.strip()}\n) as s", f"on {on}"]
+    if values:
+        same = " and ".join(f"t.{_q(c)} is not distinct from s.{_q(c)}" for c in values)
+        assignments = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
+        lines.append(f"when matched and not ({same}) then update set {assignments}")
+    names = ", ".join(_q(c) for c in columns)
+    lines.append(
+        f"when not matched by target then insert ({names})"
+        f" values ({', '.join(f's.{_q(c)}' for c in columns)})"
+    )
+    lines.append("when not matched by source then delete")
+    return "\n".join(lines)
+
+
+def materializer_for(warehouse: Warehouse) -> Materializer:
+    """The materializer of the warehouse's engine."""
+    if isinstance(warehouse, BigQueryWarehouse):
+        return BigQueryMaterializer(warehouse)
+    return Materializer(warehouse)

@@ -2,7 +2,9 @@
 
 Every error a user can cause (syntax, unknown upstream, cycle, portability) is raised before the
 first statement runs, so a bad model leaves the warehouse untouched. A model that fails in the
-engine stops the run; the models after it are not built.
+engine stops the run: the models built before it stay built, the models after it are not built,
+and on DuckDB the failing model keeps its previous version (each build is one `create or
+replace` statement, an incremental merge one transaction whose work tables are dropped).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
 from adventure_elt.transform.dag import build_dag, select
 from adventure_elt.transform.lint import check_portability
-from adventure_elt.transform.materialize import BuildResult, Materializer
+from adventure_elt.transform.materialize import BuildResult, Materializer, materializer_for
 from adventure_elt.transform.project import Node, load_project
 
 
@@ -100,9 +102,14 @@ def transform(
         plan = [
             (project.nodes[k], compile_node(project.nodes[k], wh.kind, wh.relation)) for k in keys
         ]
-        materializer = Materializer(wh)
+        materializer = materializer_for(wh)
         for layer in sorted({node.layer for node, _ in plan}):
             wh.create_layer(layer)
+        if any("raw.web_events" in node.sources for node, _ in plan):
+            # the stream's raw table exists (empty) even where nothing was ever streamed
+            from adventure_elt.stream.tables import ensure_event_tables
+
+            ensure_event_tables(wh)
         for node, sql in plan:
             if progress is not None:
                 progress(ProgressEvent(node.key, message=f"{node.materialized}…"))
@@ -135,9 +142,21 @@ def _build(
             return materializer.view(node.layer, node.name, sql)
         if node.materialized == "incremental":
             return materializer.incremental(
-                node.layer, node.name, sql, node.config.unique_key, full_refresh=full_refresh
+                node.layer,
+                node.name,
+                sql,
+                node.config.unique_key,
+                full_refresh=full_refresh,
+                partition_by=node.config.partition_by,
+                cluster_by=node.config.cluster_by,
             )
-        return materializer.table(node.layer, node.name, sql)
+        return materializer.table(
+            node.layer,
+            node.name,
+            sql,
+            partition_by=node.config.partition_by,
+            cluster_by=node.config.cluster_by,
+        )
     except ModelError:
         raise
     except Exception as exc:

@@ -1,0 +1,61 @@
+"""Helpers of the `bigquery` tests: the emulator's environment and running the CLI in-process."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from typing import Any
+
+import pytest
+
+from adventure_elt import cli
+from adventure_elt.transform.materialize import BigQueryMaterializer, BuildResult
+
+PROJECT = "emulated-project"
+
+
+def anonymous_credentials(*_: Any, **__: Any) -> tuple[Any, None]:
+    """What `google.auth.default` returns on the emulator: no credentials, no project."""
+    from google.auth.credentials import AnonymousCredentials
+
+    return AnonymousCredentials(), None
+
+
+def emulator_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str, prefix: str) -> None:
+    """Point every BigQuery client (ours and dlt's) at the emulator, the way a user would."""
+    import google.auth
+
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", endpoint)
+    monkeypatch.setenv("ADVENTURE_ELT_BIGQUERY_PROJECT", PROJECT)
+    monkeypatch.setenv("ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX", prefix)
+    # quirk: the emulator rejects dlt's gzip-compressed load files
+    monkeypatch.setenv("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
+    # quirk: the emulator checks no credentials and there is no Google account here
+    monkeypatch.setattr(google.auth, "default", anonymous_credentials)
+    # quirk: the emulator's views drop NUMERIC(38, 9) to a 3-decimal type (money would round),
+    # so on it views are built as tables; real BigQuery keeps them as views
+    monkeypatch.setattr(BigQueryMaterializer, "view", _view_as_table)
+
+
+def _view_as_table(self: BigQueryMaterializer, layer: str, name: str, sql: str) -> BuildResult:
+    return BigQueryMaterializer.table(self, layer, name, sql)
+
+
+def unique_prefix() -> str:
+    """A dataset prefix of its own per test (quirk: the emulator wants lower case)."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`adventure-elt ARGS` in this process, as the console script runs it: (exit, out, err)."""
+    old = sys.argv
+    sys.argv = ["adventure-elt", *args]
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    finally:
+        sys.argv = old
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
