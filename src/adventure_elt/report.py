@@ -1,4 +1,4 @@
-"""The five business answers, read from the `reports` models, as one JSON-ready document.
+"""The five business answers, asked of the semantic layer, as one JSON-ready document.
 
 The document's keys are a contract that Kestra, the dashboard and acceptance checks read (issue 4):
 `as_of`, `warehouse`, `product_sales`, `new_customers`, `customer_summary`, `order_status`,
@@ -13,13 +13,11 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from adventure_elt.errors import WarehouseError
 from adventure_elt.settings import Settings
 
 if TYPE_CHECKING:
     from adventure_elt.warehouse import Warehouse
 
-REPORT_LAYER = "reports"
 CENT = Decimal("0.01")
 
 
@@ -92,28 +90,6 @@ class Report(TypedDict):
     web_traffic: list[WebTraffic]
 
 
-# model -> the query over it (`{t}` is the model's relation); the order is the document's order.
-_QUERIES: dict[str, str] = {
-    "rpt_product_sales": (
-        "select category, subcategory, orders, units, revenue from {t}"
-        " order by category, subcategory"
-    ),
-    "rpt_new_customers": "select year, month, new_customers from {t} order by year, month",
-    "rpt_customer_summary": (
-        "select customers_with_orders, orders, revenue, avg_order_value, avg_spend_per_customer"
-        " from {t}"
-    ),
-    "rpt_order_status": "select status, orders, revenue from {t} order by status_code",
-    "rpt_geography": (
-        "select country, state_province, city, orders, revenue from {t}"
-        " order by country, state_province, city"
-    ),
-    "rpt_web_traffic": (
-        "select country, visits, sessions, orders, order_value from {t} order by country"
-    ),
-}
-
-
 def money(value: Any) -> float:
     """A money amount as a JSON number rounded half-up to cents; NULL (no rows) is 0.
 
@@ -133,82 +109,133 @@ def count(value: Any) -> int:
 
 
 def report(settings: Settings | None = None) -> Report:
-    """Read the five business answers from the warehouse's `reports` layer.
+    """The five business answers, asked of the semantic layer (`adventure_elt.semantic`).
+
+    Every figure is a semantic measure (`revenue`, `orders`, `new_customers`, …), so the report,
+    the dashboard and `adventure-elt query` agree; a test checks they equal the `reports` models.
 
     Args:
-        settings: which warehouse to read (default: `Settings.load()`).
+        settings: which warehouse to read (default: `Settings.load()`); opened read-only.
 
     Returns:
-        The `report --json` document. Raises WarehouseError when the report models have not
-        been built yet.
+        The `report --json` document. Raises WarehouseError when the marts have not been built.
     """
     from adventure_elt.warehouse import open_warehouse
 
     settings = settings or Settings.load()
     with open_warehouse(settings, read_only=True) as warehouse:
-        rows = _fetch(warehouse)
-    summary = rows["rpt_customer_summary"]
-    totals = summary[0] if summary else (0, 0, 0, 0, 0)
+        answers = _ask(warehouse)
+    totals = answers["customer_summary"][0] if answers["customer_summary"] else {}
     return {
         "as_of": datetime.now(UTC).isoformat(timespec="seconds"),
         "warehouse": settings.warehouse,
         "product_sales": [
             {
-                "category": str(category),
-                "subcategory": str(subcategory),
-                "orders": count(orders),
-                "units": count(units),
-                "revenue": money(revenue),
+                "category": str(row["product_category"]),
+                "subcategory": str(row["product_subcategory"]),
+                "orders": count(row["orders"]),
+                "units": count(row["units"]),
+                "revenue": money(row["revenue"]),
             }
-            for category, subcategory, orders, units, revenue in rows["rpt_product_sales"]
+            for row in answers["product_sales"]
         ],
         "new_customers": [
-            {"year": count(year), "month": count(month), "new_customers": count(new)}
-            for year, month, new in rows["rpt_new_customers"]
+            {
+                "year": row["order_date_month"].year,
+                "month": row["order_date_month"].month,
+                "new_customers": count(row["new_customers"]),
+            }
+            for row in answers["new_customers"]
         ],
         "customer_summary": {
-            "customers_with_orders": count(totals[0]),
-            "orders": count(totals[1]),
-            "revenue": money(totals[2]),
-            "avg_order_value": money(totals[3]),
-            "avg_spend_per_customer": money(totals[4]),
+            "customers_with_orders": count(totals.get("customers")),
+            "orders": count(totals.get("orders")),
+            "revenue": money(totals.get("revenue")),
+            "avg_order_value": money(totals.get("avg_order_value")),
+            "avg_spend_per_customer": money(totals.get("avg_spend_per_customer")),
         },
         "order_status": [
-            {"status": str(status), "orders": count(orders), "revenue": money(revenue)}
-            for status, orders, revenue in rows["rpt_order_status"]
+            {
+                "status": str(row["order_status_status"]),
+                "orders": count(row["orders"]),
+                "revenue": money(row["revenue"]),
+            }
+            for row in answers["order_status"]
         ],
         "geography": [
             {
-                "country": str(country),
-                "state_province": str(state_province),
-                "city": str(city),
-                "orders": count(orders),
-                "revenue": money(revenue),
+                "country": str(row["geography_country"]),
+                "state_province": str(row["geography_state_province"]),
+                "city": str(row["geography_city"]),
+                "orders": count(row["orders"]),
+                "revenue": money(row["revenue"]),
             }
-            for country, state_province, city, orders, revenue in rows["rpt_geography"]
+            for row in answers["geography"]
         ],
         "web_traffic": [
             {
-                "country": str(country),
-                "visits": count(visits),
-                "sessions": count(sessions),
-                "orders": count(orders),
-                "order_value": money(order_value),
+                "country": str(row["web_traffic_country"]),
+                "visits": count(row["visits"]),
+                "sessions": count(row["sessions"]),
+                "orders": count(row["web_orders"]),
+                "order_value": money(row["web_order_value"]),
             }
-            for country, visits, sessions, orders, order_value in rows["rpt_web_traffic"]
+            for row in answers["web_traffic"]
         ],
     }
 
 
-def _fetch(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
-    built = set(warehouse.list_tables(REPORT_LAYER))
-    missing = [model for model in _QUERIES if model not in built]
-    if missing:
-        raise WarehouseError(
-            f"the report models {', '.join(missing)} are not built in the warehouse yet; "
-            "run 'adventure-elt transform' first"
+# answer -> (measures, dimensions, where, order by): the semantic queries behind the document
+QUESTIONS: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
+    "product_sales": (
+        ["orders", "units", "revenue"],
+        ["product.category", "product.subcategory"],
+        [],
+        [],
+    ),
+    "new_customers": (["new_customers"], ["order_date.month"], ["new_customers > 0"], []),
+    "customer_summary": (
+        ["customers", "orders", "revenue", "avg_order_value", "avg_spend_per_customer"],
+        [],
+        [],
+        [],
+    ),
+    "order_status": (
+        ["orders", "revenue"],
+        ["order_status.status", "order_status.code"],
+        [],
+        ["order_status.code"],
+    ),
+    "geography": (
+        ["orders", "revenue"],
+        ["geography.country", "geography.state_province", "geography.city"],
+        [],
+        [],
+    ),
+    "web_traffic": (
+        ["visits", "sessions", "web_orders", "web_order_value"],
+        ["web_traffic.country"],
+        [],
+        [],
+    ),
+}
+
+
+def _ask(warehouse: Warehouse) -> dict[str, list[dict[str, Any]]]:
+    from adventure_elt.semantic.compiler import compile_query
+    from adventure_elt.semantic.query import cached_model, run_sql
+
+    model = cached_model()
+    answers: dict[str, list[dict[str, Any]]] = {}
+    for name, (measures, dimensions, where, order_by) in QUESTIONS.items():
+        sql = compile_query(
+            model,
+            measures,
+            dimensions,
+            where,
+            order_by,
+            target=warehouse.kind,
+            relation=warehouse.relation,
         )
-    return {
-        model: warehouse.fetch_all(query.format(t=warehouse.relation(REPORT_LAYER, model)))
-        for model, query in _QUERIES.items()
-    }
+        answers[name] = run_sql(warehouse, sql, model).to_pylist()
+    return answers

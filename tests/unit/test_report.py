@@ -11,10 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from semantic_marts import Line, Order, build_marts
 from typer.testing import CliRunner
 
 from adventure_elt import report
@@ -40,40 +43,19 @@ def _settings(tmp_path: Path) -> Settings:
 
 
 def _build_reports(path: Path) -> None:
-    """A reports layer with hand-made rows, as the transform would leave it."""
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema reports")
-        con.execute(
-            "create table reports.rpt_product_sales as select * from (values"
-            " ('Bikes', 'Road Bikes', 2, 3, 1000.005::decimal(38, 9)),"
-            " ('Accessories', 'Helmets', 1, 1, 34.99::decimal(38, 9)))"
-            " as t(category, subcategory, orders, units, revenue)"
-        )
-        con.execute(
-            "create table reports.rpt_new_customers as select * from (values"
-            " ('2012-01-01'::date, 2012, 1, 1), ('2011-05-01'::date, 2011, 5, 2))"
-            " as t(month_start_date, year, month, new_customers)"
-        )
-        con.execute(
-            "create table reports.rpt_customer_summary as select 2 as customers_with_orders,"
-            " 3 as orders, 1034.995::decimal(38, 9) as revenue, 344.9983 as avg_order_value,"
-            " 517.4975 as avg_spend_per_customer"
-        )
-        con.execute(
-            "create table reports.rpt_order_status as select * from (values"
-            " ('Shipped', 5, 2, 1000.005::decimal(38, 9)), ('In process', 1, 1, 34.99))"
-            " as t(status, status_code, orders, revenue)"
-        )
-        con.execute(
-            "create table reports.rpt_geography as select * from (values"
-            " ('France', 'Seine (Paris)', 'Paris', 3, 1034.995::decimal(38, 9)))"
-            " as t(country, state_province, city, orders, revenue)"
-        )
-        con.execute(
-            "create table reports.rpt_web_traffic as select null::varchar as country,"
-            " null::bigint as visits, null::bigint as sessions, null::bigint as orders,"
-            " null::decimal(38, 9) as order_value limit 0"
-        )
+    """Marts with hand-made rows, as the transform would leave them (the report asks the
+    semantic layer, which reads the marts): three orders shipped to Paris by two customers."""
+    orders = [
+        Order(1, date(2011, 5, 10), customer=1, address=20),
+        Order(2, date(2012, 1, 15), customer=2, address=20),
+        Order(3, date(2012, 2, 1), customer=1, address=20, status=1),
+    ]
+    lines = [
+        Line(1, 1, product=100, qty=1, price=Decimal("400.002")),  # Bikes / Road Bikes
+        Line(2, 2, product=100, qty=2, price=Decimal("300.0015")),
+        Line(3, 3, product=200, qty=1, price=Decimal("34.99")),  # Accessories / Helmets
+    ]
+    build_marts(path, orders, lines)
 
 
 def test_report_is_the_documented_json_with_money_rounded_to_cents(tmp_path: Path) -> None:
