@@ -1,0 +1,56 @@
+"""Question 2 — customer insights: new customers per month, spend per customer and order."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from adventure_elt.dashboard.charts import monthly_bars
+from adventure_elt.dashboard.data import DATE, column, fetch
+from adventure_elt.dashboard.headline import show_headline
+from adventure_elt.dashboard.numbers import count_text, money_text
+from adventure_elt.dashboard.sidebar import current_filters, current_settings
+
+MONTH = f"{DATE}.month"
+
+settings, filters = current_settings(), current_filters()
+st.title("New customers per month")
+st.caption(
+    "A customer is new in the month of their first order; with filters on, the first order "
+    "must match them (e.g. a first order shipped to France)."
+)
+show_headline()
+
+months = fetch(settings, ["new_customers", "revenue"], [MONTH], where=filters.where())
+if months.empty:
+    st.info("No orders match the filters.")
+    st.stop()
+
+spend = fetch(settings, ["avg_spend_per_customer", "avg_order_value"], where=filters.where())
+first, second, third = st.columns(3)
+first.metric("New customers", count_text(float(months["new_customers"].sum())), border=True)
+second.metric(
+    "Average spend per customer",
+    money_text(float(spend["avg_spend_per_customer"].iloc[0])),
+    border=True,
+)
+busiest = months.loc[months["new_customers"].idxmax()]
+third.metric(
+    "Best month",
+    f"{busiest[column(MONTH)]:%B %Y}",
+    delta=f"{count_text(float(busiest['new_customers']))} new",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
+)
+
+st.altair_chart(
+    monthly_bars(months, month=column(MONTH), value="new_customers", value_title="New customers"),
+    width="stretch",
+)
+
+with st.expander("The figures"):
+    years = months.assign(year=months[column(MONTH)].dt.year)
+    st.dataframe(
+        years.groupby("year", as_index=False)[["new_customers"]].sum(),
+        hide_index=True,
+    )
