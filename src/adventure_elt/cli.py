@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -386,8 +387,12 @@ def demo_command(
         Path | None,
         typer.Option(help="load the real AdventureWorks CSV files from this folder instead"),
     ] = None,
+    stream_seconds: Annotated[
+        float, typer.Option(min=0, help="seconds of web events to stream first (0: none)")
+    ] = 5.0,
 ) -> None:
-    """Everything on embedded defaults: PostgreSQL up, data in, the pipeline, the five answers.
+    """Everything on embedded defaults: PostgreSQL up, data in, a burst of web events, the
+    pipeline, the five answers.
 
     Example: adventure-elt demo --scale 0.1
     """
@@ -395,16 +400,28 @@ def demo_command(
 
     settings = _settings(ctx)
     with _RichProgress() as progress:
-        result = demo(settings, scale=scale, seed=seed, data_dir=data, progress=progress)
+        result = demo(
+            settings,
+            scale=scale,
+            seed=seed,
+            data_dir=data,
+            stream_seconds=stream_seconds,
+            progress=progress,
+        )
     _print_counts(result.source_rows, as_json=False, title="Source rows per table")
+    _print_counts(result.events, as_json=False, title="Web events streamed")
     _print_run(result.run)
     if result.run.report is not None:
         _print_report(result.run.report)
     err.print(
         f"source: {mask_dsn(result.source_dsn)}\n"
         f"warehouse: {settings.duckdb_path} (open it with DuckDB, or 'adventure-elt query')\n"
-        "next: adventure-elt report --json · adventure-elt oltp activity --no-wait "
-        "&& adventure-elt run",
+        "next:\n"
+        "  dashboard  .venv/bin/adventure-elt dashboard   (http://localhost:8501)\n"
+        "  notebook   notebooks/explore.ipynb             (Jupyter or VS Code, kernel .venv)\n"
+        "  query      .venv/bin/adventure-elt query revenue orders --by product.category\n"
+        "  more data  .venv/bin/adventure-elt oltp activity --no-wait && "
+        ".venv/bin/adventure-elt run",
         highlight=False,
     )
 
@@ -566,16 +583,44 @@ def transform_command(
     ] = False,
     sql_dir: SqlDirOption = None,
     as_json: JsonOption = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="BigQuery: list the bytes each model would process, build nothing"
+        ),
+    ] = False,
+    max_bytes: Annotated[
+        int | None,
+        typer.Option(help="BigQuery: refuse to run when the dry run totals more bytes", min=0),
+    ] = None,
+    warehouse: Annotated[
+        str | None, typer.Option(help="duckdb or bigquery (overrides the global option)")
+    ] = None,
 ) -> None:
     """Build the SQL models (seeds → staging → marts → reports) in dependency order.
 
     Example: adventure-elt transform --select fct_sales+
+    Cost guard: adventure-elt transform --dry-run --warehouse bigquery --max-bytes 10000000000
     """
     from adventure_elt.transform import transform
 
+    settings = _settings(ctx)
+    if warehouse is not None:
+        settings = Settings.load({**(ctx.find_root().obj or {}), "warehouse": warehouse})
+    if dry_run or max_bytes is not None:
+        from adventure_elt.transform.cost import check_budget, estimate
+
+        plan = estimate(settings, select, sql_dir)
+        if dry_run:
+            _print_cost_plan(plan, as_json=as_json)
+        if max_bytes is not None:
+            check_budget(plan, max_bytes)
+        if dry_run:
+            return
+
     with _RichProgress() as progress:
         summary = transform(
-            _settings(ctx),
+            settings,
             select=select,
             full_refresh=full_refresh,
             progress=progress,
@@ -599,6 +644,25 @@ def transform_command(
         table.add_row(run.model, run.describe().split(" ")[0], rows, changed, f"{run.seconds:.2f}")
     err.print(table)
     err.print(f"{summary.built} models built in {summary.seconds:.2f}s")
+
+
+def _print_cost_plan(plan: Any, *, as_json: bool) -> None:
+    """The dry run's bytes per model and the total (stdout: it is the command's data)."""
+    from adventure_elt.transform.cost import format_bytes
+
+    if as_json:
+        typer.echo(json.dumps(plan.to_dict(), indent=2))
+        return
+    table = Table(title="Dry run (bytes processed)", title_justify="left")
+    for column, justify in (("model", "left"), ("built as", "left"), ("bytes", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for model in plan.models:
+        size = "?" if model.bytes_processed is None else f"{model.bytes_processed:,}"
+        table.add_row(model.model, model.materialized, size)
+    out.print(table, width=None if out.is_terminal else 120)
+    out.print(f"total {plan.total_bytes:,} bytes ({format_bytes(plan.total_bytes)})")
+    for model in plan.unknown:
+        out.print(f"{model.model}: not estimated: {model.error}", highlight=False)
 
 
 @app.command("test")
@@ -796,21 +860,29 @@ def sync_command(
     Example: adventure-elt sync --tables sales.salesorderheader --lag 5m
     """
     from adventure_elt.durations import parse_duration
+    from adventure_elt.replicate.drift import SchemaChangeError
     from adventure_elt.replicate.pipeline import sync
 
     window = parse_duration(lag) if lag is not None else None
     settings = _settings(ctx)
-    with _RichProgress() as progress:
-        summary = sync(
-            settings,
-            tables=tables,
-            full_refresh=full_refresh,
-            lag=window,
-            detect_deletes=detect_deletes,
-            progress=progress,
-        )
+    failure: SchemaChangeError | None = None
+    try:
+        with _RichProgress() as progress:
+            summary = sync(
+                settings,
+                tables=tables,
+                full_refresh=full_refresh,
+                lag=window,
+                detect_deletes=detect_deletes,
+                progress=progress,
+            )
+    except SchemaChangeError as exc:
+        # The other tables were synced: show their summary, then fail (exit 2) with one line.
+        summary, failure = exc.summary, exc
     if as_json:
         typer.echo(json.dumps(summary.as_dict(), indent=2))
+        if failure is not None:
+            raise failure
         return
     table = Table(title=f"Sync (load {summary.load_id or '-'})", title_justify="left")
     for name in ("table", "mode", "read", "inserted", "updated", "unchanged", "deleted", "seconds"):
@@ -833,6 +905,320 @@ def sync_command(
         for note in t.notes:
             console.print(f"{t.table}: {note}", highlight=False)
     console.print(f"total {summary.seconds:.2f} s", highlight=False)
+    if failure is not None:
+        raise failure
+
+
+# --- stream ------------------------------------------------------------------------ stream
+
+stream_app = typer.Typer(
+    help="Real-time web events: generate them, ingest them, or both at once.",
+    no_args_is_help=True,
+)
+app.add_typer(stream_app, name="stream")
+
+RateOption = Annotated[float, typer.Option(help="events a second (steady)", min=0.001)]
+DurationOption = Annotated[str, typer.Option(help="how long to run, e.g. 30s, 5m")]
+BatchSizeOption = Annotated[
+    int, typer.Option(help="write a micro-batch when it holds this many lines", min=1)
+]
+MaxWaitOption = Annotated[
+    str, typer.Option(help="write a micro-batch when its first line waited this long")
+]
+MaxAgeOption = Annotated[str, typer.Option(help="reject events older than this, e.g. 7d")]
+MaxFutureOption = Annotated[str, typer.Option(help="reject events further ahead than this")]
+
+
+def _stream_options(batch_size: int, max_wait: str, max_age: str, max_future: str) -> Any:
+    from adventure_elt.durations import parse_duration
+    from adventure_elt.stream.ingest import IngestOptions
+    from adventure_elt.stream.validate import TimeWindow
+
+    return IngestOptions(
+        batch_size=batch_size,
+        max_wait=parse_duration(max_wait).total_seconds(),
+        window=TimeWindow(max_future=parse_duration(max_future), max_age=parse_duration(max_age)),
+    )
+
+
+def _print_batch(event: ProgressEvent) -> None:
+    # One line per stored batch: a stream has no total, and each line is an acknowledgement.
+    err.print(f"{event.task}: {event.message}", highlight=False, soft_wrap=True)
+
+
+def _print_ingest_counts(counts: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(counts.as_dict()))
+    else:
+        typer.echo(counts.describe())
+
+
+@stream_app.command("generate")
+def stream_generate(
+    ctx: typer.Context,
+    rate: RateOption = 100.0,
+    duration: DurationOption = "10s",
+    count: Annotated[
+        int | None,
+        typer.Option(help="emit exactly this many events as fast as possible (no pacing)", min=0),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="random seed: the same seed gives the same events")
+    ] = None,
+    known_share: Annotated[
+        float, typer.Option(help="share of sessions by known customers", min=0.0, max=1.0)
+    ] = 0.3,
+) -> None:
+    """Write mock web page views as JSON lines on stdout, at a steady rate.
+
+    A share of the sessions belong to real customers (read from the source if it is running,
+    else from the warehouse's raw layer, else synthetic ids: a note on stderr says which).
+
+    Example: adventure-elt stream generate --rate 500 --duration 1m --seed 7 > events.jsonl
+    """
+    from adventure_elt.durations import parse_duration
+    from adventure_elt.stream.generator import EventGenerator, event_lines, load_customers
+
+    customers = load_customers(_settings(ctx))
+    err.print(f"customer ids: {customers.note}", highlight=False)
+    generator = EventGenerator(seed=seed, customers=customers.customers, known_share=known_share)
+    sink = sys.stdout.buffer
+    try:
+        for line in event_lines(
+            generator, rate=rate, duration=parse_duration(duration), count=count
+        ):
+            if line:
+                sink.write(line)
+            else:
+                sink.flush()
+        sink.flush()
+    except BrokenPipeError:
+        # the reader went away (`| head`): stop quietly, as Unix tools do
+        sys.stderr.close()
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@stream_app.command("ingest")
+def stream_ingest(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option("--from", help="JSON-lines file to read, or - for stdin")
+    ] = "-",
+    batch_size: BatchSizeOption = 50_000,
+    max_wait: MaxWaitOption = "500ms",
+    max_age: MaxAgeOption = "7d",
+    max_future: MaxFutureOption = "5m",
+    as_json: JsonOption = False,
+) -> None:
+    """Load JSON-lines web events into raw.web_events in micro-batches; bad lines go to
+    raw.web_events_rejected with the reason. Replays are harmless (dedup by event_id).
+
+    Prints one line per stored batch on stderr and `read … loaded … duplicates … rejected …`
+    at the end. SIGINT/SIGTERM store the open batch, then stop.
+
+    Example: adventure-elt stream generate --rate 1000 --duration 1m | adventure-elt stream ingest
+    """
+    from adventure_elt.stream.ingest import ingest_source
+
+    options = _stream_options(batch_size, max_wait, max_age, max_future)
+    counts = ingest_source(_settings(ctx), source, options=options, progress=_print_batch)
+    _print_ingest_counts(counts, as_json)
+
+
+@stream_app.command("run")
+def stream_run(
+    ctx: typer.Context,
+    rate: RateOption = 100.0,
+    duration: DurationOption = "10s",
+    seed: Annotated[int | None, typer.Option(help="random seed of the events")] = None,
+    batch_size: BatchSizeOption = 50_000,
+    max_wait: MaxWaitOption = "500ms",
+    as_json: JsonOption = False,
+) -> None:
+    """Generate and ingest web events in one process (a demo of the whole stream).
+
+    Example: adventure-elt stream run --rate 200 --duration 30s
+    """
+    from adventure_elt.durations import parse_duration
+    from adventure_elt.stream.ingest import run_stream
+
+    options = _stream_options(batch_size, max_wait, "7d", "5m")
+    counts = run_stream(
+        _settings(ctx),
+        rate=rate,
+        duration=parse_duration(duration),
+        seed=seed,
+        options=options,
+        progress=_print_batch,
+    )
+    _print_ingest_counts(counts, as_json)
+
+
+# --- query ------------------------------------------------------------------------- query
+
+
+@app.command("query")
+def query_command(
+    ctx: typer.Context,
+    measures: Annotated[
+        list[str] | None,
+        typer.Argument(help="measures, e.g. revenue orders (see --list)", show_default=False),
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="dimension to group by, repeatable or comma-separated: product.category,"
+            " order_date.month",
+        ),
+    ] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="SQL condition over dimensions or measures, repeatable"),
+    ] = None,
+    grain: Annotated[
+        str | None,
+        typer.Option(help="time grain for date dimensions given without one: day … year"),
+    ] = None,
+    order: Annotated[
+        list[str] | None,
+        typer.Option(help="field to sort by, repeatable; -field for descending"),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many rows", min=0)] = None,
+    show_sql: Annotated[
+        bool, typer.Option("--sql", help="print the SQL instead of running it")
+    ] = False,
+    target: Annotated[
+        str | None,
+        typer.Option(help="with --sql: duckdb or bigquery [default: the configured warehouse]"),
+    ] = None,
+    list_fields: Annotated[
+        bool, typer.Option("--list", help="list the measures and dimensions, then stop")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask the semantic layer: measures by dimensions, filtered, as a table or JSON.
+
+    Example: adventure-elt query revenue orders --by product.category
+    --where "order_date >= '2013-01-01'" --order -revenue --limit 10
+    """
+    from adventure_elt.semantic import cached_model, compile_query, query
+
+    model = cached_model()
+    if list_fields:
+        _print_catalog(model.catalog(), as_json=as_json)
+        return
+    dimensions = [d.strip() for item in by or [] for d in item.split(",") if d.strip()]
+    if not measures and not dimensions:
+        raise typer.BadParameter("name at least one measure or --by dimension (see --list)")
+    settings = _settings(ctx)
+    if show_sql:
+        typer.echo(
+            compile_query(
+                model,
+                measures or [],
+                dimensions,
+                where or [],
+                order or [],
+                limit,
+                target=target or settings.warehouse,
+                grain=grain,
+            )
+        )
+        return
+    table = query(
+        measures or [],
+        dimensions,
+        where or [],
+        order or [],
+        limit,
+        settings,
+        grain=grain,
+        model=model,
+    )
+    rows = table.to_pylist()
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, default=_json_value))
+        return
+    labels = len(dimensions)
+    shown = Table(box=box.SIMPLE_HEAD, caption=None if rows else "no rows")
+    for i, name in enumerate(table.column_names):
+        shown.add_column(name, justify="left" if i < labels else "right")
+    for row in rows:
+        shown.add_row(
+            *(str(v) if i < labels else _cell(_json_value(v)) for i, v in enumerate(row.values()))
+        )
+    (out if out.is_terminal else Console(width=160)).print(shown)
+
+
+def _json_value(value: object) -> object:
+    """Decimals as numbers and dates as ISO text, for JSON and for the table's cells."""
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _print_catalog(catalog: dict[str, Any], *, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(catalog, indent=2))
+        return
+    for kind, extra in (("measures", "type"), ("dimensions", "grains")):
+        table = Table(title=kind.capitalize(), title_justify="left", box=box.SIMPLE_HEAD)
+        for name in ("name", "label", extra, "description"):
+            table.add_column(name)
+        for item in catalog[kind]:
+            detail = item[extra] if extra == "type" else ", ".join(item[extra]) or item["type"]
+            table.add_row(item["name"], item["label"], detail, item["description"])
+        (out if out.is_terminal else Console(width=160)).print(table)
+
+
+# --- dashboard ----------------------------------------------------------------- dashboard
+
+
+@app.command("dashboard")
+def dashboard_command(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="port to serve on", min=1, max=65535)] = 8501,
+    host: Annotated[
+        str, typer.Option(help="address to listen on; 0.0.0.0 shares it on the network")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the Streamlit dashboard: the five answers as charts, filters, live web traffic.
+
+    Reads the warehouse read-only through the semantic layer; needs the `dashboard` extra
+    (pip install 'adventure-elt\\[dashboard]'). Stop it with Ctrl-C.
+
+    Example: adventure-elt dashboard --port 8502
+    """
+    import os
+
+    from adventure_elt.dashboard.launch import (
+        check_warehouse,
+        dashboard_env,
+        dashboard_url,
+        require_streamlit,
+        streamlit_command,
+    )
+
+    settings = _settings(ctx)
+    require_streamlit()
+    check_warehouse(settings)
+    typer.echo(dashboard_url(host, port))
+    err.print("dashboard starting; stop it with Ctrl-C", highlight=False)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit (exec, not a child): Ctrl-C, SIGTERM from a supervisor and the exit code
+    # all reach the server itself, and no orphan is left serving when this command is stopped.
+    command = streamlit_command(host, port)
+    os.execve(command[0], command, dashboard_env(settings))
 
 
 def main() -> None:
@@ -843,5 +1229,6 @@ def main() -> None:
     try:
         app()
     except AdventureEltError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        # escaped: messages hold literal brackets (`[week_start]`) that are not Rich markup
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,12 @@ from adventure_elt.warehouse import open_warehouse
 
 @dataclass(frozen=True)
 class DemoResult:
-    """What the demo did: where the source is, its rows per table, and the pipeline run."""
+    """What the demo did: where the source is, its rows per table, the web events it streamed
+    (read, loaded, duplicates, rejected) and the pipeline run."""
 
     source_dsn: str
     source_rows: dict[str, int]
+    events: dict[str, int]
     run: RunResult
 
 
@@ -38,13 +40,18 @@ def demo(
     scale: float = 1.0,
     seed: int = 0,
     data_dir: Path | None = None,
+    stream_seconds: float = 5.0,
+    stream_rate: float = 400.0,
     progress: ProgressCallback = ignore,
 ) -> DemoResult:
-    """Fill the source (synthetic data at `scale`, or the real CSVs in `data_dir`) and run it all.
+    """Fill the source (synthetic data at `scale`, or the real CSVs in `data_dir`), stream a burst
+    of web events, and run it all, so the report's web traffic answer has data.
 
-    Safe to run twice: the server start is idempotent, the source tables are refilled and the
-    warehouse is fully refreshed from them.
+    Safe to run twice: the server start is idempotent, the source tables are refilled, the
+    warehouse is fully refreshed from them, and a second burst only adds new events.
     """
+    from adventure_elt.stream.ingest import run_stream
+
     dsn = server.source_dsn(settings)
     with server.connect_to(dsn) as conn:
         if data_dir is not None:
@@ -56,8 +63,11 @@ def demo(
 
             seed_tables(conn, scale=scale, seed=seed, progress=progress)
         counts = schema.row_counts(conn)
+    events = run_stream(
+        settings, rate=stream_rate, duration=timedelta(seconds=stream_seconds), progress=progress
+    )
     result = run(settings, full_refresh=True, detect_deletes=True, progress=progress)
-    return DemoResult(source_dsn=dsn, source_rows=counts, run=result)
+    return DemoResult(source_dsn=dsn, source_rows=counts, events=events.as_dict(), run=result)
 
 
 STEPS: tuple[str, ...] = ("sync", "transform", "test", "report")
