@@ -112,10 +112,12 @@ def dashboard_url(browser_settings: Settings, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def chromium() -> Path:
-    """Debian's chromium; the test skips (saying so) where it is not installed."""
+    """Debian's chromium, or Google Chrome (GitHub's runners have it); the test skips, saying
+    so, where neither is installed."""
     found = CHROMIUM if CHROMIUM.is_file() else None
-    if found is None and (which := shutil.which("chromium")):
-        found = Path(which)
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found is None and (which := shutil.which(name)):
+            found = Path(which)
     if found is None:
         pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it")
     pytest.importorskip("playwright", reason="playwright (dev extra) is not installed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -33,6 +34,12 @@ def test_demo_on_a_fresh_folder_twice(tmp_path: Path) -> None:
             assert "Product sales by category" in result.stdout
             assert "│ report    │ ok" in result.stdout
             assert "Traceback" not in result.stderr
+            assert "Web events streamed" in result.stdout
+            assert "adventure-elt dashboard" in result.stderr
         assert (tmp_path / ".adventure" / "pg" / "PG_VERSION").is_file()
+        # The burst of events reached the fifth answer, on both runs.
+        answer = json.loads(run("report", "--json", cwd=tmp_path).stdout)["web_traffic"]
+        assert answer, "the demo's web traffic answer is empty"
+        assert sum(row["visits"] for row in answer) > 0
     finally:
         run("oltp", "down", cwd=tmp_path)

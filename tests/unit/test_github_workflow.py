@@ -69,7 +69,8 @@ def test_pull_requests_and_main_are_linted_and_tested() -> None:
     lint = "\n".join(steps["lint"])
     for tool in ("ruff check", "ruff format --check", "mypy", "sqlfluff lint"):
         assert tool in lint
-    assert "make test" in steps["test"]
+    assert ".ci/run" in steps["test"]
+    assert "make test" in (REPO / ".ci" / "run").read_text()
 
 
 def test_flows_are_deployed_only_from_main_after_lint_and_tests() -> None:
