@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pyarrow as pa
 
@@ -104,7 +104,7 @@ class DuckDBWarehouse(Warehouse):
                     f"warehouse {path} does not exist yet; run 'adventure-elt sync' first"
                 )
             wait = LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
-            self.connection = _connect_duckdb(path, read_only=read_only, wait=wait)
+            self.connection = connect_duckdb(path, read_only=read_only, wait=wait)
         except (duckdb.Error, OSError) as exc:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {exc}") from None
 
@@ -496,14 +496,17 @@ def _parameter(value: Any) -> bigquery.ScalarQueryParameter:
 
 
 # DuckDB lets one process write a file, or several read it. Writers that stream (`stream
-# ingest`) hold it only for a short transaction per micro-batch, so an open that meets a lock
-# retries for a while with a growing, jittered pause instead of failing at once.
+# ingest`) hold it only for a short transaction per micro-batch, and readers (report, query, the
+# dashboard) for one query, so an open that meets a lock retries for a while with a growing,
+# jittered pause instead of failing at once.
 LOCK_WAIT_SECONDS = 10.0
 
+T = TypeVar("T")
 
-def _connect_duckdb(
-    path: Path, *, read_only: bool, wait: float = LOCK_WAIT_SECONDS
-) -> duckdb.DuckDBPyConnection:
+
+def wait_for_duckdb_lock(open_: Callable[[], T], wait: float = LOCK_WAIT_SECONDS) -> T:
+    """Call `open_` (something that opens a DuckDB file) until no other process holds the
+    file's lock, for at most `wait` seconds; other errors are raised at once."""
     import random
     import time
 
@@ -513,12 +516,21 @@ def _connect_duckdb(
     pause = 0.005
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return open_()
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
                 raise
             time.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.2)
+
+
+def connect_duckdb(
+    path: Path, *, read_only: bool, wait: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, waiting up to `wait` seconds for a lock another process holds."""
+    import duckdb
+
+    return wait_for_duckdb_lock(lambda: duckdb.connect(str(path), read_only=read_only), wait)
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:

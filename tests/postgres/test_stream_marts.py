@@ -157,3 +157,52 @@ def test_report_json_reads_while_the_stream_is_written(shop: Settings) -> None:
         runner.invoke(app, ["--duckdb-path", str(shop.duckdb_path), "report", "--json"]).stdout
     )
     assert sum(r["visits"] for r in final["web_traffic"]) == 6_000
+
+
+def test_report_json_reads_while_sync_writes(shop: Settings) -> None:
+    """A sync holds the DuckDB file while dlt loads; readers wait for it instead of failing."""
+    env = {
+        **os.environ,
+        "ADVENTURE_ELT_DUCKDB_PATH": str(shop.duckdb_path),
+        "ADVENTURE_ELT_SOURCE_DSN": str(shop.source_dsn),
+        "ADVENTURE_ELT_HOME": str(shop.home),
+    }
+    syncing = subprocess.Popen(
+        [sys.executable, "-m", "adventure_elt", "sync", "--full-refresh", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    runner = CliRunner()
+    reads = 0
+    while syncing.poll() is None or reads == 0:
+        result = runner.invoke(app, ["--duckdb-path", str(shop.duckdb_path), "report", "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["customer_summary"]["orders"] > 0
+        reads += 1
+    _, err = syncing.communicate(timeout=120)
+    assert syncing.returncode == 0, err.decode()
+    assert reads > 1
+
+
+def test_sync_and_stream_ingest_write_the_same_warehouse_at_once(shop: Settings) -> None:
+    env = {
+        **os.environ,
+        "ADVENTURE_ELT_DUCKDB_PATH": str(shop.duckdb_path),
+        "ADVENTURE_ELT_SOURCE_DSN": str(shop.source_dsn),
+        "ADVENTURE_ELT_HOME": str(shop.home),
+    }
+    stream = ["stream", "run", "--rate", "1000", "--duration", "4s", "--max-wait", "50ms"]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "adventure_elt", *args, "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for args in (stream, ["sync", "--full-refresh"])
+    ]
+    results = [w.communicate(timeout=120) for w in writers]
+    for writer, (_, err) in zip(writers, results, strict=True):
+        assert writer.returncode == 0, err.decode()
+    assert json.loads(results[0][0])["loaded"] == 4_000

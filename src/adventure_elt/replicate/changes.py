@@ -48,8 +48,10 @@ class RawComparer:
             return
         import duckdb
 
+        from adventure_elt.warehouse import connect_duckdb
+
         try:
-            self._connection = duckdb.connect(str(duckdb_path), read_only=True)
+            self._connection = connect_duckdb(duckdb_path, read_only=True)
             rows = self._connection.execute(
                 "select column_name, data_type from information_schema.columns"
                 " where table_schema = 'raw' and table_name = ? order by ordinal_position",

@@ -99,11 +99,11 @@ def duckdb_raw_columns(
     wanted = {t.raw_name: t for t in tables}
     if not path.is_file() or not wanted:
         return {}
-    import duckdb
+    from adventure_elt.warehouse import connect_duckdb
 
     # Read-only and closed before dlt loads: DuckDB refuses a second, differently configured
     # connection to the same file in one process.
-    with duckdb.connect(str(path), read_only=True) as con:
+    with connect_duckdb(path, read_only=True) as con:
         rows = con.execute(
             "select table_name, column_name, data_type from information_schema.columns"
             " where table_schema = 'raw' order by table_name, ordinal_position"

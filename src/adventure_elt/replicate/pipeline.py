@@ -44,6 +44,7 @@ from adventure_elt.replicate.drift import (
 )
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
 from adventure_elt.settings import Settings, mask_dsn
+from adventure_elt.warehouse import connect_duckdb, wait_for_duckdb_lock
 
 PIPELINE_NAME = "adventure_elt"
 SOURCE_NAME = "adventureworks"
@@ -313,6 +314,7 @@ def _import_dlt(settings: Settings) -> Any:
     os.environ.setdefault("DLT_DATA_DIR", str((settings.home / "dlt-data").absolute()))
     import dlt
 
+    _wait_for_duckdb_readers()
     # Tables are read one after another on one connection (dlt interleaves them by default).
     dlt.config["extract.next_item_mode"] = "fifo"
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
@@ -324,6 +326,26 @@ def _import_dlt(settings: Settings) -> Any:
     # Loaded packages are of no further use; kept, they would grow by a copy of every sync.
     dlt.config["load.delete_completed_jobs"] = True
     return dlt
+
+
+def _wait_for_duckdb_readers() -> None:
+    """Make dlt's DuckDB opens wait for a lock as ours do.
+
+    dlt opens the file at each step and fails at once when another process holds it, and a
+    reader (report, query, the dashboard) or the stream ingester may, for a moment. The open
+    is the first thing `borrow_conn` does, so retrying the call changes no pool state.
+    """
+    from dlt.destinations.impl.duckdb.configuration import DuckDbConnectionPool
+
+    borrow = DuckDbConnectionPool.borrow_conn
+    if getattr(borrow, "waits_for_locks", False):
+        return
+
+    def borrow_waiting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return wait_for_duckdb_lock(lambda: borrow(self, *args, **kwargs))
+
+    borrow_waiting.waits_for_locks = True  # type: ignore[attr-defined]
+    setattr(DuckDbConnectionPool, "borrow_conn", borrow_waiting)  # noqa: B010
 
 
 def _pipeline(dlt: Any, settings: Settings) -> Any:
@@ -484,7 +506,7 @@ def _empty_raw_tables(settings: Settings, tables: tuple[SourceTable, ...]) -> se
 
     try:
         # Read-only and closed before dlt loads (DuckDB allows one configuration per file).
-        with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        with connect_duckdb(settings.duckdb_path, read_only=True) as con:
             existing = {
                 str(name)
                 for (name,) in con.execute(
