@@ -147,7 +147,7 @@ class Shop:
 
 
 @settings(
-    max_examples=6,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
