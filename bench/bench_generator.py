@@ -20,11 +20,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from results import write_section
+
 from adventure_elt.oltp import server
 from adventure_elt.oltp.generator import generate, seed, to_csv
 from adventure_elt.settings import Settings
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Synthetic generator"
 RUNS = {1.0: 3, 10.0: 1}
 
@@ -107,15 +108,7 @@ def write_results(rows: list[tuple[float, int, int, float, float, float]]) -> No
             f" | {count / seed_s:,.0f} | {copy_s:.2f} s | {seed_s / copy_s:.2f}× |"
         )
     lines.append("")
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":

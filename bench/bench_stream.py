@@ -28,13 +28,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from results import write_section
 
 from adventure_elt.settings import Settings
 from adventure_elt.stream.generator import EventGenerator, event_lines
 from adventure_elt.transform import transform
 from adventure_elt.warehouse import DuckDBWarehouse
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Web events stream"
 EVENTS = 400_000
 LATENCY_RATE = 1_000
@@ -175,15 +175,7 @@ def write_results(
         f"| latency max | {worst * 1000:,.0f} ms | |",
         "",
     ]
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":

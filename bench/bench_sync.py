@@ -37,7 +37,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
+from results import write_section
+
 SECTION = "## Replication (sync)"
 RUNS = {1.0: 3, 10.0: 1}
 # The share of rows the incremental rounds change, as the issue asks.
@@ -414,15 +415,7 @@ def write_results(outcomes: list[ScaleResult]) -> None:
                 f" | {m.peak_mib:,.0f} MiB |"
             )
     lines += ["", NOTES, ""]
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, "\n".join(lines))
 
 
 NOTES = """\

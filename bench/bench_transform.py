@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+from results import write_section
 
 from adventure_elt.catalog import get_table
 from adventure_elt.oltp.generator import generate
@@ -42,7 +43,6 @@ from adventure_elt.transform.compile import compile_node
 from adventure_elt.transform.dag import build_dag
 from adventure_elt.transform.project import load_project
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 SECTION = "## Transforms"
 RUNS = 3
 
@@ -223,15 +223,7 @@ def write_results(r: Result) -> None:
         f" | {seconds(r.incremental)} |",
         "",
     ]
-    section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION in text:
-        before, rest = text.split(SECTION, 1)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    write_section(SECTION, "\n".join(lines))
 
 
 if __name__ == "__main__":
