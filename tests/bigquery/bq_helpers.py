@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import sys
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adventure_elt import cli
+from adventure_elt.settings import Settings
 from adventure_elt.transform.materialize import BigQueryMaterializer, BuildResult
 
 PROJECT = "emulated-project"
@@ -59,3 +64,41 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         sys.argv = old
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+@contextlib.contextmanager
+def both_engines(
+    endpoint: str, pg_admin_dsn: str, home: Path, *, scale: float, seed: int
+) -> Iterator[tuple[Settings, Settings]]:
+    """(DuckDB, BigQuery) settings, both synced and transformed from one new synthetic source
+    database; the emulator's environment is set while the block runs."""
+    from adventure_elt.oltp import generator, server
+    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.transform import transform
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(f"create database {name}")
+    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
+    prefix = unique_prefix()
+    local = Settings(source_dsn=dsn, duckdb_path=home / "warehouse.duckdb", home=home / "duck")
+    cloud = dataclasses.replace(
+        local,
+        warehouse="bigquery",
+        home=home / "bq",
+        bigquery_project=PROJECT,
+        bigquery_dataset_prefix=prefix,
+    )
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            emulator_environment(mp, endpoint, prefix)
+            mp.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
+            with server.connect(local) as conn:
+                generator.seed(conn, scale=scale, seed=seed)
+            for settings in (local, cloud):
+                sync(settings)
+                transform(settings)
+            yield local, cloud
+    finally:
+        with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute(f"drop database if exists {name} with (force)")

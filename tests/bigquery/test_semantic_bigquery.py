@@ -6,20 +6,15 @@ each query of the table below then runs on both engines through `adventure_elt.q
 
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from bq_helpers import PROJECT, emulator_environment, unique_prefix
+from bq_helpers import both_engines, emulator_environment
 
-from adventure_elt.oltp import generator, server
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.semantic import query
 from adventure_elt.settings import Settings
-from adventure_elt.transform import transform
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
 
@@ -30,30 +25,8 @@ def engines(
 ) -> Iterator[tuple[Settings, Settings]]:
     """(DuckDB, BigQuery) settings, both built from the same synthetic source (scale 0.03)."""
     home = tmp_path_factory.mktemp("semantic-bq")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    prefix = unique_prefix()
-    local = Settings(source_dsn=dsn, duckdb_path=home / "warehouse.duckdb", home=home / "duck")
-    cloud = dataclasses.replace(
-        local,
-        warehouse="bigquery",
-        home=home / "bq",
-        bigquery_project=PROJECT,
-        bigquery_dataset_prefix=prefix,
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        emulator_environment(mp, bq_emulator, prefix)
-        mp.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
-        with server.connect(local) as conn:
-            generator.seed(conn, scale=0.03, seed=3)
-        for settings in (local, cloud):
-            sync(settings)
-            transform(settings)
-        yield local, cloud
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with both_engines(bq_emulator, pg_admin_dsn, home, scale=0.03, seed=3) as engines:
+        yield engines
 
 
 QUERIES: list[tuple[list[str], list[str], list[str]]] = [

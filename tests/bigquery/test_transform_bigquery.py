@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from bq_helpers import PROJECT, emulator_environment, run_cli, unique_prefix
+from bq_helpers import both_engines, emulator_environment, run_cli
 
-from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.report import report
@@ -40,29 +38,8 @@ def built(
 ) -> Iterator[Built]:
     """Synthetic scale 0.1 synced and transformed into DuckDB and into BigQuery."""
     home = tmp_path_factory.mktemp("bq-e2e")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    prefix = unique_prefix()
-    local = Settings(source_dsn=dsn, duckdb_path=home / "warehouse.duckdb", home=home / "duck")
-    cloud = dataclasses.replace(
-        local,
-        warehouse="bigquery",
-        home=home / "bq",
-        bigquery_project=PROJECT,
-        bigquery_dataset_prefix=prefix,
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        emulator_environment(mp, bq_emulator, prefix)
-        mp.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
-        with server.connect(local) as conn:
-            generator.seed(conn, scale=0.1, seed=7)
-        for settings in (local, cloud):
-            sync(settings)
-            transform(settings)
+    with both_engines(bq_emulator, pg_admin_dsn, home, scale=0.1, seed=7) as (local, cloud):
         yield Built(local, cloud)
-    # the database goes with the session's embedded server and its temporary folder
 
 
 @pytest.fixture
