@@ -50,7 +50,7 @@ def demo(
     Safe to run twice: the server start is idempotent, the source tables are refilled, the
     warehouse is fully refreshed from them, and a second burst only adds new events.
     """
-    from adventure_elt.stream.ingest import run_stream
+    from adventure_elt.stream.ingest import IngestCounts, run_stream
 
     dsn = server.source_dsn(settings)
     with server.connect_to(dsn) as conn:
@@ -63,9 +63,10 @@ def demo(
 
             seed_tables(conn, scale=scale, seed=seed, progress=progress)
         counts = schema.row_counts(conn)
-    events = run_stream(
-        settings, rate=stream_rate, duration=timedelta(seconds=stream_seconds), progress=progress
-    )
+    events = IngestCounts()
+    if stream_seconds > 0:
+        duration = timedelta(seconds=stream_seconds)
+        events = run_stream(settings, rate=stream_rate, duration=duration, progress=progress)
     result = run(settings, full_refresh=True, detect_deletes=True, progress=progress)
     return DemoResult(source_dsn=dsn, source_rows=counts, events=events.as_dict(), run=result)
 

@@ -21,14 +21,41 @@ def bash_blocks() -> list[str]:
     return re.findall(r"```bash\n(.*?)```", README, flags=re.S)
 
 
+SEPARATORS = {"|", "&&", ";"}
+REDIRECTS = {">", ">>", "<", "2>"}
+
+
 def readme_commands() -> list[list[str]]:
+    """Every `adventure-elt` command of a bash line that starts with one, pipes included."""
     commands = []
     for block in bash_blocks():
         for line in block.splitlines():
             line = line.split("  #")[0].strip()
-            if line.startswith("adventure-elt "):
-                commands.append(shlex.split(line)[1:])
+            if not line.startswith("adventure-elt "):
+                continue
+            segment: list[str] = []
+            for token in [*shlex.split(line), "|"]:
+                if token not in SEPARATORS:
+                    segment.append(token)
+                    continue
+                if segment and segment[0] == "adventure-elt":
+                    commands.append(_without_redirects(segment[1:]))
+                segment = []
     return commands
+
+
+def _without_redirects(args: list[str]) -> list[str]:
+    """`stream generate … > events.jsonl` → the arguments the CLI sees."""
+    kept: list[str] = []
+    skip = False
+    for token in args:
+        if skip:
+            skip = False
+        elif token in REDIRECTS:
+            skip = True
+        else:
+            kept.append(token)
+    return kept
 
 
 def test_quick_start_is_exactly_two_make_commands() -> None:
