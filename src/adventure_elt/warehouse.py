@@ -333,9 +333,17 @@ class BigQueryWarehouse(Warehouse):
             return []
 
     def create_layer(self, layer: str) -> None:
+        from google.api_core import exceptions as api_errors
         from google.cloud import bigquery
 
         dataset = bigquery.Dataset(f"{self.project}.{self.dataset(layer)}")
+        # Look first: a service account with Data Editor on datasets an administrator created
+        # may not create datasets, and BigQuery answers such a create with 403, not "exists".
+        try:
+            self.client.get_dataset(dataset.reference)
+            return
+        except api_errors.NotFound:
+            pass
         dataset.location = self.location
         self.client.create_dataset(dataset, exists_ok=True)
 

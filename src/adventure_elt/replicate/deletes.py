@@ -3,9 +3,14 @@
 Cursor replication on `modifieddate` never sees a hard delete: the row simply stops appearing.
 `detect_deletes` fetches the table's primary keys from PostgreSQL as Arrow (`COPY … TO STDOUT`
 parsed by pyarrow's multi-threaded CSV reader, so 1.2 million order-line keys take about a
-second), registers them in DuckDB and anti-joins the raw table against them, in one DuckDB
-transaction. With `soft=True` the rows stay and get `_is_deleted = true` (the column is added,
-default false, the first time).
+second) and anti-joins the raw table against them in one statement:
+
+- DuckDB registers the Arrow keys and runs it in one transaction;
+- BigQuery gets the keys as a short-lived table loaded next to raw, see
+  `adventure_elt.replicate.bigquery_deletes`.
+
+With `soft=True` the rows stay and get `_is_deleted = true` (the column is added, default false,
+the first time).
 
 The module also holds the two small source-side helpers reconciliation shares: the source's
 column list with types, and `copy_to_arrow` for any query.
@@ -14,6 +19,7 @@ column list with types, and `copy_to_arrow` for any query.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +29,7 @@ import pyarrow.csv as pa_csv
 
 from adventure_elt.catalog import SourceTable
 from adventure_elt.errors import ConfigError, WarehouseError
-from adventure_elt.warehouse import DuckDBWarehouse, Warehouse
+from adventure_elt.warehouse import BigQueryWarehouse, DuckDBWarehouse, Warehouse
 
 DELETED_COLUMN = "_is_deleted"
 RAW_LAYER = "raw"
@@ -129,19 +135,42 @@ def duckdb_connection(warehouse: Warehouse) -> Any:
     """The DuckDB connection under `warehouse`, to register Arrow tables on it.
 
     Raises:
-        WarehouseError: the warehouse is not DuckDB (BigQuery needs a staged key table).
+        WarehouseError: the warehouse is not DuckDB (BigQuery stages its keys in a table
+            instead, see `adventure_elt.replicate.bigquery_deletes`).
     """
     if not isinstance(warehouse, DuckDBWarehouse):
         raise WarehouseError(
-            f"primary-key comparison runs on DuckDB only, not {warehouse.kind}; "
-            "use ADVENTURE_ELT_WAREHOUSE=duckdb"
+            f"primary-key comparison supports the duckdb and bigquery warehouses, not "
+            f"{warehouse.kind}; set ADVENTURE_ELT_WAREHOUSE to one of them"
         )
     return warehouse.connection
 
 
-def key_match(table: SourceTable, left: str, right: str) -> str:
-    """`left.k1 = right.k1 and …` over the table's primary key."""
-    return " and ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in table.primary_key)
+def key_match(
+    table: SourceTable, left: str, right: str, quote_name: Callable[[str], str] = quote
+) -> str:
+    """`left.k1 = right.k1 and …` over the table's primary key.
+
+    Args:
+        quote_name: how the engine quotes an identifier (BigQuery uses backticks).
+    """
+    return " and ".join(
+        f"{left}.{quote_name(k)} = {right}.{quote_name(k)}" for k in table.primary_key
+    )
+
+
+def deletion_statement(raw: str, gone: str, *, soft: bool) -> str:
+    """The one DML statement removing (or flagging) raw rows (alias `r`) for which `gone` holds.
+
+    >>> deletion_statement("raw.t", "not exists (select 1 from k where k.id = r.id)", soft=False)
+    'delete from raw.t as r where not exists (select 1 from k where k.id = r.id)'
+    """
+    if soft:
+        return (
+            f"update {raw} as r set {DELETED_COLUMN} = true"
+            f" where not coalesce(r.{DELETED_COLUMN}, false) and {gone}"
+        )
+    return f"delete from {raw} as r where {gone}"
 
 
 def detect_deletes(
@@ -154,7 +183,7 @@ def detect_deletes(
 
     Args:
         source_conn: source connection (keys are read in its current transaction).
-        warehouse: the warehouse holding `raw.<schema>_<table>` (DuckDB).
+        warehouse: the warehouse holding `raw.<schema>_<table>` (DuckDB or BigQuery).
         table: the catalog table to check.
         soft: keep the rows and set `_is_deleted = true` instead of deleting them; the column is
             added (BOOLEAN, default false) when missing. Rows already flagged are not counted.
@@ -163,7 +192,8 @@ def detect_deletes(
         Rows deleted (hard) or newly flagged (soft); 0 when the raw table does not exist yet.
 
     Raises:
-        WarehouseError: the raw table lacks a primary-key column, or the warehouse is not DuckDB.
+        WarehouseError: the raw table lacks a primary-key column, the warehouse refused the
+            statement, or the engine is neither DuckDB nor BigQuery.
     """
     columns = raw_columns(warehouse, table)
     if not columns:
@@ -174,6 +204,12 @@ def detect_deletes(
             f"raw.{table.raw_name} has no primary-key column {absent[0]!r}; "
             f"reload it with `adventure-elt sync --full-refresh --tables {table.qualified_name}`"
         )
+    if isinstance(warehouse, BigQueryWarehouse):
+        from adventure_elt.replicate.bigquery_deletes import delete_in_bigquery
+
+        keys = source_keys(source_conn, table)
+        flagged = DELETED_COLUMN in columns
+        return delete_in_bigquery(warehouse, table, keys, soft=soft, has_flag=flagged)
     db = duckdb_connection(warehouse)
     keys = source_keys(source_conn, table)
     view = f"_source_keys_{table.raw_name}"
@@ -188,13 +224,7 @@ def detect_deletes(
                     f"alter table {raw} add column if not exists {DELETED_COLUMN}"
                     " boolean default false"
                 )
-                statement = (
-                    f"update {raw} as r set {DELETED_COLUMN} = true"
-                    f" where not coalesce(r.{DELETED_COLUMN}, false) and {gone}"
-                )
-            else:
-                statement = f"delete from {raw} as r where {gone}"
-            row = db.execute(statement).fetchone()
+            row = db.execute(deletion_statement(raw, gone, soft=soft)).fetchone()
             db.commit()
         except BaseException:
             db.rollback()

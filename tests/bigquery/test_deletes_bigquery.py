@@ -1,0 +1,224 @@
+"""`sync --detect-deletes` against BigQuery (the emulator): same semantics as on DuckDB.
+
+Rows deleted in the source (order lines of the composite-key table, a whole order, a country
+with a text key) disappear from raw (hard, the default) or get `_is_deleted = true` (soft), the
+summary counts them, `reconcile` is clean afterwards, and a second run finds nothing more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from bq_helpers import run_cli
+
+from adventure_elt.oltp import generator, server
+from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.settings import Settings
+from adventure_elt.warehouse import BigQueryWarehouse
+
+pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
+
+HEADER = "sales.salesorderheader"
+DETAIL = "sales.salesorderdetail"
+COUNTRY = "person.countryregion"
+EXTRA_COUNTRY = "ZZ"  # a text key nothing references, so the test can delete it
+
+_ADD_COLUMN = re.compile(
+    r"alter table `(?P<table>[^`]+)` add column if not exists `(?P<column>\w+)` (?P<type>\w+)",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture(autouse=True)
+def emulator_keeps_added_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quirk: the emulator runs `ALTER TABLE … ADD COLUMN` on its storage but leaves the table's
+    metadata (`tables.get`) without the column; real BigQuery updates both. Patch the metadata
+    after such a statement, as BigQuery would have."""
+    from google.cloud import bigquery
+
+    original = BigQueryWarehouse.execute
+
+    def execute(self: BigQueryWarehouse, sql: str, params: list[Any] | None = None) -> None:
+        original(self, sql, params)
+        added = _ADD_COLUMN.match(sql.strip())
+        if added is None:
+            return
+        table = self.client.get_table(added["table"])
+        if added["column"] not in {f.name for f in table.schema}:
+            field = bigquery.SchemaField(added["column"], added["type"].upper())
+            table.schema = [*table.schema, field]
+            self.client.update_table(table, ["schema"])
+
+    monkeypatch.setattr(BigQueryWarehouse, "execute", execute)
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What the test deleted in the source."""
+
+    kept_order: int  # lost one line, keeps the others
+    lost_line: tuple[int, int]
+    lost_order: int  # deleted with all its lines
+    lost_order_lines: list[tuple[int, int]]
+
+    @property
+    def detail_keys(self) -> set[tuple[int, int]]:
+        return {self.lost_line, *self.lost_order_lines}
+
+
+@pytest.fixture
+def synced(bigquery_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """A small synthetic source (plus one unreferenced country) synced to the emulator; the
+    environment also lets the CLI find it."""
+    settings = bigquery_settings
+    with server.connect(settings) as conn, conn.cursor() as cur:
+        generator.seed(conn, scale=0.01, seed=5)
+        cur.execute(
+            "insert into person.countryregion (countryregioncode, name) values (%s, 'Nowhere')",
+            (EXTRA_COUNTRY,),
+        )
+    sync(settings)
+    monkeypatch.setenv("ADVENTURE_ELT_SOURCE_DSN", str(settings.source_dsn))
+    monkeypatch.setenv("ADVENTURE_ELT_HOME", str(settings.home))
+    yield settings
+
+
+def delete_in_source(settings: Settings) -> Deleted:
+    """Delete one line of an order, a whole order (its lines cascade) and the extra country."""
+    with server.connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select salesorderid from sales.salesorderdetail group by 1 having count(*) >= 3"
+            " order by 1 limit 2"
+        )
+        kept, lost = (int(r[0]) for r in cur.fetchall())
+        cur.execute(
+            "select salesorderid, salesorderdetailid from sales.salesorderdetail"
+            " where salesorderid = %s order by 2",
+            (lost,),
+        )
+        lost_lines = [(int(a), int(b)) for a, b in cur.fetchall()]
+        cur.execute(
+            "delete from sales.salesorderdetail where salesorderid = %s and salesorderdetailid ="
+            " (select min(salesorderdetailid) from sales.salesorderdetail where salesorderid = %s)"
+            " returning salesorderid, salesorderdetailid",
+            (kept, kept),
+        )
+        (line,) = cur.fetchall()
+        cur.execute("delete from sales.salesorderheader where salesorderid = %s", (lost,))
+        cur.execute(
+            "delete from person.countryregion where countryregioncode = %s", (EXTRA_COUNTRY,)
+        )
+    return Deleted(kept, (int(line[0]), int(line[1])), lost, lost_lines)
+
+
+def deleted_counts(summary: dict[str, Any]) -> dict[str, int]:
+    """Table → rows deleted (or flagged), for the tables where it is not 0."""
+    return {t["table"]: t["deleted"] for t in summary["tables"] if t["deleted"]}
+
+
+def raw_rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of `sql`, where `{detail}`, `{header}` and `{country}` name the raw tables."""
+    with BigQueryWarehouse(settings) as wh:
+        names = {
+            "detail": wh.relation("raw", "sales_salesorderdetail"),
+            "header": wh.relation("raw", "sales_salesorderheader"),
+            "country": wh.relation("raw", "person_countryregion"),
+        }
+        return [tuple(r) for r in wh.fetch_all(sql.format(**names))]
+
+
+def not_clean(settings: Settings) -> dict[str, str]:
+    return {r.table: r.describe() for r in reconcile(settings) if not r.clean}
+
+
+def expected_counts(deleted: Deleted) -> dict[str, int]:
+    return {HEADER: 1, DETAIL: len(deleted.detail_keys), COUNTRY: 1}
+
+
+def test_sync_detect_deletes_removes_gone_rows_from_bigquery(
+    synced: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deleted = delete_in_source(synced)
+    assert not_clean(synced) == {
+        HEADER: "1 extra key",
+        DETAIL: f"{len(deleted.detail_keys)} extra keys",
+        COUNTRY: "1 extra key",
+    }
+
+    code, out, err = run_cli(
+        ["--warehouse", "bigquery", "sync", "--detect-deletes", "--json"], capsys
+    )
+
+    assert code == 0, err
+    assert deleted_counts(json.loads(out)) == expected_counts(deleted)
+    orders = f"({deleted.kept_order}, {deleted.lost_order})"
+    lines = raw_rows(
+        synced,
+        "select salesorderid, salesorderdetailid from {detail} where salesorderid in " + orders,
+    )
+    assert lines and not deleted.detail_keys & set(lines)
+    assert {o for o, _ in lines} == {deleted.kept_order}  # the order keeps its other lines
+    headers = raw_rows(synced, "select salesorderid from {header} where salesorderid in " + orders)
+    assert headers == [(deleted.kept_order,)]
+    gone = f"select * from {{country}} where countryregioncode = '{EXTRA_COUNTRY}'"
+    assert raw_rows(synced, gone) == []
+    assert not_clean(synced) == {}
+    with BigQueryWarehouse(synced) as wh:  # the staged key tables are dropped again
+        assert [t for t in wh.list_tables("raw") if t.startswith("_source_keys")] == []
+        assert "_is_deleted" not in wh.column_types("raw", "sales_salesorderdetail")
+
+    again = sync(synced, detect_deletes=True)
+
+    assert deleted_counts(again.as_dict()) == {}
+    assert not_clean(synced) == {}
+
+    # a source table emptied completely: every raw row goes (no key table to stage)
+    with server.connect(synced) as conn, conn.cursor() as cur:
+        cur.execute("delete from sales.salesorderdetail")
+    ((remaining,),) = raw_rows(synced, "select count(*) from {detail}")
+    emptied = sync(synced, tables=DETAIL, detect_deletes=True)
+    assert deleted_counts(emptied.as_dict()) == {DETAIL: remaining}
+    assert raw_rows(synced, "select count(*) from {detail}") == [(0,)]
+    assert not_clean(synced) == {}
+
+
+def test_soft_mode_flags_gone_rows_and_keeps_them(synced: Settings) -> None:
+    settings = dataclasses.replace(synced, delete_mode="soft")
+    deleted = delete_in_source(settings)
+    ((before,),) = raw_rows(settings, "select count(*) from {detail}")
+
+    summary = sync(settings, detect_deletes=True)
+
+    assert deleted_counts(summary.as_dict()) == expected_counts(deleted)
+    flagged = raw_rows(
+        settings,
+        "select salesorderid, salesorderdetailid from {detail}"
+        " where coalesce(_is_deleted, false) order by 1, 2",
+    )
+    assert set(flagged) == deleted.detail_keys
+    assert raw_rows(settings, "select count(*) from {detail}") == [(before,)]  # rows stay
+    assert raw_rows(
+        settings, "select salesorderid from {header} where coalesce(_is_deleted, false)"
+    ) == [(deleted.lost_order,)]
+    assert raw_rows(
+        settings, "select countryregioncode from {country} where coalesce(_is_deleted, false)"
+    ) == [(EXTRA_COUNTRY,)]
+    # soft-deleted rows count as deleted: the warehouse holds exactly the source's live rows
+    assert not_clean(settings) == {}
+    (detail,) = reconcile(settings, tables=DETAIL)
+    assert detail.warehouse_rows == detail.source_rows == before - len(deleted.detail_keys)
+
+    again = sync(settings, detect_deletes=True)
+
+    assert deleted_counts(again.as_dict()) == {}
+    assert raw_rows(settings, "select count(*) from {detail} where _is_deleted") == [
+        (len(deleted.detail_keys),)
+    ]
+    assert not_clean(settings) == {}
