@@ -516,11 +516,15 @@ def airbyte_config_command(
             help="Quartz cron for Airbyte's own scheduler (default: manual, Kestra triggers it)"
         ),
     ] = None,
+    raw_dataset: Annotated[
+        str, typer.Option(help="raw dataset the views in raw_views.sql create (<prefix>_raw)")
+    ] = "adventure_raw",
 ) -> None:
-    """Write the Airbyte alternate path (source, destination, connection) from the catalog.
+    """Write the Airbyte alternate path (connection configs and raw views) from the catalog.
 
     Secrets stay out of the files: they hold ${ENV_VAR} placeholders.
-    Substitute them (envsubst) before sending the files to the Airbyte API.
+    Substitute them (jq) before sending the files to the Airbyte API.
+    raw_views.sql holds the views `airbyte-views` creates over Airbyte's tables.
 
     Example: adventure-elt airbyte-config --check
     """
@@ -544,7 +548,7 @@ def airbyte_config_command(
         cron=cron,
     )
     if check:
-        stale = stale_airbyte_files(out, target)
+        stale = stale_airbyte_files(out, target, raw_dataset=raw_dataset)
         if stale:
             raise CheckFailedError(
                 f"{out}/ is out of date ({', '.join(stale)}); "
@@ -552,8 +556,35 @@ def airbyte_config_command(
             )
         err.print(f"{out}/ matches the catalog")
         return
-    for path in write_airbyte_config(out, target):
+    for path in write_airbyte_config(out, target, raw_dataset=raw_dataset):
         typer.echo(str(path))
+
+
+@app.command("airbyte-views")
+def airbyte_views_command(
+    ctx: typer.Context,
+    dataset: Annotated[
+        str, typer.Option(help="dataset Airbyte writes to (dataset_id of its destination)")
+    ] = "adventure_elt_airbyte",
+    as_json: JsonOption = False,
+) -> None:
+    """Create the raw layer views over the tables Airbyte wrote, so the models can read them.
+
+    One view per catalog table: raw.<schema>_<table> (<prefix>_raw on BigQuery).
+    Airbyte's _airbyte_* columns become _extracted_at, _dlt_load_id and _dlt_id.
+    airbyte/raw_views.sql shows the statements. Run it after each Airbyte sync (idempotent).
+
+    Example: adventure-elt --warehouse bigquery airbyte-views --dataset adventure_elt_airbyte
+    """
+    from adventure_elt.replicate.airbyte_views import apply_raw_views
+
+    with _RichProgress() as progress:
+        applied = apply_raw_views(_settings(ctx), dataset, progress=progress)
+    if as_json:
+        typer.echo(json.dumps([{"view": a.view, "source": a.source} for a in applied], indent=2))
+        return
+    for view in applied:
+        typer.echo(f"{view.view} <- {view.source}")
 
 
 # ----------------------------------------------------------------------------- transform

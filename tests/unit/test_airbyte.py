@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import jsonschema
 import pytest
+import sqlglot
 from airbyte_api.models import (
     ConnectionCreateRequest,
     ConnectionSyncModeEnum,
@@ -26,7 +28,7 @@ from airbyte_api.models import (
 from airbyte_protocol.models import ConfiguredAirbyteCatalog, DestinationSyncMode, SyncMode
 
 from adventure_elt.catalog import TABLES
-from adventure_elt.errors import ConfigError
+from adventure_elt.errors import ConfigError, WarehouseError
 from adventure_elt.oltp.schema import ddl_path
 from adventure_elt.replicate.airbyte import (
     CONNECTION_FILE,
@@ -39,6 +41,16 @@ from adventure_elt.replicate.airbyte import (
     stale_airbyte_files,
     write_airbyte_config,
 )
+from adventure_elt.replicate.airbyte_views import (
+    AIRBYTE_COLUMNS,
+    AIRBYTE_DATASET,
+    VIEWS_FILE,
+    apply_raw_views,
+    render_raw_views,
+)
+from adventure_elt.settings import Settings
+from adventure_elt.transform import transform
+from airbyte_shapes import SYNC_ID, contract_columns, create_airbyte_table
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "airbyte"
@@ -74,7 +86,8 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_committed_files_are_what_the_catalog_generates() -> None:
-    assert sorted(p.name for p in COMMITTED.glob("*.json")) == sorted(render_airbyte_config())
+    committed_files = [*COMMITTED.glob("*.json"), *COMMITTED.glob("*.sql")]
+    assert sorted(p.name for p in committed_files) == sorted(render_airbyte_config())
     assert stale_airbyte_files(COMMITTED) == [], (
         "airbyte/ drifted from catalog.py: run `adventure-elt airbyte-config` and commit"
     )
@@ -83,8 +96,8 @@ def test_committed_files_are_what_the_catalog_generates() -> None:
 def test_check_flags_drift_and_write_repairs_it(tmp_path: Path) -> None:
     out = tmp_path / "airbyte"
     written = write_airbyte_config(out)
-    assert [p.name for p in written] == [SOURCE_FILE, DESTINATION_FILE, CONNECTION_FILE]
-    assert all(p.read_text(encoding="utf-8").endswith("}\n") for p in written)
+    assert [p.name for p in written] == [SOURCE_FILE, DESTINATION_FILE, CONNECTION_FILE, VIEWS_FILE]
+    assert all(p.read_text(encoding="utf-8").endswith(("}\n", ";\n")) for p in written)
     assert cli("airbyte-config", "--out", str(out), "--check").returncode == 0
 
     # A catalog change the committed file does not have: one stream fewer.
@@ -358,3 +371,126 @@ def test_no_file_holds_a_literal_secret() -> None:
     assert committed(DESTINATION_FILE)["credentials_json"] == "${AIRBYTE_BIGQUERY_CREDENTIALS_JSON}"
     with pytest.raises(ConfigError):
         placeholder("hunter2!")
+
+
+# ----------------------------------------------------------------------------- raw views
+
+STAGING = REPO / "sql" / "staging"
+
+
+def catalog_staging_models() -> list[str]:
+    """The staging models that read a catalog table (not the web events)."""
+    return sorted(p.stem for p in STAGING.glob("stg_*.sql") if "from raw.web_" not in p.read_text())
+
+
+def test_raw_views_file_has_one_view_per_catalog_table() -> None:
+    text = (COMMITTED / VIEWS_FILE).read_text(encoding="utf-8")
+    assert text == render_raw_views() == render_raw_views()
+    statements = [s for s in sqlglot.parse(text, read="bigquery") if s is not None]
+    assert len(statements) == len(TABLES)
+    for table, statement in zip(TABLES, statements, strict=True):
+        assert isinstance(statement, sqlglot.exp.Create) and statement.kind == "VIEW"
+        view = statement.this
+        assert (view.db, view.name) == ("adventure_raw", table.raw_name)
+        source = statement.expression.find(sqlglot.exp.Table)
+        assert source is not None and (source.db, source.name) == (AIRBYTE_DATASET, table.name)
+        select = statement.expression
+        assert [e.alias_or_name for e in select.expressions][1:] == [
+            "_extracted_at",
+            "_dlt_load_id",
+            "_dlt_id",
+        ]
+        star = select.expressions[0]
+        excluded = star.args.get("except_") or star.args.get("except")  # sqlglot renamed it
+        assert [c.name for c in excluded] == list(AIRBYTE_COLUMNS)
+
+
+def test_raw_views_read_the_dataset_and_prefix_they_are_given() -> None:
+    text = render_airbyte_config(AirbyteTarget(dataset_id="ab_prod"), raw_dataset="shop_raw")
+    assert "from `ab_prod`.`salesorderdetail`;" in text[VIEWS_FILE]
+    assert "create or replace view `shop_raw`.`sales_salesorderdetail` as" in text[VIEWS_FILE]
+    with pytest.raises(ConfigError, match="not a BigQuery dataset"):
+        render_raw_views(raw_dataset="shop-raw; drop")
+
+
+def airbyte_duckdb(tmp_path: Path) -> Settings:
+    """A DuckDB warehouse whose schema `adventure_elt_airbyte` holds Airbyte-shaped tables."""
+    settings = Settings(duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path / "home")
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute(f"create schema {AIRBYTE_DATASET}")
+        for table in TABLES:
+            con.execute(create_airbyte_table(table, AIRBYTE_DATASET, "duckdb"))
+        con.execute(
+            f"insert into {AIRBYTE_DATASET}.countryregion values ('US', 'United States', "
+            "timestamp '2024-01-02 03:04:05', 'raw-1', timestamptz '2024-05-01 00:00:00+00', "
+            f"""'{{"sync_id": {SYNC_ID}, "changes": []}}', 1)"""
+        )
+    return settings
+
+
+def test_views_expose_the_raw_contract_and_feed_the_staging_models(tmp_path: Path) -> None:
+    settings = airbyte_duckdb(tmp_path)
+
+    applied = apply_raw_views(settings)
+    assert [a.view for a in applied] == [f'"raw"."{t.raw_name}"' for t in TABLES]
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        for table in TABLES:
+            columns = con.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw'"
+                " and table_name = ? order by ordinal_position",
+                [table.raw_name],
+            ).fetchall()
+            assert [c for (c,) in columns] == contract_columns(table), table.raw_name
+        row = con.execute(
+            "select countryregioncode, _dlt_load_id, _dlt_id, _extracted_at"
+            " from raw.person_countryregion"
+        ).fetchone()
+    assert row is not None and row[:3] == ("US", str(SYNC_ID), "raw-1")
+
+    summary = transform(settings, select=catalog_staging_models())
+    assert summary is not None
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        built = con.execute(
+            "select country_region_code, country_region_name"
+            " from staging.stg_person__country_regions"
+        ).fetchall()
+    assert built == [("US", "United States")]
+
+    # Idempotent: the next Airbyte sync is followed by the same command.
+    assert len(apply_raw_views(settings)) == len(TABLES)
+
+
+def test_views_need_every_airbyte_table_and_a_free_raw_name(tmp_path: Path) -> None:
+    settings = airbyte_duckdb(tmp_path)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute(f"drop table {AIRBYTE_DATASET}.salesorderdetail")
+    with pytest.raises(ConfigError, match="Airbyte has not written salesorderdetail"):
+        apply_raw_views(settings)
+
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute(create_airbyte_table(TABLES[-1], AIRBYTE_DATASET, "duckdb"))
+        con.execute("create schema raw")
+        con.execute("create table raw.person_address (addressid bigint)")
+    with pytest.raises(ConfigError, match=r"raw\.person_address is a table"):
+        apply_raw_views(settings)
+
+
+def test_a_table_without_airbyte_columns_is_a_one_line_error(tmp_path: Path) -> None:
+    settings = airbyte_duckdb(tmp_path)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        con.execute(f"alter table {AIRBYTE_DATASET}.product drop column _airbyte_meta")
+    with pytest.raises(
+        WarehouseError, match=r"cannot create the view raw\.production_product"
+    ) as e:
+        apply_raw_views(settings)
+    assert "\n" not in str(e.value)
+
+
+def test_airbyte_views_cli_reports_a_missing_dataset_in_one_line(tmp_path: Path) -> None:
+    result = cli(
+        "--duckdb-path", str(tmp_path / "w.duckdb"), "airbyte-views", "--dataset", "nowhere"
+    )
+    assert result.returncode == 2
+    assert "Airbyte has not written countryregion" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -48,6 +48,7 @@ KEY_ORDER = (
     "triggers",
 )
 COMMANDS = "io.kestra.plugin.scripts.python.Commands"
+WORKING_DIRECTORY = "io.kestra.plugin.core.flow.WorkingDirectory"
 SLACK = "io.kestra.plugin.slack.notifications.SlackIncomingWebhook"
 SCHEDULE = "io.kestra.plugin.core.trigger.Schedule"
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -89,7 +90,40 @@ def load_reference() -> dict[str, Any]:
     if not REFERENCE_PATH.is_file():
         pytest.skip(f"Kestra reference not found at {REFERENCE_PATH}")
     reference: dict[str, Any] = json.loads(REFERENCE_PATH.read_text())
+    reference["types"].setdefault(WORKING_DIRECTORY, _working_directory_spec(reference))
     return reference
+
+
+def _working_directory_spec(reference: Mapping[str, Any]) -> dict[str, Any]:
+    """`WorkingDirectory`, which the reference names only as the target of renamed types.
+
+    Read from kestra-io/kestra
+    `core/src/main/java/io/kestra/plugin/core/flow/WorkingDirectory.java`: it extends
+    `Sequential` (so `tasks`, `errors`, `finally`) and adds `cache`, `namespaceFiles`,
+    `inputFiles` and `outputFiles`; its child tasks share one working directory on one worker.
+    """
+    sequential = reference["types"]["io.kestra.plugin.core.flow.Sequential"]
+    own = [
+        {"name": "cache", "required": False, "type": "object{patterns, ttl}"},
+        {"name": "namespaceFiles", "required": False, "type": "object"},
+        {"name": "inputFiles", "required": False, "type": "object | string", "dynamic": True},
+        {"name": "outputFiles", "required": False, "type": "array<string>", "dynamic": True},
+    ]
+    return {
+        "kind": "task",
+        "inherits": list(sequential["inherits"]),
+        "properties": [*sequential["properties"], *own],
+        "flowable": True,
+    }
+
+
+def walk_tasks(tasks: list[Mapping[str, Any]] | None) -> Iterator[Mapping[str, Any]]:
+    """Every task of a task list, depth first, flowable tasks before their children."""
+    for task in tasks or []:
+        yield task
+        for key in ("tasks", "then", "else", "errors", "finally", "afterExecution"):
+            if isinstance(task.get(key), list):
+                yield from walk_tasks(task[key])
 
 
 def _by_name(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -229,7 +263,42 @@ class FlowChecker:
 
         for trigger in flow.get("triggers") or []:
             self.check_trigger(trigger, inputs, f"{where} triggers")
+        self.check_shared_duckdb(flow, where)
         return self.findings
+
+    def check_shared_duckdb(self, flow: Mapping[str, Any], where: str) -> None:
+        """A flow offering `warehouse: duckdb` keeps the tasks that share it in one directory.
+
+        Every Commands task runs in a fresh working directory (its own container), so the DuckDB
+        file one task writes is gone for the next, unless both sit in one WorkingDirectory.
+        """
+        offers_duckdb = any(
+            i.get("id") == "warehouse" and "duckdb" in (i.get("values") or [])
+            for i in flow.get("inputs") or []
+        )
+        if not offers_duckdb:
+            return
+        groups = []
+        for task in flow.get("tasks") or []:
+            members = walk_tasks([task])
+            if not any(
+                t.get("type") == COMMANDS and "inputs.warehouse" in json.dumps(t.get("env", {}))
+                for t in members
+            ):
+                continue
+            groups.append(task.get("id"))
+            if task.get("type") == COMMANDS:
+                continue
+            if task.get("type") != WORKING_DIRECTORY:
+                self.error(
+                    where, f"`{task.get('id')}` runs warehouse tasks outside a WorkingDirectory"
+                )
+        if len(groups) > 1:
+            self.error(
+                where,
+                f"tasks {groups} share the duckdb warehouse from separate working directories; "
+                "put them in one io.kestra.plugin.core.flow.WorkingDirectory",
+            )
 
     def check_key_order(self, keys: list[str], where: str) -> None:
         ordered = [k for k in keys if k in KEY_ORDER]
@@ -290,7 +359,7 @@ class FlowChecker:
             self.error(here, "the Slack webhook `url` must be {{ secret('NAME') }}")
         if type_name == COMMANDS:
             self.check_commands_task(task, here)
-        elif "retry" not in task:
+        elif "retry" not in task and not spec.get("flowable"):
             self.error(here, "a task that talks to a service over the network needs a `retry`")
 
     def check_task_runner(self, runner: Mapping[str, Any], where: str) -> None:
@@ -453,7 +522,7 @@ def flow_command_lines() -> list[Any]:
             i["id"]: i["defaults"] if "defaults" in i else _example_value(i)
             for i in flow.get("inputs", [])
         }
-        for task in flow.get("tasks", []):
+        for task in walk_tasks(flow.get("tasks")):
             if task.get("type") != COMMANDS:
                 continue
             for line in task["commands"]:
@@ -493,7 +562,7 @@ def test_backfill_offers_exactly_the_catalog_tables() -> None:
 
 def test_daily_flow_publishes_the_report_as_a_flow_output() -> None:
     flow = load_flow(FLOWS_DIR / "adventure_elt_daily.yml")
-    report = next(t for t in flow["tasks"] if t["id"] == "report")
+    report = next(t for t in walk_tasks(flow["tasks"]) if t["id"] == "report")
     assert report["commands"] == ["adventure-elt report --json > report.json"]
     assert report["outputFiles"] == ["report.json"]
     assert flow["outputs"] == [
@@ -504,7 +573,32 @@ def test_daily_flow_publishes_the_report_as_a_flow_output() -> None:
             "value": "{{ outputs.report.outputFiles['report.json'] }}",
         }
     ]
-    assert [t["id"] for t in flow["tasks"]] == ["sync", "transform", "test", "report"]
+    [pipeline] = flow["tasks"]
+    assert pipeline["type"] == WORKING_DIRECTORY
+    assert [t["id"] for t in pipeline["tasks"]] == ["sync", "transform", "test", "report"]
+
+
+def test_airbyte_flow_applies_the_views_between_the_sync_and_the_transform() -> None:
+    flow = load_flow(FLOWS_DIR / "adventure_elt_airbyte.yml")
+    ids = [t["id"] for t in flow["tasks"]]
+    assert ids == ["airbyte_sync", "airbyte_views", "transform", "test", "report"]
+    views = flow["tasks"][1]
+    dataset = json.loads((REPO / "airbyte" / "destination-bigquery.json").read_text())["dataset_id"]
+    assert flow["variables"]["airbyte_dataset"] == dataset
+    assert views["commands"] == [
+        "adventure-elt airbyte-views --dataset {{ vars.airbyte_dataset }} --json"
+    ]
+    assert all(t["env"]["ADVENTURE_ELT_WAREHOUSE"] == "bigquery" for t in flow["tasks"][1:])
+    assert "inputs" not in flow
+
+
+def test_checker_rejects_duckdb_tasks_in_separate_working_directories(
+    reference: dict[str, Any],
+) -> None:
+    flow = load_flow(FLOWS_DIR / "adventure_elt_daily.yml")
+    flow["tasks"] = flow["tasks"][0]["tasks"]  # the four tasks without their WorkingDirectory
+    found = "\n".join(errors_of(findings_for(flow, "adventure_elt_daily", reference)))
+    assert "share the duckdb warehouse from separate working directories" in found
 
 
 def test_stream_duration_default_passes_its_own_validator() -> None:
@@ -606,7 +700,7 @@ def test_checker_rejects_an_input_name_and_a_missing_schedule_input(
 
 def test_checker_rejects_a_literal_dsn_and_a_retried_check(reference: dict[str, Any]) -> None:
     flow = load_flow(FLOWS_DIR / "adventure_elt_daily.yml")
-    sync, _, test, _ = flow["tasks"]
+    sync, _, test, _ = flow["tasks"][0]["tasks"]
     sync["env"]["ADVENTURE_ELT_SOURCE_DSN"] = "postgresql://etl:s3cret@db:5432/aw"
     test["retry"] = {"type": "constant", "interval": "PT1M"}
     flow["errors"][0]["url"] = "{{ vars.slack_url }}"

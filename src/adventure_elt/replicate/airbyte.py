@@ -5,11 +5,13 @@ the same 12 tables with an Airbyte connection instead: source-postgres in cursor
 mode → destination-bigquery, every stream `incremental_deduped_history` (protocol: `incremental`
 + `append_dedup`) on `modifieddate` with the catalog's primary keys. The files are generated here
 so they cannot drift from `catalog.py`; a test compares the committed `airbyte/` folder with
-this output.
+this output. The folder also holds `raw_views.sql`, the views that expose Airbyte's tables as the
+raw layer the models read (see `airbyte_views.py`; `adventure-elt airbyte-views` applies them).
 
 Secrets never enter the files: fields Airbyte marks `airbyte_secret` hold a `${ENV_VAR}`
-placeholder that names the variable to substitute (e.g. with `envsubst`) before the config is
-sent to Airbyte. Values nobody can guess (host, project, ids) are placeholders too.
+placeholder that names the variable to substitute (with `jq`: `envsubst` breaks JSON on
+quotes) before the config is sent to Airbyte. Values nobody can guess (host, project, ids) are
+placeholders too.
 
 >>> files = build_airbyte_config()
 >>> sorted(files)
@@ -31,6 +33,12 @@ from typing import Any
 
 from adventure_elt.catalog import TABLES, SourceTable
 from adventure_elt.errors import ConfigError
+from adventure_elt.replicate.airbyte_views import (
+    AIRBYTE_DATASET,
+    DEFAULT_RAW_DATASET,
+    VIEWS_FILE,
+    render_raw_views,
+)
 
 SOURCE_FILE = "source-postgres.json"
 DESTINATION_FILE = "destination-bigquery.json"
@@ -91,7 +99,7 @@ class AirbyteTarget:
     password_env: str = "AIRBYTE_SOURCE_PASSWORD"
     ssl_mode: str = "require"
     project_id: str = placeholder("AIRBYTE_BIGQUERY_PROJECT")
-    dataset_id: str = "adventure_elt_airbyte"
+    dataset_id: str = AIRBYTE_DATASET
     dataset_location: str = "US"
     credentials_env: str = "AIRBYTE_BIGQUERY_CREDENTIALS_JSON"
     source_id: str = placeholder("AIRBYTE_SOURCE_ID")
@@ -156,26 +164,35 @@ def build_airbyte_config(
 
 
 def render_airbyte_config(
-    target: AirbyteTarget | None = None, tables: Sequence[SourceTable] = TABLES
+    target: AirbyteTarget | None = None,
+    tables: Sequence[SourceTable] = TABLES,
+    raw_dataset: str = DEFAULT_RAW_DATASET,
 ) -> dict[str, str]:
-    """The files' exact text: sorted keys, 2-space indent, trailing newline (stable diffs)."""
-    return {
+    """The files' exact text, file name → text: the three JSON documents (sorted keys, 2-space
+    indent, trailing newline: stable diffs) and `raw_views.sql` for `raw_dataset`."""
+    target = target or AirbyteTarget()
+    files = {
         name: json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
         for name, doc in build_airbyte_config(target, tables).items()
     }
+    files[VIEWS_FILE] = render_raw_views(target.dataset_id, raw_dataset, tables)
+    return files
 
 
 def write_airbyte_config(
-    out_dir: Path, target: AirbyteTarget | None = None, tables: Sequence[SourceTable] = TABLES
+    out_dir: Path,
+    target: AirbyteTarget | None = None,
+    tables: Sequence[SourceTable] = TABLES,
+    raw_dataset: str = DEFAULT_RAW_DATASET,
 ) -> list[Path]:
-    """Write the three files into `out_dir` (created if needed) and return their paths.
+    """Write the four files into `out_dir` (created if needed) and return their paths.
 
     Files whose content is already right are left untouched, so their mtime does not change.
     """
     paths = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in render_airbyte_config(target, tables).items():
+        for name, text in render_airbyte_config(target, tables, raw_dataset).items():
             path = out_dir / name
             if not path.is_file() or path.read_text(encoding="utf-8") != text:
                 path.write_text(text, encoding="utf-8")
@@ -189,11 +206,14 @@ def write_airbyte_config(
 
 
 def stale_airbyte_files(
-    out_dir: Path, target: AirbyteTarget | None = None, tables: Sequence[SourceTable] = TABLES
+    out_dir: Path,
+    target: AirbyteTarget | None = None,
+    tables: Sequence[SourceTable] = TABLES,
+    raw_dataset: str = DEFAULT_RAW_DATASET,
 ) -> list[str]:
     """Names of the generated files that are missing from `out_dir` or differ from the catalog."""
     stale = []
-    for name, text in render_airbyte_config(target, tables).items():
+    for name, text in render_airbyte_config(target, tables, raw_dataset).items():
         path = out_dir / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(name)
