@@ -12,7 +12,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`countryregion`;
 
 -- person.stateprovince
@@ -21,7 +22,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`stateprovince`;
 
 -- person.address
@@ -30,7 +32,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`address`;
 
 -- person.person
@@ -39,7 +42,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`person`;
 
 -- sales.store
@@ -48,7 +52,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`store`;
 
 -- sales.customer
@@ -57,7 +62,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`customer`;
 
 -- sales.creditcard
@@ -66,7 +72,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`creditcard`;
 
 -- production.productcategory
@@ -75,7 +82,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`productcategory`;
 
 -- production.productsubcategory
@@ -84,7 +92,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`productsubcategory`;
 
 -- production.product
@@ -93,7 +102,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`product`;
 
 -- sales.salesorderheader
@@ -102,7 +112,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`salesorderheader`;
 
 -- sales.salesorderdetail
@@ -111,5 +122,6 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`salesorderdetail`;

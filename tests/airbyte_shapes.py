@@ -16,7 +16,7 @@ from adventure_elt.catalog import SourceTable
 from adventure_elt.transform.schema import raw_columns
 
 REPO = Path(__file__).resolve().parents[1]
-LOADER_COLUMNS = ("_extracted_at", "_dlt_load_id", "_dlt_id")
+LOADER_COLUMNS = ("_extracted_at", "_dlt_load_id", "_dlt_id", "_is_deleted")
 AIRBYTE_TYPES = {
     "_airbyte_raw_id": "STRING",
     "_airbyte_extracted_at": "TIMESTAMP",

@@ -2,6 +2,7 @@ with
 
 source as (
     select * from raw.person_address
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

@@ -3,6 +3,7 @@ with
 
 source as (
     select * from raw.person_person
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

@@ -2,6 +2,7 @@ with
 
 source as (
     select * from raw.production_productcategory
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

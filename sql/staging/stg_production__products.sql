@@ -3,6 +3,7 @@ with
 
 source as (
     select * from raw.production_product
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

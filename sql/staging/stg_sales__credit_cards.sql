@@ -3,6 +3,7 @@ with
 
 source as (
     select * from raw.sales_creditcard
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

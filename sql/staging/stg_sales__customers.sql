@@ -2,6 +2,7 @@ with
 
 source as (
     select * from raw.sales_customer
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

@@ -2,6 +2,7 @@ with
 
 source as (
     select * from raw.sales_salesorderdetail
+    where not coalesce(_is_deleted, false)
 ),
 
 final as (

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 from adventure_elt.errors import ConfigError
 
+# The raw layer's soft-delete flag (`sync --detect-deletes` with delete mode `soft` sets it);
+# staging models keep only rows where it is not true, NULL meaning "not deleted".
+DELETED_COLUMN = "_is_deleted"
+
 
 @dataclass(frozen=True)
 class SourceTable:

@@ -8,6 +8,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.person_address
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(addressid AS BIGINT) AS address_id,
@@ -29,6 +31,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.person_countryregion
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     TRIM(CAST(countryregioncode AS TEXT)) AS country_region_code,
@@ -46,6 +50,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.person_person
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(businessentityid AS BIGINT) AS person_id,
@@ -70,6 +76,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.person_stateprovince
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(stateprovinceid AS BIGINT) AS state_province_id,
@@ -90,6 +98,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.production_productcategory
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(productcategoryid AS BIGINT) AS product_category_id,
@@ -106,6 +116,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.production_productsubcategory
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(productsubcategoryid AS BIGINT) AS product_subcategory_id,
@@ -124,6 +136,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.production_product
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(productid AS BIGINT) AS product_id,
@@ -162,6 +176,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.sales_creditcard
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(creditcardid AS BIGINT) AS credit_card_id,
@@ -181,6 +197,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.sales_customer
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(customerid AS BIGINT) AS customer_id,
@@ -199,6 +217,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.sales_salesorderdetail
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(salesorderid AS BIGINT) AS sales_order_id,
@@ -221,6 +241,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.sales_salesorderheader
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(salesorderid AS BIGINT) AS sales_order_id,
@@ -262,6 +284,8 @@ WITH source AS (
   SELECT
     *
   FROM raw.sales_store
+  WHERE
+    NOT COALESCE(_is_deleted, FALSE)
 ), final AS (
   SELECT
     CAST(businessentityid AS BIGINT) AS store_id,

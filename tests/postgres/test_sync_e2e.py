@@ -16,6 +16,7 @@ from adventure_elt.oltp.loader import load_csv
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from adventure_elt.transform import transform
 
 pytestmark = pytest.mark.postgres
 
@@ -113,3 +114,47 @@ def test_real_data_load_csv_sync_reconcile(
         t.qualified_name: raw_sql(source_settings, f"select count(*) from raw.{t.raw_name}")[0][0]
         for t in TABLES
     } == README_COUNTS
+
+
+def test_soft_deletes_survive_later_syncs_and_never_reach_the_models(
+    source_settings: Settings,
+) -> None:
+    """Raw tables gain `_is_deleted` outside dlt's schema; later merges and reloads cope, and
+    staging drops the flagged rows."""
+    settings = Settings(
+        source_dsn=source_settings.source_dsn,
+        duckdb_path=source_settings.duckdb_path,
+        home=source_settings.home,
+        delete_mode="soft",
+    )
+    with server.connect(settings) as conn:
+        generator.seed(conn, scale=0.02, seed=2)
+    sync(settings)
+    for seed in (2, 3):
+        run_activity(
+            settings, orders_per_minute=600, duration=timedelta(minutes=1), seed=seed, wait=False
+        )
+        with server.connect(settings) as conn, conn.cursor() as cur:  # two synced orders go
+            cur.execute("select salesorderid from sales.salesorderheader order by 1 limit 2")
+            gone = [r[0] for r in cur.fetchall()]
+            cur.execute("delete from sales.salesorderdetail where salesorderid = any(%s)", [gone])
+            cur.execute("delete from sales.salesorderheader where salesorderid = any(%s)", [gone])
+            conn.commit()
+        sync(settings, detect_deletes=True)
+        assert unclean(settings) == []
+        transform(settings, select=["stg_sales__order_headers", "stg_sales__order_details"])
+        flagged = 0
+        for table, model in (
+            ("sales.salesorderheader", "stg_sales__order_headers"),
+            ("sales.salesorderdetail", "stg_sales__order_details"),
+        ):
+            with server.connect(settings) as conn, conn.cursor() as cur:
+                cur.execute(f"select count(*) from {table}")
+                (source_rows,) = cur.fetchone()
+            raw = f"raw.{table.replace('.', '_')}"
+            flagged += raw_sql(settings, f"select count(*) from {raw} where _is_deleted")[0][0]
+            staged = raw_sql(settings, f"select count(*) from staging.{model}")[0][0]
+            assert staged == source_rows, model
+        assert flagged > 0  # raw keeps the deleted rows, flagged
+    sync(settings, full_refresh=True, detect_deletes=True)
+    assert unclean(settings) == []

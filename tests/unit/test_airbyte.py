@@ -399,6 +399,7 @@ def test_raw_views_file_has_one_view_per_catalog_table() -> None:
             "_extracted_at",
             "_dlt_load_id",
             "_dlt_id",
+            "_is_deleted",
         ]
         star = select.expressions[0]
         excluded = star.args.get("except_") or star.args.get("except")  # sqlglot renamed it

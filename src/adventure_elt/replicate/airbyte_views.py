@@ -27,7 +27,8 @@ select
     * except (_airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta, _airbyte_generation_id),
     _airbyte_extracted_at as _extracted_at,
     json_value(_airbyte_meta, '$.sync_id') as _dlt_load_id,
-    _airbyte_raw_id as _dlt_id
+    _airbyte_raw_id as _dlt_id,
+    cast(null as bool) as _is_deleted
 from `adventure_elt_airbyte`.`countryregion`
 """
 
@@ -64,6 +65,8 @@ LOADER_COLUMNS = {
     "_extracted_at": "_airbyte_extracted_at",
     "_dlt_load_id": "json_value(_airbyte_meta, '$.sync_id')",
     "_dlt_id": "_airbyte_raw_id",
+    # Airbyte's cursor mode never sees deletes, so no row is flagged deleted
+    "_is_deleted": "cast(null as bool)",
 }
 
 

@@ -15,9 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from adventure_elt.catalog import SourceTable
-
-DELETED_COLUMN = "_is_deleted"
+from adventure_elt.catalog import DELETED_COLUMN, SourceTable
 
 
 @dataclass

@@ -13,8 +13,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from adventure_elt.catalog import DELETED_COLUMN, TABLES
 from adventure_elt.errors import ModelError
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
@@ -23,6 +24,9 @@ from adventure_elt.transform.dag import build_dag, select
 from adventure_elt.transform.lint import check_portability
 from adventure_elt.transform.materialize import BuildResult, Materializer, materializer_for
 from adventure_elt.transform.project import Node, load_project
+
+if TYPE_CHECKING:
+    from adventure_elt.warehouse import Warehouse
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ def transform(
         materializer = materializer_for(wh)
         for layer in sorted({node.layer for node, _ in plan}):
             wh.create_layer(layer)
+        _ensure_deleted_flags(wh, {s for node, _ in plan for s in node.sources})
         if any("raw.web_events" in node.sources for node, _ in plan):
             # the stream's raw table exists (empty) even where nothing was ever streamed
             from adventure_elt.stream.tables import ensure_event_tables
@@ -132,6 +137,25 @@ def transform(
 
 def _select(project: Any, selection: str | Sequence[str] | None) -> list[str]:
     return select(project, build_dag(project), selection)
+
+
+
+def _ensure_deleted_flags(wh: Warehouse, sources: set[str]) -> None:
+    """Give each replicated raw table the models read the soft-delete flag they filter on.
+
+    Only a soft-delete sync creates the column, so without this a staging model could not name
+    it; added here as NULL ("not deleted"), it costs one metadata look-up per table. Views (the
+    Airbyte path's) carry the column themselves.
+    """
+    for table in TABLES:
+        if f"raw.{table.raw_name}" not in sources:
+            continue
+        columns = wh.column_types("raw", table.raw_name)
+        if not columns or DELETED_COLUMN in columns:
+            continue
+        if wh.table_kind("raw", table.raw_name) == "table":
+            relation = wh.relation("raw", table.raw_name)
+            wh.execute(f"alter table {relation} add column if not exists {DELETED_COLUMN} bool")
 
 
 def _build(

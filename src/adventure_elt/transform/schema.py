@@ -25,6 +25,7 @@ _LOADER_COLUMNS = {
     "_extracted_at": "TIMESTAMP WITH TIME ZONE",
     "_dlt_load_id": "VARCHAR",
     "_dlt_id": "VARCHAR",
+    "_is_deleted": "BOOLEAN",  # NULL unless a soft-delete sync flagged the row
 }
 
 
