@@ -199,16 +199,22 @@ def ingest_source(
     options = options or IngestOptions()
     label = str(source)
     options = IngestOptions(options.batch_size, options.max_wait, options.window, label)
-    sink = open_sink(settings, lock_timeout=lock_timeout)
     if label == "-":
-        return ingest(sys.stdin.buffer, sink, options=options, progress=progress)
-    path = Path(source)
+        handle: IO[bytes] = sys.stdin.buffer
+    else:
+        path = Path(source)
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            message = f"cannot read events from {path}: {exc.strerror or exc}"
+            raise InputFileError(message) from None
+    sink = open_sink(settings, lock_timeout=lock_timeout)
     try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputFileError(f"cannot read events from {path}: {exc.strerror or exc}") from None
-    with handle:
         return ingest(handle, sink, options=options, progress=progress)
+    finally:
+        sink.close()
+        if handle is not sys.stdin.buffer:
+            handle.close()
 
 
 def _pump(stream: IO[bytes], chunks: queue.Queue[list[tuple[bytes, int]] | None]) -> None:
@@ -488,7 +494,10 @@ def run_stream(
     given = options or IngestOptions()
     options = IngestOptions(given.batch_size, given.max_wait, given.window, "stream run")
     producer.start()
-    with os.fdopen(read_fd, "rb") as events:
-        counts = ingest(events, sink, options=options, progress=progress, stop=stop)
-    stop.set()
+    try:
+        with os.fdopen(read_fd, "rb") as events:
+            counts = ingest(events, sink, options=options, progress=progress, stop=stop)
+    finally:
+        stop.set()
+        sink.close()
     return counts

@@ -3,8 +3,8 @@
 DuckDB allows one writing process or many reading ones on a file. The DuckDB sink therefore
 holds the file only for one short transaction per micro-batch (open, de-duplicate and insert,
 commit, close); readers (`report`, `query`, the dashboard) open it read-only and retry briefly
-when a batch is being written (see `DuckDBWarehouse`). The BigQuery sink will stream with the
-event id as insert id.
+when a batch is being written (see `DuckDBWarehouse`). The BigQuery sink (`bigquery_sink.py`)
+streams with the event id as insert id, after looking up which ids are stored already.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ class EventSink(ABC):
             events = events.filter(pa.array(keep))
         self.append(events, rejected)
         return int(events.num_rows)
+
+    def close(self) -> None:  # noqa: B027 - an optional hook, not every sink holds anything
+        """Release what the sink holds between batches (DuckDB's holds nothing)."""
 
 
 class DuckDBSink(EventSink):
@@ -158,9 +161,8 @@ def open_sink(settings: Settings, lock_timeout: float = 60.0) -> EventSink:
     Returns:
         An EventSink with both raw tables created.
     """
-    if settings.warehouse == "duckdb":
-        return DuckDBSink(settings.duckdb_path, lock_timeout=lock_timeout)
-    raise WarehouseError(
-        f"stream ingest into {settings.warehouse!r} is not available yet; "
-        "use ADVENTURE_ELT_WAREHOUSE=duckdb"
-    )
+    if settings.warehouse == "bigquery":
+        from adventure_elt.stream.bigquery_sink import BigQuerySink
+
+        return BigQuerySink(settings)
+    return DuckDBSink(settings.duckdb_path, lock_timeout=lock_timeout)

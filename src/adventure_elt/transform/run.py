@@ -139,7 +139,6 @@ def _select(project: Any, selection: str | Sequence[str] | None) -> list[str]:
     return select(project, build_dag(project), selection)
 
 
-
 def _ensure_deleted_flags(wh: Warehouse, sources: set[str]) -> None:
     """Give each replicated raw table the models read the soft-delete flag they filter on.
 

@@ -1,0 +1,200 @@
+"""The BigQuery event sink: streaming inserts with the event id as insert id, and an exact
+de-duplication against the events already stored.
+
+Why streaming inserts (`tabledata.insertAll`) and not load jobs: a micro-batch every half second
+would exhaust the 1,500 load jobs a table may take per day within the first quarter of an hour,
+and DML (`MERGE` from a staging table) queues behind itself and bills a scan per statement.
+Streamed rows are readable by queries within seconds, from the streaming buffer.
+
+Why a lookup as well as insert ids: BigQuery drops a repeated insert id only on a best-effort
+basis and for about a minute, which makes a retried request harmless but not a replay an hour
+later. So before each batch the sink asks which of its event ids are stored already, with one
+parameterised query (`event_id in unnest(@ids)`), and streams only the others; the counts come
+from that answer and stay exact. Ids the sink streamed in the last minutes are also remembered,
+so a duplicate in the next batch is caught even if the query does not see rows streamed an
+instant before. The lookup reads the `event_id` column of `raw.web_events` once per
+batch: on a large table, use larger batches (`--max-wait`) to keep the bytes billed down.
+
+Two ingesters replaying the same file at the same moment may both find an id missing; the insert
+id then keeps the table clean (best effort) but both report the event as loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from adventure_elt.errors import WarehouseError
+from adventure_elt.settings import Settings
+from adventure_elt.stream.sink import EventSink
+from adventure_elt.stream.tables import (
+    EVENTS_TABLE,
+    RAW_LAYER,
+    REJECTED_TABLE,
+    ensure_event_tables,
+)
+from adventure_elt.warehouse import BigQueryWarehouse, _first_line
+
+# insertAll takes at most 10 MB and 50,000 rows per request; stay well inside both.
+MAX_REQUEST_ROWS = 10_000
+MAX_REQUEST_BYTES = 8_000_000
+# A query request is limited to 10 MB too; an id is ~36 characters, ~60 bytes as a parameter.
+MAX_LOOKUP_IDS = 50_000
+# How long streamed ids are remembered, and how many at most (memory stays bounded).
+RECENT_SECONDS = 120.0
+RECENT_MAX_IDS = 1_000_000
+# How long one insert request is retried (transient errors, and the "table not found" BigQuery
+# answers for a short while after a table is created): retries are safe with insert ids.
+INSERT_DEADLINE_SECONDS = 120.0
+
+
+class BigQuerySink(EventSink):
+    """Streams micro-batches into `<prefix>_raw.web_events` and `<prefix>_raw.web_events_rejected`.
+
+    Args:
+        settings: the BigQuery project, location, dataset prefix and credentials.
+        clock: monotonic seconds, for forgetting the ids streamed `RECENT_SECONDS` ago.
+    """
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.warehouse = BigQueryWarehouse(settings)
+        self.clock = clock
+        self._recent: deque[tuple[float, tuple[str, ...]]] = deque()
+        self._recent_ids: set[str] = set()
+        try:
+            ensure_event_tables(self.warehouse)
+        except Exception as exc:
+            self.warehouse.close()
+            raise WarehouseError(
+                f"cannot create the web event tables in {self.warehouse.dataset(RAW_LAYER)}: "
+                f"{_first_line(exc)}"
+            ) from None
+
+    def existing_ids(self, event_ids: list[str]) -> set[str]:
+        from google.api_core import exceptions as api_errors
+        from google.cloud import bigquery
+
+        self._forget_old()
+        found = self._recent_ids.intersection(event_ids)
+        ask = [i for i in event_ids if i not in found]
+        sql = (
+            f"select distinct event_id from {self.warehouse.relation(RAW_LAYER, EVENTS_TABLE)}"
+            " where event_id in unnest(@ids)"
+        )
+        for chunk in _chunks(ask, MAX_LOOKUP_IDS):
+            config = bigquery.QueryJobConfig(
+                query_parameters=[bigquery.ArrayQueryParameter("ids", "STRING", chunk)]
+            )
+            try:
+                rows = self.warehouse.client.query(sql, job_config=config).result()
+            except api_errors.GoogleAPICallError as exc:
+                raise WarehouseError(
+                    f"cannot look up stored event ids in BigQuery: {_first_line(exc)}"
+                ) from None
+            found.update(str(row[0]) for row in rows)
+        return found
+
+    def append(self, events: pa.Table, rejected: pa.Table) -> None:
+        # Events first: if the rejected lines then fail, a replay finds the events stored and
+        # counts them as duplicates, and the dead-letter table gets each line once.
+        event_ids = [str(i) for i in events.column("event_id").to_pylist()]
+        self._stream(EVENTS_TABLE, _json_rows(events), event_ids)
+        self._remember(event_ids)
+        if rejected.num_rows:
+            keys = zip(
+                rejected.column("_batch_id").to_pylist(),
+                rejected.column("line_number").to_pylist(),
+                strict=True,
+            )
+            self._stream(REJECTED_TABLE, _json_rows(rejected), [f"{b}:{n}" for b, n in keys])
+
+    def close(self) -> None:
+        """Release the client."""
+        self.warehouse.close()
+
+    def _stream(self, table: str, rows: list[dict[str, Any]], insert_ids: list[str]) -> None:
+        from google.api_core import exceptions as api_errors
+        from google.api_core import retry as retries
+
+        retry = retries.Retry(
+            predicate=retries.if_exception_type(
+                api_errors.NotFound,
+                api_errors.TooManyRequests,
+                api_errors.InternalServerError,
+                api_errors.BadGateway,
+                api_errors.ServiceUnavailable,
+                api_errors.GatewayTimeout,
+                OSError,  # the transport's connection errors and timeouts
+            ),
+            timeout=INSERT_DEADLINE_SECONDS,
+        )
+        table_id = self.warehouse.table_id(RAW_LAYER, table)
+        for start, end in _requests(rows):
+            try:
+                errors = self.warehouse.client.insert_rows_json(
+                    table_id, rows[start:end], row_ids=insert_ids[start:end], retry=retry
+                )
+            except (api_errors.GoogleAPICallError, api_errors.RetryError) as exc:
+                raise WarehouseError(
+                    f"BigQuery refused rows for {table_id}: {_first_line(exc)}"
+                ) from None
+            if errors:
+                # without skipInvalidRows a bad row fails its whole request: nothing was stored
+                first = errors[0].get("errors", [{}])[0]
+                raise WarehouseError(
+                    f"BigQuery refused {len(errors):,} rows for {table_id}: "
+                    f"{first.get('reason', '?')}: {first.get('message', '')}"
+                )
+
+    def _remember(self, event_ids: Sequence[str]) -> None:
+        # only new ids are streamed, so no id is in two remembered batches
+        if event_ids:
+            self._recent.append((self.clock(), tuple(event_ids)))
+            self._recent_ids.update(event_ids)
+        self._forget_old()
+
+    def _forget_old(self) -> None:
+        horizon = self.clock() - RECENT_SECONDS
+        while self._recent and (
+            self._recent[0][0] < horizon or len(self._recent_ids) > RECENT_MAX_IDS
+        ):
+            _, ids = self._recent.popleft()
+            self._recent_ids.difference_update(ids)
+
+
+def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: timestamps as ISO-8601 text, the rest as they are."""
+    rows: list[dict[str, Any]] = table.to_pylist()
+    stamps = [f.name for f in table.schema if pa.types.is_timestamp(f.type)]
+    for row in rows:
+        for name in stamps:
+            value = row[name]
+            if isinstance(value, datetime):
+                row[name] = value.isoformat()
+    return rows
+
+
+def _requests(rows: list[dict[str, Any]]) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive slices of `rows` that each fit one insertAll request."""
+    start, size = 0, 0
+    for index, row in enumerate(rows):
+        row_bytes = len(json.dumps(row)) + 64  # + the insert id and the envelope
+        if index > start and (
+            index - start >= MAX_REQUEST_ROWS or size + row_bytes > MAX_REQUEST_BYTES
+        ):
+            yield start, index
+            start, size = index, 0
+        size += row_bytes
+    if start < len(rows):
+        yield start, len(rows)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
