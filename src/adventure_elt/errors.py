@@ -48,3 +48,10 @@ class CheckFailedError(AdventureEltError):
 
 class ModelError(AdventureEltError):
     """A SQL model, seed or `_models.yml` is invalid: syntax, unknown upstream, cycle, lint."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, for one-line errors (Google API errors keep theirs
+    in `.message`); the exception's type name when it has none."""
+    text = str(getattr(exc, "message", "") or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import pyarrow as pa
 
-from adventure_elt.errors import ConfigError, WarehouseError
+from adventure_elt.errors import ConfigError, WarehouseError, first_line
 from adventure_elt.settings import Settings
 
 if TYPE_CHECKING:
@@ -216,7 +216,7 @@ class BigQueryWarehouse(Warehouse):
         except api_errors.GoogleAPICallError as exc:
             self.client.close()
             raise WarehouseError(
-                f"BigQuery refused project {project!r}: {_first_line(exc)}; check the project "
+                f"BigQuery refused project {project!r}: {first_line(exc)}; check the project "
                 "and the roles of the credentials"
             ) from None
         except Exception as exc:  # transport: DNS, refused connection, TLS, token refresh
@@ -282,7 +282,7 @@ class BigQueryWarehouse(Warehouse):
         try:
             job = self.client.query(sql, job_config=self.dry_run_config())
         except api_errors.GoogleAPICallError as exc:
-            return DryRun(None, _first_line(exc))
+            return DryRun(None, first_line(exc))
         return DryRun(int(job.total_bytes_processed or 0))
 
     def query_schema(self, sql: str) -> list[Any]:
@@ -464,11 +464,6 @@ def _endpoint() -> str:
 
     helpers: Any = _helpers
     return str(helpers._get_bigquery_host())
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "message", "") or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _type_name(field: Any) -> str:

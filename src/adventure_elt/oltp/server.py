@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import psycopg2.extensions
 
-from adventure_elt.errors import EmbeddedServerError, SourceUnreachableError
+from adventure_elt.errors import EmbeddedServerError, SourceUnreachableError, first_line
 from adventure_elt.settings import Settings, mask_dsn
 
 DATABASE = "adventureworks"
@@ -62,7 +62,7 @@ def start(settings: Settings) -> str:
         admin_dsn: str = server.get_uri()
     except Exception as exc:  # pgserver raises bare CalledProcessError/RuntimeError/OSError
         raise EmbeddedServerError(
-            f"could not start the embedded PostgreSQL in {pg_data}: {_first_line(exc)}; "
+            f"could not start the embedded PostgreSQL in {pg_data}: {first_line(exc)}; "
             f"see {pg_data / 'log'}"
         ) from None
     _ensure_database(admin_dsn)
@@ -83,7 +83,7 @@ def stop(settings: Settings) -> bool:
         pg_ctl(["-m", "fast", "-w", "stop"], pgdata=pg_data, user=user, timeout=60)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise EmbeddedServerError(
-            f"could not stop the embedded PostgreSQL in {pg_data}: {_first_line(exc)}"
+            f"could not stop the embedded PostgreSQL in {pg_data}: {first_line(exc)}"
         ) from None
     return True
 
@@ -129,7 +129,7 @@ def connect_to(
         conn = psycopg2.connect(_libpq_dsn(dsn), connect_timeout=10, **kwargs)
     except psycopg2.OperationalError as exc:
         raise SourceUnreachableError(
-            f"cannot connect to the source at {mask_dsn(dsn)}: {_first_line(exc)} "
+            f"cannot connect to the source at {mask_dsn(dsn)}: {first_line(exc)} "
             "— is it running? check ADVENTURE_ELT_SOURCE_DSN"
         ) from None
     try:
@@ -182,8 +182,3 @@ def _import_pgserver() -> Any:
         import pgserver
 
     return pgserver
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

@@ -23,6 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from adventure_elt.errors import first_line
 from adventure_elt.semantic.errors import QueryError
 from adventure_elt.semantic.model import (
     DIALECT,
@@ -324,7 +325,7 @@ class _Compiler:
             try:
                 predicate = sqlglot.parse_one(text, read=DIALECT)
             except SqlglotError as exc:
-                raise QueryError(f"where {text!r}: cannot parse it: {_first_line(exc)}") from None
+                raise QueryError(f"where {text!r}: cannot parse it: {first_line(exc)}") from None
             if (
                 predicate is None
                 or isinstance(predicate, exp.Query)
@@ -570,10 +571,6 @@ def _aggregate(measure: Measure, condition: exp.Expr | None) -> exp.Expr:
         "max": exp.Max,
     }
     return functions[measure.type](this=value)
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 __all__ = ["TARGETS", "Dimension", "Target", "build_query", "compile_query"]

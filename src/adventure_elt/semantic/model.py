@@ -38,6 +38,7 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from adventure_elt.errors import first_line
 from adventure_elt.semantic.errors import QueryError, SemanticModelError
 
 DIALECT = "bigquery"
@@ -461,7 +462,7 @@ class _ViewLoader:
         try:
             select = sqlglot.parse_one(text, read=DIALECT)
         except SqlglotError as exc:
-            raise self.fail("sql", f"cannot parse: {_first_line(exc)}") from None
+            raise self.fail("sql", f"cannot parse: {first_line(exc)}") from None
         if not isinstance(select, exp.Query):
             raise self.fail("sql", "must be a SELECT")
         for read in select.find_all(exp.Table):
@@ -484,7 +485,7 @@ class _ViewLoader:
         try:
             parsed = sqlglot.parse_one(text, read=DIALECT)
         except SqlglotError as exc:
-            raise self.fail(key, f"cannot parse {text!r}: {_first_line(exc)}") from None
+            raise self.fail(key, f"cannot parse {text!r}: {first_line(exc)}") from None
         if parsed is None or isinstance(parsed, exp.Query):
             raise self.fail(key, f"{text!r} is not an expression")
         return parsed
@@ -589,10 +590,6 @@ def _select_columns(select: exp.Query, known: dict[str, dict[str, str]]) -> tupl
         return ()
     names = qualified.named_selects if isinstance(qualified, exp.Query) else []
     return () if "*" in names else tuple(names)
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _link(model: SemanticModel, folder: Path) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from adventure_elt.errors import WarehouseError
+from adventure_elt.errors import WarehouseError, first_line
 from adventure_elt.settings import Settings
 from adventure_elt.stream.sink import EventSink
 from adventure_elt.stream.tables import (
@@ -39,7 +39,7 @@ from adventure_elt.stream.tables import (
     REJECTED_TABLE,
     ensure_event_tables,
 )
-from adventure_elt.warehouse import BigQueryWarehouse, _first_line
+from adventure_elt.warehouse import BigQueryWarehouse
 
 # insertAll takes at most 10 MB and 50,000 rows per request; stay well inside both.
 MAX_REQUEST_ROWS = 10_000
@@ -73,7 +73,7 @@ class BigQuerySink(EventSink):
             self.warehouse.close()
             raise WarehouseError(
                 f"cannot create the web event tables in {self.warehouse.dataset(RAW_LAYER)}: "
-                f"{_first_line(exc)}"
+                f"{first_line(exc)}"
             ) from None
 
     def existing_ids(self, event_ids: list[str]) -> set[str]:
@@ -95,7 +95,7 @@ class BigQuerySink(EventSink):
                 rows = self.warehouse.client.query(sql, job_config=config).result()
             except api_errors.GoogleAPICallError as exc:
                 raise WarehouseError(
-                    f"cannot look up stored event ids in BigQuery: {_first_line(exc)}"
+                    f"cannot look up stored event ids in BigQuery: {first_line(exc)}"
                 ) from None
             found.update(str(row[0]) for row in rows)
         return found
@@ -142,7 +142,7 @@ class BigQuerySink(EventSink):
                 )
             except (api_errors.GoogleAPICallError, api_errors.RetryError) as exc:
                 raise WarehouseError(
-                    f"BigQuery refused rows for {table_id}: {_first_line(exc)}"
+                    f"BigQuery refused rows for {table_id}: {first_line(exc)}"
                 ) from None
             if errors:
                 # without skipInvalidRows a bad row fails its whole request: nothing was stored
