@@ -60,9 +60,13 @@ def shop(pg_admin_dsn: str, template: str, tmp_path: Path) -> Iterator[Settings]
 
 
 def packages(settings: Settings, folder: str) -> list[str]:
-    """Load packages in one of dlt's working folders (`normalize/extracted`, `load/loaded`…)."""
+    """Load packages (folders) in one of dlt's working folders (`normalize/extracted`, …).
+
+    Files there are not packages: a kill inside dlt's atomic save can leave its empty temporary
+    file (`FileStorage.save_atomic`), which dlt ignores.
+    """
     path = settings.home / "dlt" / PIPELINE_NAME / folder
-    return sorted(p.name for p in path.iterdir()) if path.is_dir() else []
+    return sorted(p.name for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
 
 
 def completed_jobs(settings: Settings) -> int:
