@@ -21,7 +21,7 @@ import uuid
 import pyarrow as pa
 
 from adventure_elt.catalog import SourceTable
-from adventure_elt.errors import WarehouseError
+from adventure_elt.errors import WarehouseError, first_line
 from adventure_elt.replicate.deletes import DELETED_COLUMN, RAW_LAYER, deletion_statement, key_match
 from adventure_elt.warehouse import BigQueryWarehouse
 
@@ -94,9 +94,8 @@ def delete_in_bigquery(
             if keys.num_rows:
                 warehouse.execute(f"drop table if exists {staged}")
     except api_errors.GoogleAPICallError as exc:
-        text = str(getattr(exc, "message", "") or exc).strip() or type(exc).__name__
         raise WarehouseError(
-            f"delete detection on raw.{table.raw_name} failed in BigQuery: {text.splitlines()[0]}"
+            f"delete detection on raw.{table.raw_name} failed in BigQuery: {first_line(exc)}"
         ) from None
     # An endpoint that reports only the total DML count has it as "updated" (execute_dml).
     return sum(counts)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adventure_elt.errors import WarehouseError
+from adventure_elt.errors import WarehouseError, first_line
 from adventure_elt.semantic.compiler import compile_query
 from adventure_elt.semantic.errors import QueryError
 from adventure_elt.semantic.model import SemanticModel, default_model_dir, load_model
@@ -99,8 +99,7 @@ def run_sql(warehouse: Warehouse, sql: str, model: SemanticModel) -> pa.Table:
                 f"the semantic layer reads {', '.join(missing)}, not built in the warehouse yet;"
                 " run 'adventure-elt transform' first"
             ) from None
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise QueryError(f"the warehouse refused the query: {detail}") from None
+        raise QueryError(f"the warehouse refused the query: {first_line(exc)}") from None
 
 
 def _missing_tables(warehouse: Warehouse, model: SemanticModel, sql: str) -> list[str]:

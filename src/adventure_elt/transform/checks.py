@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from adventure_elt.errors import AdventureEltError
+from adventure_elt.errors import AdventureEltError, first_line
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_query
@@ -196,6 +196,5 @@ def _run_one(
                 f"select * from (\n{sql}\n) as offending limit {SAMPLE_ROWS}"
             ).to_pylist()
     except Exception as exc:  # the engine's own error (missing table, bad column) is the message
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return result(0, sql, first)
+        return result(0, sql, first_line(exc))
     return result(int(count), sql, None, sample)

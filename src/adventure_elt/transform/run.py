@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adventure_elt.catalog import DELETED_COLUMN, TABLES
-from adventure_elt.errors import ModelError
+from adventure_elt.errors import ModelError, first_line
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
@@ -184,8 +184,7 @@ def _build(
         raise
     except Exception as exc:
         # the engine's message (missing column, type mismatch) with the model's file
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{where}: building {node.key} failed: {message}") from None
+        raise ModelError(f"{where}: building {node.key} failed: {first_line(exc)}") from None
 
 
 def _model_run(node: Node, result: BuildResult, seconds: float) -> ModelRun:
