@@ -18,6 +18,7 @@ same snapshot of the source.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -365,6 +366,7 @@ def _pipeline(dlt: Any, settings: Settings) -> Any:
             destination, dataset = warehouse.dlt_destination(dlt)
         # its own state: cursors of the DuckDB pipeline say nothing about BigQuery's raw layer
         name = f"{PIPELINE_NAME}_bigquery"
+    _remove_torn_saves(settings.home / "dlt" / name)
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str((settings.home / "dlt").absolute()),
@@ -372,6 +374,23 @@ def _pipeline(dlt: Any, settings: Settings) -> Any:
         dataset_name=dataset,
         progress=None,
     )
+
+
+# dlt saves a file by writing a temporary one named by 16 hex digits, then renaming it.
+_TORN_SAVE = re.compile(r"[0-9a-f]{16}")
+_SAVE_FOLDERS = ("schemas", "normalize/extracted", "load/new", "load/normalized", "load/loaded")
+
+
+def _remove_torn_saves(working_dir: Path) -> None:
+    """Delete the temporary files of saves a killed sync did not finish.
+
+    dlt reads every file in `schemas/` as a schema, so such a file there makes the next sync
+    fail; in the package folders it is litter.
+    """
+    for folder in _SAVE_FOLDERS:
+        for path in (working_dir / folder).glob("*"):
+            if _TORN_SAVE.fullmatch(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
 
 
 def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[str, Any]]:
