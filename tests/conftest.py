@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from adventure_elt.oltp import server
 from adventure_elt.settings import Settings
+from pg_databases import fresh_database
 
 REPO = Path(__file__).resolve().parents[1]
 ADVENTUREWORKS = REPO.parent / "shared" / "adventureworks"
@@ -49,13 +49,8 @@ def pg_admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def source_settings(pg_admin_dsn: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings pointing at a brand-new empty database and a DuckDB file in tmp_path."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    yield Settings(source_dsn=dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path)
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn) as db:
+        yield Settings(source_dsn=db.dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path)
 
 
 @pytest.fixture
@@ -78,19 +73,14 @@ def demo_warehouse(
     from adventure_elt.stream.ingest import ingest_source
 
     home = tmp_path_factory.mktemp("demo-warehouse")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    settings = Settings(source_dsn=dsn, duckdb_path=home / "warehouse.duckdb", home=home)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
-        with server.connect(settings) as conn:
-            generator.seed(conn, scale=0.02, seed=1)
-        run(settings)
-        events = home / "events.jsonl"
-        events.write_bytes(b"".join(event_lines(EventGenerator(seed=1), count=600)))
-        ingest_source(settings, events)
-    yield settings
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn) as db:
+        settings = Settings(source_dsn=db.dsn, duckdb_path=home / "warehouse.duckdb", home=home)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
+            with server.connect(settings) as conn:
+                generator.seed(conn, scale=0.02, seed=1)
+            run(settings)
+            events = home / "events.jsonl"
+            events.write_bytes(b"".join(event_lines(EventGenerator(seed=1), count=600)))
+            ingest_source(settings, events)
+        yield settings

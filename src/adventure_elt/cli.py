@@ -73,9 +73,10 @@ def _global_options(
     }
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    root = ctx.find_root()
-    return Settings.load(root.obj or {})
+def _settings(ctx: typer.Context, **overrides: Any) -> Settings:
+    """The settings of the global options, with a command's own options (None: not given)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    return Settings.load({**(ctx.find_root().obj or {}), **given})
 
 
 class _RichProgress:
@@ -635,9 +636,7 @@ def transform_command(
     """
     from adventure_elt.transform import transform
 
-    settings = _settings(ctx)
-    if warehouse is not None:
-        settings = Settings.load({**(ctx.find_root().obj or {}), "warehouse": warehouse})
+    settings = _settings(ctx, warehouse=warehouse)
     if dry_run or max_bytes is not None:
         from adventure_elt.transform.cost import check_budget, estimate
 
@@ -960,15 +959,19 @@ MaxAgeOption = Annotated[str, typer.Option(help="reject events older than this, 
 MaxFutureOption = Annotated[str, typer.Option(help="reject events further ahead than this")]
 
 
-def _stream_options(batch_size: int, max_wait: str, max_age: str, max_future: str) -> Any:
+def _stream_options(
+    batch_size: int, max_wait: str, max_age: str | None = None, max_future: str | None = None
+) -> Any:
+    """IngestOptions; without max_age and max_future, the default TimeWindow."""
     from adventure_elt.durations import parse_duration
     from adventure_elt.stream.ingest import IngestOptions
     from adventure_elt.stream.validate import TimeWindow
 
+    window = TimeWindow()
+    if max_age is not None and max_future is not None:
+        window = TimeWindow(max_future=parse_duration(max_future), max_age=parse_duration(max_age))
     return IngestOptions(
-        batch_size=batch_size,
-        max_wait=parse_duration(max_wait).total_seconds(),
-        window=TimeWindow(max_future=parse_duration(max_future), max_age=parse_duration(max_age)),
+        batch_size=batch_size, max_wait=parse_duration(max_wait).total_seconds(), window=window
     )
 
 
@@ -1008,20 +1011,15 @@ def stream_generate(
     Example: adventure-elt stream generate --rate 500 --duration 1m --seed 7 > events.jsonl
     """
     from adventure_elt.durations import parse_duration
-    from adventure_elt.stream.generator import EventGenerator, event_lines, load_customers
+    from adventure_elt.stream.generator import event_lines, generator_for, write_events
 
-    customers = load_customers(_settings(ctx))
-    err.print(f"customer ids: {customers.note}", highlight=False)
-    generator = EventGenerator(seed=seed, customers=customers.customers, known_share=known_share)
+    generator, note = generator_for(_settings(ctx), seed, known_share)
+    err.print(f"customer ids: {note}", highlight=False)
     sink = sys.stdout.buffer
     try:
-        for line in event_lines(
-            generator, rate=rate, duration=parse_duration(duration), count=count
-        ):
-            if line:
-                sink.write(line)
-            else:
-                sink.flush()
+        write_events(
+            event_lines(generator, rate=rate, duration=parse_duration(duration), count=count), sink
+        )
         sink.flush()
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, as Unix tools do
@@ -1074,7 +1072,7 @@ def stream_run(
     from adventure_elt.durations import parse_duration
     from adventure_elt.stream.ingest import run_stream
 
-    options = _stream_options(batch_size, max_wait, "7d", "5m")
+    options = _stream_options(batch_size, max_wait)
     counts = run_stream(
         _settings(ctx),
         rate=rate,

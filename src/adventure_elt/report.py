@@ -222,20 +222,10 @@ QUESTIONS: dict[str, tuple[list[str], list[str], list[str], list[str]]] = {
 
 
 def _ask(warehouse: Warehouse) -> dict[str, list[dict[str, Any]]]:
-    from adventure_elt.semantic.compiler import compile_query
-    from adventure_elt.semantic.query import cached_model, run_sql
+    from adventure_elt.semantic.query import cached_model, run_query
 
     model = cached_model()
-    answers: dict[str, list[dict[str, Any]]] = {}
-    for name, (measures, dimensions, where, order_by) in QUESTIONS.items():
-        sql = compile_query(
-            model,
-            measures,
-            dimensions,
-            where,
-            order_by,
-            target=warehouse.kind,
-            relation=warehouse.relation,
-        )
-        answers[name] = run_sql(warehouse, sql, model).to_pylist()
-    return answers
+    return {
+        name: run_query(warehouse, measures, dimensions, where, order_by, model=model).to_pylist()
+        for name, (measures, dimensions, where, order_by) in QUESTIONS.items()
+    }

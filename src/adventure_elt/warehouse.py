@@ -2,7 +2,8 @@
 
 A small class per engine, chosen once by `open_warehouse`. Layers (`raw`, `staging`, `marts`,
 `reports`, `ops`) are DuckDB schemas locally and BigQuery datasets `<prefix>_<layer>` in
-production. Each class also hands dlt its destination, so `sync` writes where the rest reads.
+production. The BigQuery class also hands dlt its destination, so `sync` writes where the rest
+reads.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ if TYPE_CHECKING:
     from google.cloud import bigquery
 
 LAYERS: tuple[str, ...] = ("raw", "staging", "marts", "reports", "ops")
+
+# DuckDB lets one process write a file, or several read it. Writers that stream (`stream
+# ingest`) hold it only for a short transaction per micro-batch, and readers (report, query, the
+# dashboard) for one query, so an open that meets a lock retries for a while with a growing,
+# jittered pause instead of failing at once.
+LOCK_WAIT_SECONDS = 10.0
+LOCK_MAX_PAUSE_SECONDS = 0.2
 
 
 class Warehouse(ABC):
@@ -63,16 +71,19 @@ class Warehouse(ABC):
         """Append Arrow rows to `layer.name`, creating the table from their schema if needed."""
 
     @abstractmethod
+    def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
+        """`layer.name`'s kind (`table` or `view`) and its column name → the engine's type name
+        in table order, from one metadata look-up; None when it does not exist."""
+
     def table_kind(self, layer: str, name: str) -> str | None:
         """`table`, `view`, or None when `layer.name` does not exist."""
+        described = self.describe(layer, name)
+        return None if described is None else described[0]
 
-    @abstractmethod
     def column_types(self, layer: str, name: str) -> dict[str, str]:
         """Column name → the engine's type name, in table order; empty when it does not exist."""
-
-    @abstractmethod
-    def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
-        """The dlt destination writing the raw layer here, and the raw dataset's name."""
+        described = self.describe(layer, name)
+        return {} if described is None else described[1]
 
     @abstractmethod
     def close(self) -> None:
@@ -91,7 +102,12 @@ class DuckDBWarehouse(Warehouse):
     kind = "duckdb"
 
     def __init__(
-        self, path: Path, *, read_only: bool = False, lock_wait: float | None = None
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        lock_wait: float = LOCK_WAIT_SECONDS,
+        max_pause: float = LOCK_MAX_PAUSE_SECONDS,
     ) -> None:
         import duckdb
 
@@ -103,8 +119,9 @@ class DuckDBWarehouse(Warehouse):
                 raise WarehouseError(
                     f"warehouse {path} does not exist yet; run 'adventure-elt sync' first"
                 )
-            wait = LOCK_WAIT_SECONDS if lock_wait is None else lock_wait
-            self.connection = connect_duckdb(path, read_only=read_only, wait=wait)
+            self.connection = connect_duckdb(
+                path, read_only=read_only, wait=lock_wait, max_pause=max_pause
+            )
         except (duckdb.Error, OSError) as exc:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {exc}") from None
 
@@ -143,26 +160,18 @@ class DuckDBWarehouse(Warehouse):
         finally:
             self.connection.unregister("_appended_rows")
 
-    def table_kind(self, layer: str, name: str) -> str | None:
+    def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
         rows = self.fetch_all(
-            "select table_type from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
+            "select t.table_type, c.column_name, c.data_type from information_schema.tables as t"
+            " left join information_schema.columns as c on c.table_catalog = t.table_catalog"
+            " and c.table_schema = t.table_schema and c.table_name = t.table_name"
+            " where t.table_schema = ? and t.table_name = ? order by c.ordinal_position",
             [layer, name],
         )
         if not rows:
             return None
-        return "view" if "VIEW" in str(rows[0][0]).upper() else "table"
-
-    def column_types(self, layer: str, name: str) -> dict[str, str]:
-        rows = self.fetch_all(
-            "select column_name, data_type from information_schema.columns"
-            " where table_schema = ? and table_name = ? order by ordinal_position",
-            [layer, name],
-        )
-        return {str(column): str(kind) for column, kind in rows}
-
-    def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
-        return dlt.destinations.duckdb(credentials=str(self.path.absolute())), "raw"
+        kind = "view" if "VIEW" in str(rows[0][0]).upper() else "table"
+        return kind, {str(column): str(type_) for _, column, type_ in rows if column is not None}
 
     def close(self) -> None:
         self.connection.close()
@@ -313,10 +322,8 @@ class BigQueryWarehouse(Warehouse):
         self.client.create_table(table)
 
     def table_metadata(self, layer: str, name: str) -> Any:
-        """The BigQuery table resource: schema, partitioning, clustering, sizes."""
-        return self.client.get_table(self.table_id(layer, name))
-
-    def _table(self, layer: str, name: str) -> Any:
+        """The BigQuery table resource (schema, partitioning, clustering, sizes), or None when
+        `layer.name` does not exist."""
         from google.api_core import exceptions as api_errors
 
         try:
@@ -368,19 +375,15 @@ class BigQueryWarehouse(Warehouse):
             buffer, self.table_id(layer, name), job_config=config
         ).result()
 
-    def table_kind(self, layer: str, name: str) -> str | None:
-        table = self._table(layer, name)
+    def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
+        table = self.table_metadata(layer, name)
         if table is None:
             return None
-        return "view" if str(table.table_type).upper() == "VIEW" else "table"
-
-    def column_types(self, layer: str, name: str) -> dict[str, str]:
-        table = self._table(layer, name)
-        if table is None:
-            return {}
-        return {str(f.name): _type_name(f) for f in table.schema}
+        kind = "view" if str(table.table_type).upper() == "VIEW" else "table"
+        return kind, {str(f.name): _type_name(f) for f in table.schema}
 
     def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
+        """The dlt destination writing the raw layer here, and the raw dataset's name."""
         from dlt.common.configuration.specs import GcpServiceAccountCredentials
 
         # Hand dlt the credentials resolved here (service account, user or metadata server),
@@ -396,6 +399,17 @@ class BigQueryWarehouse(Warehouse):
 
     def close(self) -> None:
         self.client.close()
+
+
+def bigquery_quote(name: str) -> str:
+    """A backtick-quoted BigQuery identifier (one name; `relation` quotes a whole path).
+
+    >>> bigquery_quote("salesorderid")
+    '`salesorderid`'
+    >>> print(bigquery_quote("odd`name"))
+    `odd\\`name`
+    """
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def bigquery_credentials(settings: Settings) -> tuple[Any, str | None]:
@@ -478,10 +492,13 @@ def _type_name(field: Any) -> str:
     return kind
 
 
-def _parameter(value: Any) -> bigquery.ScalarQueryParameter:
-    """A positional (`?`) query parameter typed from the Python value."""
+def _parameter(value: Any) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
+    """A positional (`?`) query parameter typed from the Python value; a list is an array of
+    strings (`x in unnest(?)`)."""
     from google.cloud import bigquery
 
+    if isinstance(value, list):
+        return bigquery.ArrayQueryParameter(None, "STRING", value)
     kind = "STRING"
     if isinstance(value, bool):
         kind = "BOOL"
@@ -498,25 +515,24 @@ def _parameter(value: Any) -> bigquery.ScalarQueryParameter:
     return bigquery.ScalarQueryParameter(None, kind, value)
 
 
-# DuckDB lets one process write a file, or several read it. Writers that stream (`stream
-# ingest`) hold it only for a short transaction per micro-batch, and readers (report, query, the
-# dashboard) for one query, so an open that meets a lock retries for a while with a growing,
-# jittered pause instead of failing at once.
-LOCK_WAIT_SECONDS = 10.0
-
 T = TypeVar("T")
 
 
-def wait_for_duckdb_lock(open_: Callable[[], T], wait: float = LOCK_WAIT_SECONDS) -> T:
+def wait_for_duckdb_lock(
+    open_: Callable[[], T],
+    wait: float = LOCK_WAIT_SECONDS,
+    max_pause: float = LOCK_MAX_PAUSE_SECONDS,
+) -> T:
     """Call `open_` (something that opens a DuckDB file) until no other process holds the
-    file's lock, for at most `wait` seconds; other errors are raised at once."""
+    file's lock, for at most `wait` seconds, pausing at most `max_pause` between tries; other
+    errors are raised at once."""
     import random
     import time
 
     import duckdb
 
     deadline = time.monotonic() + wait
-    pause = 0.005
+    pause = min(0.005, max_pause)
     while True:
         try:
             return open_()
@@ -524,16 +540,22 @@ def wait_for_duckdb_lock(open_: Callable[[], T], wait: float = LOCK_WAIT_SECONDS
             if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
                 raise
             time.sleep(pause * random.uniform(0.5, 1.5))
-            pause = min(pause * 1.5, 0.2)
+            pause = min(pause * 1.5, max_pause)
 
 
 def connect_duckdb(
-    path: Path, *, read_only: bool, wait: float = LOCK_WAIT_SECONDS
+    path: Path,
+    *,
+    read_only: bool,
+    wait: float = LOCK_WAIT_SECONDS,
+    max_pause: float = LOCK_MAX_PAUSE_SECONDS,
 ) -> duckdb.DuckDBPyConnection:
     """`duckdb.connect`, waiting up to `wait` seconds for a lock another process holds."""
     import duckdb
 
-    return wait_for_duckdb_lock(lambda: duckdb.connect(str(path), read_only=read_only), wait)
+    return wait_for_duckdb_lock(
+        lambda: duckdb.connect(str(path), read_only=read_only), wait, max_pause
+    )
 
 
 def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:

@@ -15,6 +15,7 @@ import pytest
 from adventure_elt import cli
 from adventure_elt.settings import Settings
 from adventure_elt.transform.materialize import BigQueryMaterializer, BuildResult
+from pg_databases import fresh_database
 
 PROJECT = "emulated-project"
 
@@ -76,20 +77,18 @@ def both_engines(
     from adventure_elt.replicate.pipeline import sync
     from adventure_elt.transform import transform
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    prefix = unique_prefix()
-    local = Settings(source_dsn=dsn, duckdb_path=home / "warehouse.duckdb", home=home / "duck")
-    cloud = dataclasses.replace(
-        local,
-        warehouse="bigquery",
-        home=home / "bq",
-        bigquery_project=PROJECT,
-        bigquery_dataset_prefix=prefix,
-    )
-    try:
+    with fresh_database(pg_admin_dsn) as db:
+        prefix = unique_prefix()
+        local = Settings(
+            source_dsn=db.dsn, duckdb_path=home / "warehouse.duckdb", home=home / "duck"
+        )
+        cloud = dataclasses.replace(
+            local,
+            warehouse="bigquery",
+            home=home / "bq",
+            bigquery_project=PROJECT,
+            bigquery_dataset_prefix=prefix,
+        )
         with pytest.MonkeyPatch.context() as mp:
             emulator_environment(mp, endpoint, prefix)
             mp.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
@@ -99,6 +98,3 @@ def both_engines(
                 sync(settings)
                 transform(settings)
             yield local, cloud
-    finally:
-        with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f"drop database if exists {name} with (force)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,22 +20,27 @@ from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
+from pg_databases import fresh_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
+
+
+@pytest.fixture
+def source_dsn(pg_admin_dsn: str) -> Iterator[str]:
+    """A new empty source database, dropped after the test."""
+    with fresh_database(pg_admin_dsn) as db:
+        yield db.dsn
 
 
 def test_real_data_report_from_bigquery_equals_duckdb(
     adventureworks_dir: Path,
     bq_emulator: str,
-    pg_admin_dsn: str,
+    source_dsn: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
+    dsn = source_dsn
     prefix = unique_prefix()
     emulator_environment(monkeypatch, bq_emulator, prefix)
     local = Settings(source_dsn=dsn, duckdb_path=tmp_path / "w.duckdb", home=tmp_path / "duck")

@@ -6,7 +6,6 @@ import doctest
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -19,6 +18,7 @@ from adventure_elt.errors import ConfigError
 from adventure_elt.oltp import activity, generator, schema, server
 from adventure_elt.oltp.activity import ActivityCounts, run_activity
 from adventure_elt.settings import Settings
+from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
 
@@ -44,12 +44,8 @@ def shop_copy(shop: Settings, pg_admin_dsn: str) -> Iterator[Settings]:
     """A second database with the same starting rows as `shop`."""
     assert shop.source_dsn is not None
     original = shop.source_dsn.split("?")[0].rsplit("/", 1)[1]
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name} template {original}")
-    yield Settings(source_dsn=shop.source_dsn.replace(f"/{original}?", f"/{name}?"))
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn, original) as db:
+        yield Settings(source_dsn=shop.source_dsn.replace(f"/{original}?", f"/{db.name}?"))
 
 
 def snapshot(settings: Settings) -> Snapshot:

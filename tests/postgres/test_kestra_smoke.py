@@ -34,6 +34,7 @@ import yaml
 
 from adventure_elt.oltp import generator, server
 from adventure_elt.settings import Settings
+from airbyte_shapes import airbyte_columns_sql
 
 pytestmark = pytest.mark.postgres
 
@@ -301,15 +302,13 @@ def airbyte_like_output(warehouse: Path, dataset: str) -> None:
     Airbyte's own dataset, with `_airbyte_*` columns instead of the loader's."""
     from adventure_elt.catalog import TABLES
 
-    meta = '{"sync_id": 42, "changes": []}'
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"create schema {dataset}")
         for table in TABLES:
             con.execute(
                 f"create table {dataset}.{table.name} as select"
                 " * exclude (_extracted_at, _dlt_load_id, _dlt_id),"
-                " _dlt_id as _airbyte_raw_id, _extracted_at as _airbyte_extracted_at,"
-                f" cast('{meta}' as json) as _airbyte_meta, 1 as _airbyte_generation_id"
+                f" {airbyte_columns_sql()}"
                 f" from raw.{table.raw_name}"
             )
             con.execute(f"drop table raw.{table.raw_name}")

@@ -24,26 +24,13 @@ from adventure_elt.oltp import schema, server
 from adventure_elt.oltp.loader import file_name, load_csv
 from adventure_elt.progress import ProgressEvent
 from adventure_elt.settings import Settings
+from pg_databases import fresh_database
+from real_data import README_ROWS
 
 pytestmark = pytest.mark.postgres
 
 ADVENTUREWORKS = Path(__file__).resolve().parents[3] / "shared" / "adventureworks"
 
-# Row counts from ../shared/adventureworks/README.md.
-README_ROWS = {
-    "person.countryregion": 238,
-    "person.stateprovince": 181,
-    "person.address": 19_614,
-    "person.person": 19_972,
-    "sales.store": 701,
-    "sales.customer": 19_820,
-    "sales.creditcard": 19_118,
-    "production.productcategory": 4,
-    "production.productsubcategory": 37,
-    "production.product": 504,
-    "sales.salesorderheader": 31_465,
-    "sales.salesorderdetail": 121_317,
-}
 TOTAL_DUE = Decimal("123216786.1159")
 
 
@@ -78,16 +65,11 @@ def loaded(
     """A database holding the real data: (dsn, counts load_csv returned, progress events)."""
     if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
         pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
-    name = f"t_load_{uuid.uuid4().hex[:8]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    events: list[ProgressEvent] = []
-    with server.connect_to(dsn) as conn:
-        counts = load_csv(conn, ADVENTUREWORKS, progress=events.append)
-    yield dsn, counts, events
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn, prefix="t_load") as db:
+        events: list[ProgressEvent] = []
+        with server.connect_to(db.dsn) as conn:
+            counts = load_csv(conn, ADVENTUREWORKS, progress=events.append)
+        yield db.dsn, counts, events
 
 
 def linked_copy(target: Path, source: Path) -> Path:

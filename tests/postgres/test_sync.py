@@ -19,6 +19,7 @@ from adventure_elt.errors import ConfigError
 from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.pipeline import pipeline_state_size, sync
 from adventure_elt.settings import Settings
+from warehouse_sql import raw_counts, raw_sql
 
 pytestmark = pytest.mark.postgres
 
@@ -35,18 +36,6 @@ def source_sql(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
     with server.connect(settings) as conn, conn.cursor() as cur:
         cur.execute(sql)
         return cur.fetchall() if cur.description else []
-
-
-def raw_sql(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-def raw_counts(settings: Settings) -> dict[str, int]:
-    return {
-        t.qualified_name: raw_sql(settings, f"select count(*) from raw.{t.raw_name}")[0][0]
-        for t in TABLES
-    }
 
 
 def test_sync_copies_every_table_with_the_contract_types(shop: Settings) -> None:

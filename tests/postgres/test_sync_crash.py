@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from adventure_elt.progress import ProgressEvent
 from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
 
@@ -37,26 +37,17 @@ SCALE = 0.5
 @pytest.fixture(scope="module")
 def template(pg_admin_dsn: str) -> Iterator[str]:
     """A seeded database that each test copies (`create database … template`), seeded once."""
-    name = f"crash_template_{uuid.uuid4().hex[:8]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    with server.connect_to(pg_admin_dsn.replace("/adventureworks?", f"/{name}?")) as conn:
-        generator.seed(conn, scale=SCALE, seed=1)
-    yield name
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn, prefix="crash_template") as db:
+        with server.connect_to(db.dsn) as conn:
+            generator.seed(conn, scale=SCALE, seed=1)
+        yield db.name
 
 
 @pytest.fixture
 def shop(pg_admin_dsn: str, template: str, tmp_path: Path) -> Iterator[Settings]:
     """A fresh copy of the seeded source, and an empty warehouse."""
-    name = f"crash_{uuid.uuid4().hex[:8]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name} template {template}")
-    dsn = pg_admin_dsn.replace("/adventureworks?", f"/{name}?")
-    yield Settings(source_dsn=dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path)
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn, template, prefix="crash") as db:
+        yield Settings(source_dsn=db.dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path)
 
 
 def packages(settings: Settings, folder: str) -> list[str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from typing import Any
 
-import duckdb
 import pytest
 
 from adventure_elt.oltp import generator, server
@@ -14,6 +12,7 @@ from adventure_elt.replicate.drift import SchemaChangeError
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from warehouse_sql import raw_sql
 
 pytestmark = pytest.mark.postgres
 
@@ -30,11 +29,6 @@ def synced(source_settings: Settings) -> Settings:
 def source_sql(settings: Settings, sql: str) -> None:
     with server.connect(settings) as conn, conn.cursor() as cur:
         cur.execute(sql)
-
-
-def raw_sql(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def raw_type(settings: Settings, table: str, column: str) -> str | None:

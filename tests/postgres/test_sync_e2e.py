@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
-from adventure_elt.catalog import TABLES
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.oltp.loader import load_csv
@@ -17,29 +16,10 @@ from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
 from adventure_elt.transform import transform
+from real_data import README_ROWS
+from warehouse_sql import raw_counts, raw_sql
 
 pytestmark = pytest.mark.postgres
-
-# The real data's row counts, from ../shared/adventureworks/README.md.
-README_COUNTS = {
-    "person.countryregion": 238,
-    "person.stateprovince": 181,
-    "person.address": 19_614,
-    "person.person": 19_972,
-    "sales.store": 701,
-    "sales.customer": 19_820,
-    "sales.creditcard": 19_118,
-    "production.productcategory": 4,
-    "production.productsubcategory": 37,
-    "production.product": 504,
-    "sales.salesorderheader": 31_465,
-    "sales.salesorderdetail": 121_317,
-}
-
-
-def raw_sql(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        return con.execute(sql).fetchall()
 
 
 def unclean(settings: Settings) -> list[str]:
@@ -54,12 +34,7 @@ def header_rows(settings: Settings) -> dict[int, tuple[Any, ...]]:
 
 @pytest.mark.parametrize("mode", ["hard", "soft"])
 def test_activity_then_sync_with_delete_detection(source_settings: Settings, mode: str) -> None:
-    settings = Settings(
-        source_dsn=source_settings.source_dsn,
-        duckdb_path=source_settings.duckdb_path,
-        home=source_settings.home,
-        delete_mode=mode,  # type: ignore[arg-type]
-    )
+    settings = dataclasses.replace(source_settings, delete_mode=mode)
     with server.connect(settings) as conn:
         generator.seed(conn, scale=0.02, seed=1)
     sync(settings)
@@ -108,12 +83,9 @@ def test_real_data_load_csv_sync_reconcile(
 
     summary = sync(source_settings)
 
-    assert {t.table: t.inserted for t in summary.tables} == README_COUNTS
+    assert {t.table: t.inserted for t in summary.tables} == README_ROWS
     assert unclean(source_settings) == []
-    assert {
-        t.qualified_name: raw_sql(source_settings, f"select count(*) from raw.{t.raw_name}")[0][0]
-        for t in TABLES
-    } == README_COUNTS
+    assert raw_counts(source_settings) == README_ROWS
 
 
 def test_soft_deletes_survive_later_syncs_and_never_reach_the_models(
@@ -121,12 +93,7 @@ def test_soft_deletes_survive_later_syncs_and_never_reach_the_models(
 ) -> None:
     """Raw tables gain `_is_deleted` outside dlt's schema; later merges and reloads cope, and
     staging drops the flagged rows."""
-    settings = Settings(
-        source_dsn=source_settings.source_dsn,
-        duckdb_path=source_settings.duckdb_path,
-        home=source_settings.home,
-        delete_mode="soft",
-    )
+    settings = dataclasses.replace(source_settings, delete_mode="soft")
     with server.connect(settings) as conn:
         generator.seed(conn, scale=0.02, seed=2)
     sync(settings)

@@ -23,6 +23,7 @@ from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
 
@@ -45,38 +46,26 @@ steps = st.lists(
 @pytest.fixture(scope="module")
 def template(pg_admin_dsn: str) -> Iterator[str]:
     """A small seeded database, every detail row at START; examples copy it."""
-    name = f"prop_template_{uuid.uuid4().hex[:8]}"
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"create database {name}")
-    with server.connect_to(pg_admin_dsn.replace("/adventureworks?", f"/{name}?")) as conn:
-        generator.seed(conn, scale=0.005, seed=4)
-        with conn.cursor() as cur:
-            cur.execute(f"update {TABLE} set modifieddate = %s", (START,))
-    yield name
-    with server.connect_to(pg_admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute(f"drop database if exists {name} with (force)")
+    with fresh_database(pg_admin_dsn, prefix="prop_template") as db:
+        with server.connect_to(db.dsn) as conn:
+            generator.seed(conn, scale=0.005, seed=4)
+            with conn.cursor() as cur:
+                cur.execute(f"update {TABLE} set modifieddate = %s", (START,))
+        yield db.name
 
 
 class Shop:
     """One example's source copy and warehouse, and the model of the sync cursor."""
 
-    def __init__(self, admin_dsn: str, template: str, home: Path) -> None:
-        self.admin_dsn = admin_dsn
-        self.name = f"prop_{uuid.uuid4().hex[:8]}"
-        with server.connect_to(admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f"create database {self.name} template {template}")
+    def __init__(self, source_dsn: str, home: Path) -> None:
         home.mkdir(parents=True)
         self.settings = Settings(
-            source_dsn=admin_dsn.replace("/adventureworks?", f"/{self.name}?"),
+            source_dsn=source_dsn,
             duckdb_path=home / "warehouse.duckdb",
             home=home,
         )
         self.clock = START
         self.cursor: datetime | None = None
-
-    def drop(self) -> None:
-        with server.connect_to(self.admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f"drop database if exists {self.name} with (force)")
 
     def apply(self, kind: str, pick: int, tick: bool) -> None:
         if tick:
@@ -155,8 +144,8 @@ class Shop:
 def test_raw_equals_the_source_after_every_sync(
     history: list[Step], pg_admin_dsn: str, template: str, tmp_path: Path
 ) -> None:
-    shop = Shop(pg_admin_dsn, template, tmp_path / uuid.uuid4().hex[:8])
-    try:
+    with fresh_database(pg_admin_dsn, template, prefix="prop") as db:
+        shop = Shop(db.dsn, tmp_path / uuid.uuid4().hex[:8])
         shop.sync_and_reconcile()
         for kind, pick, tick in history:
             if kind == "sync":
@@ -164,5 +153,3 @@ def test_raw_equals_the_source_after_every_sync(
             else:
                 shop.apply(kind, pick, tick)
         shop.sync_and_reconcile()
-    finally:
-        shop.drop()

@@ -19,7 +19,13 @@ import pytest
 pytest.importorskip("google.cloud.bigquery", reason="the bigquery extra is not installed")
 
 from adventure_elt.settings import Settings
-from adventure_elt.transform.cost import CostLimitError, check_budget, estimate
+from adventure_elt.transform.cost import (
+    CostLimitError,
+    CostPlan,
+    ModelCost,
+    check_budget,
+    estimate,
+)
 from adventure_elt.warehouse import BigQueryWarehouse
 
 PROJECT = "canned-project"
@@ -107,3 +113,19 @@ def test_the_plan_adds_up_every_model_and_the_budget_refuses_above_it(
     check_budget(plan, plan.total_bytes)
     with pytest.raises(CostLimitError, match="above --max-bytes"):
         check_budget(plan, plan.total_bytes - 1)
+
+
+def test_max_bytes_refuses_a_plan_above_the_limit() -> None:
+    plan = CostPlan(
+        [
+            ModelCost("marts.fct_sales", "incremental", 7_000_000),
+            ModelCost("staging.stg_sales__customers", "view", 0),
+            ModelCost("reports.rpt_geography", "table", 4_000_000),
+        ]
+    )
+    check_budget(plan, 11_000_000)
+    with pytest.raises(CostLimitError, match=r"11,000,000 bytes\), above --max-bytes 10,000,000"):
+        check_budget(plan, 10_000_000)
+    unknown = CostPlan([ModelCost("marts.fct_sales", "incremental", None, "Not found: table")])
+    with pytest.raises(CostLimitError, match="cannot estimate 1 model"):
+        check_budget(unknown, 10**12)

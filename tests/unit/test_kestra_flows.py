@@ -19,10 +19,9 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.main import get_command
 
 from adventure_elt.catalog import TABLES
-from adventure_elt.cli import app
+from cli_parse import parse_cli
 
 REPO = Path(__file__).resolve().parents[2]
 FLOWS_DIR = REPO / "kestra"
@@ -502,17 +501,6 @@ def test_flow_matches_kestra_2_and_the_project_rules(path: Path, reference: dict
     assert errors_of(findings_for(load_flow(path), path.stem, reference)) == []
 
 
-def _parse_cli(args: list[str]) -> Any:
-    """Resolve a command line the way the CLI would, raising on unknown commands or options."""
-    command: Any = get_command(app)
-    ctx = command.make_context("adventure-elt", list(args))
-    while hasattr(command, "resolve_command"):
-        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
-        name, command, rest = command.resolve_command(ctx, rest)
-        ctx = command.make_context(name, rest, parent=ctx)
-    return command
-
-
 def flow_command_lines() -> list[Any]:
     """Every `adventure-elt …` line of every Commands task, inputs/vars at their defaults."""
     cases = []
@@ -551,7 +539,7 @@ def _render_defaults(line: str, inputs: Mapping[str, Any], variables: Mapping[st
 
 @pytest.mark.parametrize("args", flow_command_lines())
 def test_flow_commands_parse_with_the_real_cli(args: list[str]) -> None:
-    assert _parse_cli(args) is not None
+    assert parse_cli(args) is not None
 
 
 def test_backfill_offers_exactly_the_catalog_tables() -> None:

@@ -6,12 +6,10 @@ import re
 import shlex
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.main import get_command
 
-from adventure_elt.cli import app
+from cli_parse import parse_cli
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
@@ -80,20 +78,9 @@ def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -
     assert expected in dry_run.stdout
 
 
-def _parse(args: list[str]) -> Any:
-    """Resolve a command line the way the CLI would, raising on unknown commands or options."""
-    command: Any = get_command(app)
-    ctx = command.make_context("adventure-elt", list(args))
-    while hasattr(command, "resolve_command"):
-        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
-        name, command, rest = command.resolve_command(ctx, rest)
-        ctx = command.make_context(name, rest, parent=ctx)
-    return command
-
-
 @pytest.mark.parametrize("args", readme_commands(), ids=" ".join)
 def test_every_readme_command_line_parses(args: list[str]) -> None:
-    assert _parse(args) is not None
+    assert parse_cli(args) is not None
 
 
 def test_readme_shows_commands() -> None:

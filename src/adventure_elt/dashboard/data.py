@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
-from sqlglot import exp
 
+from adventure_elt.semantic.filters import is_in
 from adventure_elt.settings import Settings
 
 if TYPE_CHECKING:
@@ -79,22 +79,6 @@ class Filters:
         return bool(self.start or self.end or self.countries or self.categories)
 
 
-def is_in(dimension: str, values: Sequence[str]) -> str:
-    """A semantic condition: `dimension` is one of `values`.
-
-    >>> is_in("geography.country", ["France", "Germany"])
-    "geography.country IN ('France', 'Germany')"
-    """
-    # Literals go through sqlglot so a quote in a name ("Côte d'Ivoire") stays a literal.
-    condition = exp.column(dimension.split(".")[-1], table=_table_of(dimension)).isin(*values)
-    return condition.sql(dialect="bigquery")
-
-
-def _table_of(dimension: str) -> str | None:
-    parts = dimension.split(".")
-    return parts[0] if len(parts) > 1 else None
-
-
 def fetch(
     settings: Settings,
     measures: Sequence[str],
@@ -137,10 +121,10 @@ def fetch_live(
     from adventure_elt import query
 
     table = query(
-        measures=list(measures),
-        dimensions=list(dimensions),
-        where=list(where),
-        order_by=list(order_by),
+        measures=measures,
+        dimensions=dimensions,
+        where=where,
+        order_by=order_by,
         limit=limit,
         settings=settings,
     )

@@ -40,11 +40,11 @@ from dataclasses import dataclass
 
 import sqlglot
 
-from adventure_elt.catalog import TABLES, SourceTable
-from adventure_elt.errors import ConfigError, WarehouseError
+from adventure_elt.catalog import DELETED_COLUMN, TABLES, SourceTable
+from adventure_elt.errors import ConfigError, WarehouseError, first_line
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import BigQueryWarehouse, Warehouse, open_warehouse
+from adventure_elt.warehouse import BigQueryWarehouse, Warehouse, bigquery_quote, open_warehouse
 
 VIEWS_FILE = "raw_views.sql"
 # The dataset Airbyte writes to: `dataset_id` of destination-bigquery.json (AirbyteTarget's
@@ -66,7 +66,7 @@ LOADER_COLUMNS = {
     "_dlt_load_id": "json_value(_airbyte_meta, '$.sync_id')",
     "_dlt_id": "_airbyte_raw_id",
     # Airbyte's cursor mode never sees deletes, so no row is flagged deleted
-    "_is_deleted": "cast(null as bool)",
+    DELETED_COLUMN: "cast(null as bool)",
 }
 
 
@@ -90,7 +90,7 @@ def _relation(dataset: str, name: str, project: str | None) -> str:
                 "underscores"
             )
     parts = [project, dataset, name] if project else [dataset, name]
-    return ".".join(f"`{part}`" for part in parts)
+    return ".".join(bigquery_quote(part) for part in parts)
 
 
 def render_view_sql(
@@ -205,9 +205,8 @@ def _execute(warehouse: Warehouse, sql: str, table: SourceTable) -> None:
     try:
         warehouse.execute(sql)
     except engine_errors as exc:
-        first = (str(getattr(exc, "message", "") or exc).strip().splitlines() or ["?"])[0]
         raise WarehouseError(
-            f"cannot create the view raw.{table.raw_name}: {first}{hint}"
+            f"cannot create the view raw.{table.raw_name}: {first_line(exc)}{hint}"
         ) from None
 
 

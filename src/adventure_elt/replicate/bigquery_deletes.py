@@ -20,21 +20,12 @@ import uuid
 
 import pyarrow as pa
 
-from adventure_elt.catalog import SourceTable
+from adventure_elt.catalog import DELETED_COLUMN, SourceTable
 from adventure_elt.errors import WarehouseError, first_line
-from adventure_elt.replicate.deletes import DELETED_COLUMN, RAW_LAYER, deletion_statement, key_match
-from adventure_elt.warehouse import BigQueryWarehouse
+from adventure_elt.replicate.deletes import RAW_LAYER, deletion_statement, key_match
+from adventure_elt.warehouse import BigQueryWarehouse, bigquery_quote
 
 SCRATCH_EXPIRY = "interval 1 day"  # how long a scratch key table outlives a killed run
-
-
-def bigquery_quote(name: str) -> str:
-    """A backtick-quoted BigQuery identifier.
-
-    >>> bigquery_quote("salesorderid")
-    '`salesorderid`'
-    """
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 def key_table_ddl(relation: str, keys: pa.Schema) -> str:

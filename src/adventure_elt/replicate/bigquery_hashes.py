@@ -9,21 +9,14 @@ source's hashes then runs in an in-memory DuckDB like the local one.
 
 from __future__ import annotations
 
-import re
-
-import pyarrow as pa
-
-from adventure_elt.catalog import SourceTable
-from adventure_elt.warehouse import Warehouse
+from adventure_elt.catalog import DELETED_COLUMN, SourceTable
+from adventure_elt.replicate.deletes import RAW_LAYER
+from adventure_elt.replicate.reconcile import HASH_COLUMN, _decimal_scale
+from adventure_elt.warehouse import Warehouse, bigquery_quote
 
 _NULL = "code_points_to_string([30])"  # record separator: the marker for NULL
 _SEPARATOR = "code_points_to_string([31])"  # unit separator: between columns
 _TIME = "'%Y-%m-%d %H:%M:%E6S'"
-_DECIMAL = re.compile(r"^(BIG)?NUMERIC\b")
-
-
-def _quote(name: str) -> str:
-    return "`" + name.replace("`", "\\`") + "`"
 
 
 def bigquery_text(name: str, raw_type: str) -> str:
@@ -32,9 +25,9 @@ def bigquery_text(name: str, raw_type: str) -> str:
     >>> bigquery_text("listprice", "NUMERIC(38,9)")
     "if(strpos(cast(`listprice` as string), '.') > 0, rtrim(rtrim(cast(`listprice` as string), '0'), '.'), cast(`listprice` as string))"
     """  # noqa: E501
-    column = _quote(name)
+    column = bigquery_quote(name)
     kind = raw_type.upper()
-    if _DECIMAL.match(kind):
+    if _decimal_scale(kind) is not None:  # NUMERIC(p,s) / BIGNUMERIC(p,s), as column_types says
         text = f"cast({column} as string)"
         # trailing zeros only after a decimal point: 10 stays 10, 1.50 becomes 1.5
         return f"if(strpos({text}, '.') > 0, rtrim(rtrim({text}, '0'), '.'), {text})"
@@ -52,36 +45,15 @@ def bigquery_text(name: str, raw_type: str) -> str:
 
 
 def hash_query(
-    warehouse: Warehouse,
-    table: SourceTable,
-    columns: list[str],
-    raw: dict[str, str],
-    *,
-    hash_column: str,
-    deleted_column: str,
+    warehouse: Warehouse, table: SourceTable, columns: list[str], raw: dict[str, str]
 ) -> str:
-    """The BigQuery query returning `(primary key…, hash_column)` of every live raw row."""
-    keys = ", ".join(_quote(k) for k in table.primary_key)
+    """The BigQuery query returning `(primary key…, _row_hash)` of every live raw row."""
+    keys = ", ".join(bigquery_quote(k) for k in table.primary_key)
     texts = [bigquery_text(c, raw[c]) for c in columns] or ["''"]
     parts = ", ".join(f"coalesce({t}, {_NULL})" for t in texts)
-    live = f" where not coalesce({_quote(deleted_column)}, false)" if deleted_column in raw else ""
+    flag = bigquery_quote(DELETED_COLUMN)
+    live = f" where not coalesce({flag}, false)" if DELETED_COLUMN in raw else ""
     return (
-        f"select {keys}, to_hex(md5(array_to_string([{parts}], {_SEPARATOR}))) as {hash_column}"
-        f" from {warehouse.relation('raw', table.raw_name)}{live}"
+        f"select {keys}, to_hex(md5(array_to_string([{parts}], {_SEPARATOR}))) as {HASH_COLUMN}"
+        f" from {warehouse.relation(RAW_LAYER, table.raw_name)}{live}"
     )
-
-
-def fetch_hashes(
-    warehouse: Warehouse,
-    table: SourceTable,
-    columns: list[str],
-    raw: dict[str, str],
-    *,
-    hash_column: str,
-    deleted_column: str,
-) -> pa.Table:
-    """The raw table's `(key…, hash)` rows as Arrow, hashed in BigQuery."""
-    query = hash_query(
-        warehouse, table, columns, raw, hash_column=hash_column, deleted_column=deleted_column
-    )
-    return warehouse.fetch_arrow(query)

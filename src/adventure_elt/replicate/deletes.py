@@ -27,11 +27,10 @@ import psycopg2.extensions
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from adventure_elt.catalog import SourceTable
+from adventure_elt.catalog import DELETED_COLUMN, SourceTable
 from adventure_elt.errors import ConfigError, WarehouseError
 from adventure_elt.warehouse import BigQueryWarehouse, DuckDBWarehouse, Warehouse
 
-DELETED_COLUMN = "_is_deleted"
 RAW_LAYER = "raw"
 
 # PostgreSQL types whose keys travel as int64; every other key type travels as text.
@@ -204,14 +203,13 @@ def detect_deletes(
             f"raw.{table.raw_name} has no primary-key column {absent[0]!r}; "
             f"reload it with `adventure-elt sync --full-refresh --tables {table.qualified_name}`"
         )
+    keys = source_keys(source_conn, table)
     if isinstance(warehouse, BigQueryWarehouse):
         from adventure_elt.replicate.bigquery_deletes import delete_in_bigquery
 
-        keys = source_keys(source_conn, table)
         flagged = DELETED_COLUMN in columns
         return delete_in_bigquery(warehouse, table, keys, soft=soft, has_flag=flagged)
     db = duckdb_connection(warehouse)
-    keys = source_keys(source_conn, table)
     view = f"_source_keys_{table.raw_name}"
     raw = warehouse.relation(RAW_LAYER, table.raw_name)
     gone = f"not exists (select 1 from {view} as k where {key_match(table, 'k', 'r')})"

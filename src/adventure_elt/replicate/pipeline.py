@@ -22,6 +22,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,7 +46,7 @@ from adventure_elt.replicate.drift import (
 )
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
 from adventure_elt.settings import Settings, mask_dsn
-from adventure_elt.warehouse import connect_duckdb, wait_for_duckdb_lock
+from adventure_elt.warehouse import BigQueryWarehouse, connect_duckdb, wait_for_duckdb_lock
 
 PIPELINE_NAME = "adventure_elt"
 SOURCE_NAME = "adventureworks"
@@ -144,53 +145,53 @@ def sync(
     chosen = select_tables(tables)
     if lag is not None and lag < timedelta(0):
         raise ConfigError("--lag must not be negative; use e.g. 5m")
-    _check_destination(settings)
-    dsn = server.source_dsn(settings)
-    with server.connect_to(dsn) as conn:
-        # One snapshot for all tables: an order and its lines are read from the same moment.
-        conn.set_session(
-            isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
-        )
-        with conn.cursor() as cur:
-            cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
-        columns = {t: _columns_of(conn, t) for t in chosen}
-        results = {t: TableSync(t.qualified_name) for t in chosen}
-        changes = _type_changes(settings, columns, results, full_refresh)
-        synced = tuple(t for t in chosen if results[t].mode != "failed")
-        dlt = _import_dlt(settings)
-        pipeline = _pipeline(dlt, settings)
-        resuming = pipeline.has_pending_data
-        _finish_interrupted(pipeline, dsn, report)
-        if resuming:
-            _drop_repeated_rows(settings)
-        if full_refresh:
-            _note_filled(pipeline, synced, results)
-        empty = _empty_raw_tables(settings, synced) if not full_refresh else set()
-        resources = [
-            _resource(
-                dlt,
-                settings,
-                conn,
-                t,
-                columns[t],
-                results[t],
-                full_refresh,
-                lag,
-                report,
-                t in empty,
+    with _destination(settings) as bigquery:
+        dsn = server.source_dsn(settings)
+        with server.connect_to(dsn) as conn:
+            # One snapshot for all tables: an order and its lines are read from the same moment.
+            conn.set_session(
+                isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
             )
-            for t in synced
-        ]
-        source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
-        # A type change can only be applied by rebuilding the raw table: drop and reload it.
-        refresh = "drop_resources" if full_refresh and changes else None
-        try:
-            info = pipeline.run(source, refresh=refresh) if synced else None
-        except Exception as exc:
-            raise _pipeline_error(exc, dsn) from None
-        load_id = info.loads_ids[-1] if info is not None and info.loads_ids else None
-        if detect_deletes or settings.detect_deletes:
-            _detect_deletes(settings, conn, synced, results, report)
+            with conn.cursor() as cur:
+                cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
+            columns = {t: _columns_of(conn, t) for t in chosen}
+            results = {t: TableSync(t.qualified_name) for t in chosen}
+            changes = _type_changes(settings, columns, results, full_refresh)
+            synced = tuple(t for t in chosen if results[t].mode != "failed")
+            dlt = _import_dlt(settings)
+            pipeline = _pipeline(dlt, settings, bigquery)
+            resuming = pipeline.has_pending_data
+            _finish_interrupted(pipeline, dsn, report)
+            if resuming:
+                _drop_repeated_rows(settings)
+            if full_refresh:
+                _note_filled(pipeline, synced, results)
+            empty = _empty_raw_tables(settings, synced) if not full_refresh else set()
+            resources = [
+                _resource(
+                    dlt,
+                    settings,
+                    conn,
+                    t,
+                    columns[t],
+                    results[t],
+                    full_refresh,
+                    lag,
+                    report,
+                    t in empty,
+                )
+                for t in synced
+            ]
+            source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
+            # A type change can only be applied by rebuilding the raw table: drop and reload it.
+            refresh = "drop_resources" if full_refresh and changes else None
+            try:
+                info = pipeline.run(source, refresh=refresh) if synced else None
+            except Exception as exc:
+                raise _pipeline_error(exc, dsn) from None
+            load_id = info.loads_ids[-1] if info is not None and info.loads_ids else None
+            if detect_deletes or settings.detect_deletes:
+                _detect_deletes(settings, conn, synced, results, report, bigquery)
     summary = SyncSummary([results[t] for t in chosen], load_id, time.perf_counter() - started)
     if changes and not full_refresh:
         raise SchemaChangeError(changes, summary)
@@ -281,17 +282,27 @@ def _columns_of(conn: psycopg2.extensions.connection, table: SourceTable) -> lis
     return columns
 
 
-def _check_destination(settings: Settings) -> None:
-    """Fail before reading anything when the warehouse cannot be created or written."""
-    if settings.warehouse == "bigquery":
-        from adventure_elt.warehouse import BigQueryWarehouse
+@contextmanager
+def _destination(settings: Settings) -> Iterator[BigQueryWarehouse | None]:
+    """Check the warehouse before anything is read; on BigQuery, the sync's one open warehouse.
 
+    BigQuery is opened once per sync (credentials read, project checked) and its raw dataset
+    created; it then hands dlt its destination and runs delete detection. A DuckDB file is
+    only checked here: dlt opens it itself, so None is yielded.
+    """
+    if settings.warehouse == "bigquery":
         # one line for a missing project, bad credentials or an unreachable endpoint
-        with BigQueryWarehouse(settings) as warehouse:
+        warehouse = BigQueryWarehouse(settings)
+        with warehouse:
             warehouse.create_layer(DATASET)
+            yield warehouse
         return
-    if settings.warehouse != "duckdb":
-        return
+    _check_duckdb_path(settings)
+    yield None
+
+
+def _check_duckdb_path(settings: Settings) -> None:
+    """Fail before reading anything when the DuckDB file cannot be created or written."""
     path = settings.duckdb_path
     if path.is_dir():
         raise WarehouseError(f"warehouse path {path} is a folder; give a file name, e.g. x.duckdb")
@@ -315,7 +326,6 @@ def _import_dlt(settings: Settings) -> Any:
     os.environ.setdefault("DLT_DATA_DIR", str((settings.home / "dlt-data").absolute()))
     import dlt
 
-    _wait_for_duckdb_readers()
     # Tables are read one after another on one connection (dlt interleaves them by default).
     dlt.config["extract.next_item_mode"] = "fifo"
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
@@ -349,9 +359,12 @@ def _wait_for_duckdb_readers() -> None:
     setattr(DuckDbConnectionPool, "borrow_conn", borrow_waiting)  # noqa: B010
 
 
-def _pipeline(dlt: Any, settings: Settings) -> Any:
-    if settings.warehouse == "duckdb":
+def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) -> Any:
+    """The dlt pipeline writing the raw layer: to `bigquery` when given, else to DuckDB."""
+    if bigquery is None:
         from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        _wait_for_duckdb_readers()
 
         # A credentials object, not a path string: dlt parses a string as a URL with
         # SQLAlchemy, whose import alone costs about a second of every sync.
@@ -360,10 +373,7 @@ def _pipeline(dlt: Any, settings: Settings) -> Any:
         destination = dlt.destinations.duckdb(credentials=credentials)
         name, dataset = PIPELINE_NAME, DATASET
     else:
-        from adventure_elt.warehouse import BigQueryWarehouse
-
-        with BigQueryWarehouse(settings) as warehouse:
-            destination, dataset = warehouse.dlt_destination(dlt)
+        destination, dataset = bigquery.dlt_destination(dlt)
         # its own state: cursors of the DuckDB pipeline say nothing about BigQuery's raw layer
         name = f"{PIPELINE_NAME}_bigquery"
     _remove_torn_saves(settings.home / "dlt" / name)
@@ -634,12 +644,17 @@ def _detect_deletes(
     chosen: tuple[SourceTable, ...],
     results: dict[SourceTable, TableSync],
     report: ProgressCallback,
+    bigquery: BigQueryWarehouse | None,
 ) -> None:
+    """Run delete detection on the chosen tables, on `bigquery` when given, else on DuckDB."""
     from adventure_elt.replicate.deletes import detect_deletes
     from adventure_elt.warehouse import open_warehouse
 
     soft = settings.delete_mode == "soft"
-    with open_warehouse(settings) as warehouse:
+    with ExitStack() as stack:
+        warehouse = (
+            bigquery if bigquery is not None else stack.enter_context(open_warehouse(settings))
+        )
         for table in chosen:
             task = f"deletes {table.qualified_name}"
             results[table].deleted = detect_deletes(conn, warehouse, table, soft=soft)

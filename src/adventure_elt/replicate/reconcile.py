@@ -29,12 +29,11 @@ from typing import Any
 import psycopg2.extensions
 import pyarrow as pa
 
-from adventure_elt.catalog import SourceTable, select_tables
+from adventure_elt.catalog import DELETED_COLUMN, SourceTable, select_tables
 from adventure_elt.errors import ConfigError, WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.replicate.deletes import (
-    DELETED_COLUMN,
     RAW_LAYER,
     SourceColumn,
     copy_to_arrow,
@@ -368,16 +367,9 @@ def _comparison_space(
         return duckdb_connection(warehouse), _warehouse_hash_query(warehouse, table, compared, raw)
     import duckdb
 
-    from adventure_elt.replicate.bigquery_hashes import fetch_hashes
+    from adventure_elt.replicate.bigquery_hashes import hash_query
 
-    hashes = fetch_hashes(
-        warehouse,
-        table,
-        [c.name for c in compared],
-        raw,
-        hash_column=HASH_COLUMN,
-        deleted_column=DELETED_COLUMN,
-    )
+    hashes = warehouse.fetch_arrow(hash_query(warehouse, table, [c.name for c in compared], raw))
     db = duckdb.connect()
     db.register("_fetched_warehouse_hashes", hashes)
     return db, "select * from _fetched_warehouse_hashes"

@@ -244,8 +244,8 @@ class _Compiler:
             *(exp.column(f.name) for f in fields),
             *(_named(self._final_measure(m), m.name) for m in requested),
         ).from_(source)
-        for text, predicate in measure_filters:
-            final = final.where(self._measure_sql(predicate, text), copy=False)
+        for _, predicate in measure_filters:
+            final = final.where(self._with_final_measures(predicate), copy=False)
         if len(facts) == 1 and not base and fields:
             final = final.distinct()
         ordering = self._order(order_by, fields, requested)
@@ -390,7 +390,6 @@ class _Compiler:
 
     def _aggregate(self, fact: _Fact, fields: list[_Field]) -> exp.Select:
         view = fact.view.name
-        filters = [*fact.filters]
         columns: list[exp.Expr] = []
         group: list[exp.Expr] = []
         refs: list[DimensionRef] = []
@@ -406,32 +405,26 @@ class _Compiler:
                 condition = self._dimension_sql(measure.filter, view, f"{measure.name} filter")
             columns.append(exp.alias_(_aggregate(measure, condition), measure.name))
         select = exp.select(*columns).from_(self._source(fact.view))
-        for join_from, join in self._joins(fact, refs, filters, fact.measures):
+        for join_from, join in self._joins(fact, refs):
             target = self.model.views[join.view]
             on = exp.column(join.foreign_key, table=join_from).eq(
                 exp.column(target.primary_key[0], table=target.name)
             )
             select = select.join(self._source(target), on=on, join_type="left", copy=False)
-        for condition in filters:
+        for condition in fact.filters:
             select = select.where(condition, copy=False)
         if group and fact.measures:
             select = select.group_by(*group, copy=False)
         return select
 
-    def _joins(
-        self,
-        fact: _Fact,
-        refs: list[DimensionRef],
-        filters: list[exp.Expr],
-        measures: list[Measure],
-    ) -> list[tuple[str, Join]]:
+    def _joins(self, fact: _Fact, refs: list[DimensionRef]) -> list[tuple[str, Join]]:
         """Every join the fact's CTE needs, parents before children, each once."""
         view = fact.view.name
         paths = [ref.path for ref in refs]
         needed_views = {
-            c.table for f in filters for c in f.find_all(exp.Column) if c.table
+            c.table for f in fact.filters for c in f.find_all(exp.Column) if c.table
         }  # the filters are already rewritten over `view.column`
-        for measure in measures:
+        for measure in fact.measures:
             if measure.filter is not None:
                 needed_views |= {
                     self.model.resolve(column_parts(c), view).dimension.view
@@ -479,19 +472,16 @@ class _Compiler:
             return column
         assert measure.expression is not None
 
-        tree = _substitute(
-            measure.expression.copy(),
-            exp.Column,
-            lambda c: _wrap(self._final_measure(self.model.measures[c.name])),
-        )
+        tree = self._with_final_measures(measure.expression)
         # BigQuery's `/` fails on a zero divisor; both engines give NULL this way
         return _substitute(
             tree, exp.Div, lambda d: exp.SafeDivide(this=d.this, expression=d.expression)
         )
 
-    def _measure_sql(self, predicate: exp.Expr, text: str) -> exp.Expr:
+    def _with_final_measures(self, tree: exp.Expr) -> exp.Expr:
+        """A copy of `tree` with each measure name replaced by the measure's final expression."""
         return _substitute(
-            predicate.copy(),
+            tree.copy(),
             exp.Column,
             lambda c: _wrap(self._final_measure(self.model.measures[c.name])),
         )

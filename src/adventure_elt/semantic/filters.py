@@ -37,7 +37,11 @@ def equals(dimension: str, value: Value) -> str:
 
 
 def is_in(dimension: str, values: Iterable[Value]) -> str:
-    """`dimension IN (values…)`; an empty selection matches nothing."""
+    """`dimension IN (values…)`; an empty selection matches nothing.
+
+    >>> is_in("geography.country", ["France", "Germany"])
+    "geography.country IN ('France', 'Germany')"
+    """
     listed = [literal(v) for v in values]
     return f"{dimension} IN ({', '.join(listed)})" if listed else "FALSE"
 

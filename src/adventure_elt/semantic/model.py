@@ -40,6 +40,7 @@ from sqlglot.errors import SqlglotError
 
 from adventure_elt.errors import first_line
 from adventure_elt.semantic.errors import QueryError, SemanticModelError
+from adventure_elt.transform.project import display, load_project
 
 DIALECT = "bigquery"
 GRAINS: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
@@ -313,23 +314,16 @@ def load_model(path: Path | str | None = None, sql_dir: Path | str | None = None
     columns = _ModelColumns(Path(sql_dir))
     views: dict[str, View] = {}
     for file in files:
-        view = _ViewLoader(file, _display(file, folder), columns).load()
+        view = _ViewLoader(file, display(file, folder.parent), columns).load()
         if view.name in views:
             raise SemanticModelError(
-                f"{_display(file, folder)}: name: view {view.name!r} is already defined in "
-                f"{_display(views[view.name].path, folder)}"
+                f"{display(file, folder.parent)}: name: view {view.name!r} is already defined in "
+                f"{display(views[view.name].path, folder.parent)}"
             )
         views[view.name] = view
     model = SemanticModel(path=folder, views=views)
     _link(model, folder)
     return model
-
-
-def _display(file: Path, folder: Path) -> str:
-    try:
-        return str(file.relative_to(folder.parent.parent))
-    except ValueError:
-        return str(file)
 
 
 class _ModelColumns:
@@ -340,9 +334,15 @@ class _ModelColumns:
 
     def __init__(self, sql_dir: Path) -> None:
         self.sql_dir = sql_dir
+        self._known: dict[str, dict[str, str]] | None = None
 
     def all(self) -> dict[str, dict[str, str]]:
-        from adventure_elt.transform.project import load_project
+        """`layer.name` -> columns, read on first use and then kept (one `load_model` call)."""
+        if self._known is None:
+            self._known = self._read()
+        return self._known
+
+    def _read(self) -> dict[str, dict[str, str]]:
         from adventure_elt.transform.schema import project_columns
 
         stamp = tuple(
@@ -469,7 +469,9 @@ class _ViewLoader:
             ref = f"{read.db}.{read.name}"
             if read.db and ref not in known:
                 raise self.fail("sql", f"unknown table {ref!r}")
-        columns = _select_columns(select, known)
+        from adventure_elt.transform.schema import select_columns
+
+        columns = select_columns(select, known)
         if not columns:
             raise self.fail("sql", "cannot tell its columns; list them (no * over unknown tables)")
         return select, columns
@@ -574,30 +576,13 @@ class _ViewLoader:
         )
 
 
-def _select_columns(select: exp.Query, known: dict[str, dict[str, str]]) -> tuple[str, ...]:
-    from sqlglot.optimizer.qualify import qualify
-
-    from adventure_elt.transform.schema import sqlglot_schema
-
-    try:
-        qualified = qualify(
-            select.copy(),
-            schema=sqlglot_schema(known),
-            dialect=DIALECT,
-            validate_qualify_columns=False,
-        )
-    except SqlglotError:
-        return ()
-    names = qualified.named_selects if isinstance(qualified, exp.Query) else []
-    return () if "*" in names else tuple(names)
-
-
 def _link(model: SemanticModel, folder: Path) -> None:
     """Cross-file checks: joins, unique measure names, derived measures, filters."""
     views = model.views
+    sql_dir = folder.parent  # `display` shows paths relative to the folder above it
 
     def fail(view: View, key: str, problem: str) -> SemanticModelError:
-        return SemanticModelError(f"{_display(view.path, folder)}: {key}: {problem}")
+        return SemanticModelError(f"{display(view.path, sql_dir)}: {key}: {problem}")
 
     for view in views.values():
         for i, join in enumerate(view.joins):
@@ -616,7 +601,7 @@ def _link(model: SemanticModel, folder: Path) -> None:
             other = model.measures.get(measure.name)
             if other is not None:
                 raise fail(view, f"measures.{measure.name}", "a measure of that name is already "
-                           f"defined in {_display(views[other.view].path, folder)}")  # fmt: skip
+                           f"defined in {display(views[other.view].path, sql_dir)}")  # fmt: skip
             model.measures[measure.name] = measure
     for measure in model.measures.values():
         view = views[measure.view]

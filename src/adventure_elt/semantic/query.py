@@ -74,18 +74,50 @@ def query(
     settings = settings or Settings.load()
     model = model or cached_model()
     with open_warehouse(settings, read_only=True) as warehouse:
-        sql = compile_query(
-            model,
-            measures,
-            dimensions,
-            where,
-            order_by,
-            limit,
-            target=warehouse.kind,
-            grain=grain,
-            relation=warehouse.relation,
+        return run_query(
+            warehouse, measures, dimensions, where, order_by, limit, grain=grain, model=model
         )
-        return run_sql(warehouse, sql, model)
+
+
+def run_query(
+    warehouse: Warehouse,
+    measures: Sequence[str] | str = (),
+    dimensions: Sequence[str] | str = (),
+    where: Sequence[str] | str = (),
+    order_by: Sequence[str] | str = (),
+    limit: int | None = None,
+    *,
+    grain: str | None = None,
+    model: SemanticModel | None = None,
+) -> pa.Table:
+    """`query` on a warehouse that is already open (arguments and result as there).
+
+    Args:
+        warehouse: the open warehouse; its kind picks the SQL dialect.
+        measures: measure names.
+        dimensions: dimension names, time dimensions optionally with a grain.
+        where: SQL conditions over dimension or measure names.
+        order_by: output fields, `-` in front for descending.
+        limit: at most this many rows.
+        grain: time grain for time dimensions given without one.
+        model: the semantic model (default: the project's `sql/semantic`).
+
+    Returns:
+        An Arrow table, one column per dimension then one per measure.
+    """
+    model = model or cached_model()
+    sql = compile_query(
+        model,
+        measures,
+        dimensions,
+        where,
+        order_by,
+        limit,
+        target=warehouse.kind,
+        grain=grain,
+        relation=warehouse.relation,
+    )
+    return run_sql(warehouse, sql, model)
 
 
 def run_sql(warehouse: Warehouse, sql: str, model: SemanticModel) -> pa.Table:
@@ -110,8 +142,7 @@ def _missing_tables(warehouse: Warehouse, model: SemanticModel, sql: str) -> lis
         {
             f"{t.db}.{t.name}"
             for view in model.views.values()
-            for t in ([view.source] if isinstance(view.source, exp.Table) else [])
-            + list(view.source.find_all(exp.Table))
+            for t in view.source.find_all(exp.Table)
             if t.db and warehouse.relation(t.db, t.name) in sql
         }
     )

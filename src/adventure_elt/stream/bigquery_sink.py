@@ -9,7 +9,7 @@ Streamed rows are readable by queries within seconds, from the streaming buffer.
 Why a lookup as well as insert ids: BigQuery drops a repeated insert id only on a best-effort
 basis and for about a minute, which makes a retried request harmless but not a replay an hour
 later. So before each batch the sink asks which of its event ids are stored already, with one
-parameterised query (`event_id in unnest(@ids)`), and streams only the others; the counts come
+parameterised query (`event_id in unnest(?)`), and streams only the others; the counts come
 from that answer and stay exact. Ids the sink streamed in the last minutes are also remembered,
 so a duplicate in the next batch is caught even if the query does not see rows streamed an
 instant before. The lookup reads the `event_id` column of `raw.web_events` once per
@@ -63,6 +63,21 @@ class BigQuerySink(EventSink):
     """
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> None:
+        from google.api_core import exceptions as api_errors
+        from google.api_core import retry as retries
+
+        self._retry = retries.Retry(
+            predicate=retries.if_exception_type(
+                api_errors.NotFound,
+                api_errors.TooManyRequests,
+                api_errors.InternalServerError,
+                api_errors.BadGateway,
+                api_errors.ServiceUnavailable,
+                api_errors.GatewayTimeout,
+                OSError,  # the transport's connection errors and timeouts
+            ),
+            timeout=INSERT_DEADLINE_SECONDS,
+        )
         self.warehouse = BigQueryWarehouse(settings)
         self.clock = clock
         self._recent: deque[tuple[float, tuple[str, ...]]] = deque()
@@ -77,22 +92,19 @@ class BigQuerySink(EventSink):
             ) from None
 
     def existing_ids(self, event_ids: list[str]) -> set[str]:
+        """Which of `event_ids` are stored already (or were streamed moments ago)."""
         from google.api_core import exceptions as api_errors
-        from google.cloud import bigquery
 
         self._forget_old()
         found = self._recent_ids.intersection(event_ids)
         ask = [i for i in event_ids if i not in found]
         sql = (
             f"select distinct event_id from {self.warehouse.relation(RAW_LAYER, EVENTS_TABLE)}"
-            " where event_id in unnest(@ids)"
+            " where event_id in unnest(?)"
         )
         for chunk in _chunks(ask, MAX_LOOKUP_IDS):
-            config = bigquery.QueryJobConfig(
-                query_parameters=[bigquery.ArrayQueryParameter("ids", "STRING", chunk)]
-            )
             try:
-                rows = self.warehouse.client.query(sql, job_config=config).result()
+                rows = self.warehouse.fetch_all(sql, [chunk])
             except api_errors.GoogleAPICallError as exc:
                 raise WarehouseError(
                     f"cannot look up stored event ids in BigQuery: {first_line(exc)}"
@@ -100,10 +112,16 @@ class BigQuerySink(EventSink):
             found.update(str(row[0]) for row in rows)
         return found
 
-    def append(self, events: pa.Table, rejected: pa.Table) -> None:
+    def write_batch(self, events: pa.Table, rejected: pa.Table) -> int:
+        """Stream the events whose id is not stored yet, and every rejected line."""
+        event_ids = [str(i) for i in events.column("event_id").to_pylist()]
+        stored = self.existing_ids(event_ids)
+        if stored:
+            keep = [event_id not in stored for event_id in event_ids]
+            events = events.filter(pa.array(keep))
+            event_ids = [event_id for event_id in event_ids if event_id not in stored]
         # Events first: if the rejected lines then fail, a replay finds the events stored and
         # counts them as duplicates, and the dead-letter table gets each line once.
-        event_ids = [str(i) for i in events.column("event_id").to_pylist()]
         self._stream(EVENTS_TABLE, _json_rows(events), event_ids)
         self._remember(event_ids)
         if rejected.num_rows:
@@ -113,6 +131,7 @@ class BigQuerySink(EventSink):
                 strict=True,
             )
             self._stream(REJECTED_TABLE, _json_rows(rejected), [f"{b}:{n}" for b, n in keys])
+        return int(events.num_rows)
 
     def close(self) -> None:
         """Release the client."""
@@ -120,25 +139,12 @@ class BigQuerySink(EventSink):
 
     def _stream(self, table: str, rows: list[dict[str, Any]], insert_ids: list[str]) -> None:
         from google.api_core import exceptions as api_errors
-        from google.api_core import retry as retries
 
-        retry = retries.Retry(
-            predicate=retries.if_exception_type(
-                api_errors.NotFound,
-                api_errors.TooManyRequests,
-                api_errors.InternalServerError,
-                api_errors.BadGateway,
-                api_errors.ServiceUnavailable,
-                api_errors.GatewayTimeout,
-                OSError,  # the transport's connection errors and timeouts
-            ),
-            timeout=INSERT_DEADLINE_SECONDS,
-        )
         table_id = self.warehouse.table_id(RAW_LAYER, table)
         for start, end in _requests(rows):
             try:
                 errors = self.warehouse.client.insert_rows_json(
-                    table_id, rows[start:end], row_ids=insert_ids[start:end], retry=retry
+                    table_id, rows[start:end], row_ids=insert_ids[start:end], retry=self._retry
                 )
             except (api_errors.GoogleAPICallError, api_errors.RetryError) as exc:
                 raise WarehouseError(

@@ -13,10 +13,10 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
@@ -154,23 +154,27 @@ def load_customers(settings: Settings) -> KnownCustomers:
 
 
 def _customers_from_source(settings: Settings) -> tuple[tuple[int, str], ...]:
-    from adventure_elt.errors import AdventureEltError
     from adventure_elt.oltp import server
 
     try:
-        state = server.status(settings)
-        if not state.running or state.dsn is None:
-            return ()
+        # an external source is simply connected to (unreachable: the fallback below);
+        # the embedded server is only asked whether it runs, never started
+        dsn = settings.source_dsn
+        if dsn is None:
+            state = server.status(settings)
+            if not state.running or state.dsn is None:
+                return ()
+            dsn = state.dsn
         sql = _CUSTOMER_COUNTRIES_SQL.format(
             header="sales.salesorderheader",
             address="person.address",
             state="person.stateprovince",
             country="person.countryregion",
         )
-        with server.connect_to(state.dsn) as conn, conn.cursor() as cur:
+        with server.connect_to(dsn) as conn, conn.cursor() as cur:
             cur.execute(sql)
             return tuple((int(c), str(n).strip()) for c, n in cur.fetchall())
-    except (AdventureEltError, Exception):  # an empty or foreign source: fall back
+    except Exception:  # an unreachable, empty or foreign source: fall back
         return ()
 
 
@@ -224,10 +228,6 @@ class EventGenerator:
         self._countries = list(COUNTRY_MIX)
         self._country_weights = list(COUNTRY_MIX.values())
         self._open: list[_Session] = [self._new_session() for _ in range(_OPEN_SESSIONS)]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        while True:
-            yield self.next_event()
 
     def next_event(self) -> dict[str, Any]:
         """The next page view of a randomly chosen open session."""
@@ -356,3 +356,30 @@ def event_lines(
         elif i % _FLUSH_EVERY == 0 and i:
             yield b""
         yield orjson.dumps(generator.next_event()) + b"\n"
+
+
+def generator_for(
+    settings: Settings, seed: int | None = None, known_share: float = DEFAULT_KNOWN_SHARE
+) -> tuple[EventGenerator, str]:
+    """An EventGenerator whose known sessions belong to the customers `load_customers` finds.
+
+    Args:
+        settings: where the source and the warehouse are.
+        seed: random seed (None = different every run).
+        known_share: share of sessions by known customers, 0..1.
+
+    Returns:
+        The generator, and the note saying where the customer ids came from.
+    """
+    customers = load_customers(settings)
+    generator = EventGenerator(seed=seed, customers=customers.customers, known_share=known_share)
+    return generator, customers.note
+
+
+def write_events(lines: Iterable[bytes], out: IO[bytes]) -> None:
+    """Write the lines of `event_lines` to `out`, flushing it where they pause (b"")."""
+    for line in lines:
+        if line:
+            out.write(line)
+        else:
+            out.flush()

@@ -10,6 +10,7 @@ open batch before the process ends. A batch reported through `progress` is store
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -18,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -196,9 +197,8 @@ def ingest_source(
     Returns:
         The counts.
     """
-    options = options or IngestOptions()
     label = str(source)
-    options = IngestOptions(options.batch_size, options.max_wait, options.window, label)
+    options = replace(options or IngestOptions(), source=label)
     if label == "-":
         handle: IO[bytes] = sys.stdin.buffer
     else:
@@ -467,32 +467,24 @@ def run_stream(
     Returns:
         The ingester's counts.
     """
-    from adventure_elt.stream.generator import EventGenerator, event_lines, load_customers
+    from adventure_elt.stream.generator import event_lines, generator_for, write_events
 
-    customers = load_customers(settings)
+    generator, note = generator_for(settings, seed)
     if progress is not None:
-        progress(ProgressEvent(TASK, message=f"customer ids: {customers.note}"))
-    generator = EventGenerator(seed=seed, customers=customers.customers)
+        progress(ProgressEvent(TASK, message=f"customer ids: {note}"))
     stop = threading.Event()
     read_fd, write_fd = os.pipe()
 
     def produce() -> None:
-        with os.fdopen(write_fd, "wb") as out:
-            try:
-                for line in event_lines(
-                    generator, rate=rate, duration=duration, should_stop=stop.is_set
-                ):
-                    if line:
-                        out.write(line)
-                    else:
-                        out.flush()
-            except BrokenPipeError:
-                pass
+        # the pipe's reader went away: stop quietly
+        with os.fdopen(write_fd, "wb") as out, contextlib.suppress(BrokenPipeError):
+            write_events(
+                event_lines(generator, rate=rate, duration=duration, should_stop=stop.is_set), out
+            )
 
     producer = threading.Thread(target=produce, name="stream-generator", daemon=True)
     sink = open_sink(settings)
-    given = options or IngestOptions()
-    options = IngestOptions(given.batch_size, given.max_wait, given.window, "stream run")
+    options = replace(options or IngestOptions(), source="stream run")
     producer.start()
     try:
         with os.fdopen(read_fd, "rb") as events:

@@ -57,8 +57,9 @@ def ensure_event_tables(warehouse: Warehouse) -> None:
     """
     engine = 1 if warehouse.kind == "duckdb" else 2
     warehouse.create_layer(RAW_LAYER)
+    existing = warehouse.list_tables(RAW_LAYER)
     for table, columns in ((EVENTS_TABLE, EVENT_COLUMNS), (REJECTED_TABLE, REJECTED_COLUMNS)):
-        if table in warehouse.list_tables(RAW_LAYER):
+        if table in existing:
             continue
         quote = '"' if engine == 1 else "`"
         body = ", ".join(f"{quote}{name}{quote} {types[engine]}" for name, types in columns.items())

@@ -17,9 +17,7 @@ from typing import Any
 from adventure_elt.errors import AdventureEltError, ConfigError
 from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
-from adventure_elt.transform.dag import build_dag, select
-from adventure_elt.transform.lint import check_portability
-from adventure_elt.transform.project import load_project
+from adventure_elt.transform.run import load_selection
 
 
 class CostLimitError(AdventureEltError):
@@ -89,9 +87,7 @@ def estimate(
             "--dry-run estimates BigQuery bytes; add --warehouse bigquery "
             "(DuckDB runs locally and bills nothing)"
         )
-    project = load_project(sql_dir)
-    keys = select(project, build_dag(project), select_)
-    check_portability(project, keys)
+    project, keys = load_selection(sql_dir, select_)
     plan = CostPlan()
     with open_warehouse(settings) as wh:
         if not isinstance(wh, BigQueryWarehouse):  # settings said bigquery
@@ -129,8 +125,8 @@ def format_bytes(count: int) -> str:
     '1.5 KiB'
     """
     value = float(count)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024:
             return f"{value:,.0f} B" if unit == "B" else f"{value:,.1f} {unit}"
         value /= 1024
     return f"{value:,.1f} TiB"

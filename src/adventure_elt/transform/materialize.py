@@ -134,12 +134,7 @@ class Materializer:
         wh.execute(f"create or replace table {incoming} as\n{sql}")
         try:
             columns = self.columns(layer, incoming_name)
-            missing = [k for k in unique_key if k not in columns]
-            if missing:
-                raise ModelError(
-                    f"{layer}.{name}: unique_key column(s) {', '.join(missing)} are not in the "
-                    "model's output; fix unique_key in _models.yml"
-                )
+            self._check_key_columns(layer, name, columns, unique_key)
             if not set(columns) <= set(self.columns(layer, name)):
                 wh.execute(f"create or replace table {target} as select * from {incoming}")
                 return BuildResult(rows=self.count(layer, name), full_refresh=True)
@@ -148,6 +143,18 @@ class Materializer:
         finally:
             wh.execute(f"drop table if exists {incoming}")
             wh.execute(f"drop table if exists {changed}")
+
+    @staticmethod
+    def _check_key_columns(
+        layer: str, name: str, columns: Sequence[str], key: Sequence[str]
+    ) -> None:
+        """Raise `ModelError` if a `unique_key` column is not in the model's output."""
+        missing = [k for k in key if k not in columns]
+        if missing:
+            raise ModelError(
+                f"{layer}.{name}: unique_key column(s) {', '.join(missing)} are not in the "
+                "model's output; fix unique_key in _models.yml"
+            )
 
     def _check_unique(self, layer: str, name: str, incoming: str, key: Sequence[str]) -> None:
         cols = ", ".join(_q(k) for k in key)
@@ -258,16 +265,12 @@ class BigQueryMaterializer(Materializer):
         """One `MERGE`: update rows whose values changed, insert new keys, delete keys gone
         from the model's output; rows that did not change are not written."""
         wh = self.warehouse
-        target_columns = self.columns(layer, name) if self.existing_kind(layer, name) else []
-        if full_refresh or self.existing_kind(layer, name) != "table":
+        existing = None if full_refresh else wh.describe(layer, name)
+        if existing is None or existing[0] != "table":
             return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
+        target_columns = existing[1]
         columns = [field.name for field in wh.query_schema(sql)]
-        missing = [k for k in unique_key if k not in columns]
-        if missing:
-            raise ModelError(
-                f"{layer}.{name}: unique_key column(s) {', '.join(missing)} are not in the "
-                "model's output; fix unique_key in _models.yml"
-            )
+        self._check_key_columns(layer, name, columns, unique_key)
         if not set(columns) <= set(target_columns):
             return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
         incoming = f"(\n{sql}\n)"

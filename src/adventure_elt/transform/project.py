@@ -173,9 +173,11 @@ def load_project(sql_dir: Path | None = None) -> Project:
         add(seed)
     for layer in MODEL_LAYERS:
         folder = sql_dir / layer
-        configs = _read_configs(folder / "_models.yml", "models", sql_dir, default_for(layer))
+        configs, declared = _read_configs(
+            folder / "_models.yml", "models", sql_dir, default_for(layer)
+        )
         stems = {p.stem for p in folder.glob("*.sql")}
-        for name, (yml_path, line) in _declared(folder / "_models.yml", "models").items():
+        for name, (yml_path, line) in declared.items():
             if name not in stems:
                 raise ModelError(
                     f"{display(yml_path, sql_dir)}:{line}: model {name!r} is declared but "
@@ -303,11 +305,8 @@ def _resolve_dependencies(project: Project) -> None:
 # ----------------------------------------------------------------------------- YAML
 
 
-def _declared(path: Path, section: str) -> dict[str, tuple[Path, int]]:
-    """Names declared in a YAML file's `section`, with the line of each `name:`."""
-    if not path.is_file():
-        return {}
-    data = _load_yaml(path)
+def _declared(path: Path, data: Mapping[str, Any], section: str) -> dict[str, tuple[Path, int]]:
+    """Names declared in a YAML file's `section` (`data`, parsed), with the line of each `name:`."""
     entries = data.get(section) or []
     lines = path.read_text(encoding="utf-8").splitlines()
     found: dict[str, tuple[Path, int]] = {}
@@ -323,7 +322,7 @@ def _declared(path: Path, section: str) -> dict[str, tuple[Path, int]]:
 def _load_yaml(path: Path) -> dict[str, Any]:
     try:
         # libyaml's loader when present: the pure-Python one made loading the project take
-        # seconds (each _models.yml is read three times per load)
+        # seconds
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -336,15 +335,19 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read_configs(path: Path, section: str, sql_dir: Path, default: str) -> dict[str, NodeConfig]:
+def _read_configs(
+    path: Path, section: str, sql_dir: Path, default: str
+) -> tuple[dict[str, NodeConfig], dict[str, tuple[Path, int]]]:
+    """The config of each entry of a YAML file's `section`, and where each is declared (one
+    parse of the file)."""
     if not path.is_file():
-        return {}
+        return {}, {}
     data = _load_yaml(path)
     entries = data.get(section) or []
     where = display(path, sql_dir)
     if not isinstance(entries, list):
         raise ModelError(f"{where}:1: `{section}:` must be a list of entries with a `name:`")
-    declared = _declared(path, section)
+    declared = _declared(path, data, section)
     configs: dict[str, NodeConfig] = {}
     for entry in entries:
         if not isinstance(entry, dict) or "name" not in entry:
@@ -352,7 +355,7 @@ def _read_configs(path: Path, section: str, sql_dir: Path, default: str) -> dict
         name = str(entry["name"])
         line = declared.get(name, (path, 1))[1]
         configs[name] = _config(entry, f"{where}:{line}", default)
-    return configs
+    return configs, declared
 
 
 def _config(entry: Mapping[str, Any], where: str, default: str) -> NodeConfig:
@@ -427,7 +430,7 @@ def _names(value: Any) -> tuple[str, ...]:
 
 def _load_seeds(sql_dir: Path) -> Iterable[Node]:
     folder = sql_dir / SEED_LAYER
-    configs = _read_configs(folder / "_seeds.yml", "seeds", sql_dir, "table")
+    configs, _ = _read_configs(folder / "_seeds.yml", "seeds", sql_dir, "table")
     for path in sorted(folder.glob("*.csv")):
         config = configs.get(path.stem, NodeConfig(materialized="table"))
         config = NodeConfig(**{**config.__dict__, "materialized": "table"})

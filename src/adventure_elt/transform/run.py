@@ -23,7 +23,7 @@ from adventure_elt.transform.compile import compile_node
 from adventure_elt.transform.dag import build_dag, select
 from adventure_elt.transform.lint import check_portability
 from adventure_elt.transform.materialize import BuildResult, Materializer, materializer_for
-from adventure_elt.transform.project import Node, load_project
+from adventure_elt.transform.project import Node, Project, load_project
 
 if TYPE_CHECKING:
     from adventure_elt.warehouse import Warehouse
@@ -98,9 +98,7 @@ def transform(
     from adventure_elt.warehouse import open_warehouse
 
     started = time.perf_counter()
-    project = load_project(sql_dir)
-    keys = _select(project, select)
-    check_portability(project, keys)
+    project, keys = load_selection(sql_dir, select)
     summary = TransformSummary()
     with open_warehouse(settings) as wh:
         plan = [
@@ -135,8 +133,22 @@ def transform(
     return summary
 
 
-def _select(project: Any, selection: str | Sequence[str] | None) -> list[str]:
-    return select(project, build_dag(project), selection)
+def load_selection(
+    sql_dir: Path | None, selection: str | Sequence[str] | None
+) -> tuple[Project, list[str]]:
+    """Load the project, select models in build order and check they are portable.
+
+    Args:
+        sql_dir: the `sql/` folder (default: the project's).
+        selection: dbt-like selection (see `transform`); None = everything.
+
+    Returns:
+        The project and the selected `layer.name` keys; ModelError before anything runs.
+    """
+    project = load_project(sql_dir)
+    keys = select(project, build_dag(project), selection)
+    check_portability(project, keys)
+    return project, keys
 
 
 def _ensure_deleted_flags(wh: Warehouse, sources: set[str]) -> None:
@@ -149,10 +161,8 @@ def _ensure_deleted_flags(wh: Warehouse, sources: set[str]) -> None:
     for table in TABLES:
         if f"raw.{table.raw_name}" not in sources:
             continue
-        columns = wh.column_types("raw", table.raw_name)
-        if not columns or DELETED_COLUMN in columns:
-            continue
-        if wh.table_kind("raw", table.raw_name) == "table":
+        kind, columns = wh.describe("raw", table.raw_name) or (None, {})
+        if kind == "table" and columns and DELETED_COLUMN not in columns:
             relation = wh.relation("raw", table.raw_name)
             wh.execute(f"alter table {relation} add column if not exists {DELETED_COLUMN} bool")
 

@@ -87,21 +87,36 @@ def project_columns(project: Project, known: Columns | None = None) -> Columns:
     """
     columns: Columns = {**raw_columns(project.sql_dir), **(known or {})}
     for key in build_dag(project).order():
-        node = project.nodes[key]
-        try:
-            qualified = qualify(
-                node.ast.copy(),
-                schema=sqlglot_schema(columns),
-                dialect=DIALECT,
-                validate_qualify_columns=False,
-            )
-        except SqlglotError:
-            continue
-        if isinstance(qualified, exp.Query):
-            names = qualified.named_selects
-            if names and "*" not in names:
-                columns[key] = dict.fromkeys(names, "")
+        names = select_columns(project.nodes[key].ast, columns)
+        if names:
+            columns[key] = dict.fromkeys(names, "")
     return columns
+
+
+def select_columns(ast: exp.Expr, columns: Columns) -> tuple[str, ...]:
+    """The output column names of a query over tables of known columns.
+
+    Args:
+        ast: the query (left unchanged).
+        columns: `layer.name` -> columns of the tables it may read.
+
+    Returns:
+        Its column names; empty when they cannot be resolved (e.g. `*` over an unknown table).
+
+    >>> select_columns(sqlglot.parse_one("select a, b as c from marts.t"), {"marts.t": {"a": ""}})
+    ('a', 'c')
+    """
+    try:
+        qualified = qualify(
+            ast.copy(),
+            schema=sqlglot_schema(columns),
+            dialect=DIALECT,
+            validate_qualify_columns=False,
+        )
+    except SqlglotError:
+        return ()
+    names = qualified.named_selects if isinstance(qualified, exp.Query) else []
+    return () if "*" in names else tuple(names)
 
 
 def sqlglot_schema(columns: Columns) -> dict[str, object]:

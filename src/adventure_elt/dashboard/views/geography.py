@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from adventure_elt.dashboard.charts import COUNT, ranked_bars
-from adventure_elt.dashboard.data import COUNTRY, column, fetch, is_in
+from adventure_elt.dashboard.data import COUNTRY, column, fetch
 from adventure_elt.dashboard.headline import show_headline
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
+from adventure_elt.semantic.filters import is_in
 
 if TYPE_CHECKING:
     import pandas as pd

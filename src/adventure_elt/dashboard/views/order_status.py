@@ -8,7 +8,7 @@ import streamlit as st
 from adventure_elt.dashboard.charts import COUNT, MONEY, monthly_bars
 from adventure_elt.dashboard.data import DATE, column, fetch
 from adventure_elt.dashboard.headline import show_headline
-from adventure_elt.dashboard.numbers import money_short
+from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
 
 STATUS = "order_status.status"
@@ -47,7 +47,7 @@ cards = st.columns(len(order))
 for card, row in zip(cards, statuses.itertuples(index=False), strict=True):
     card.metric(
         getattr(row, by_status),
-        f"{int(row.orders):,}",
+        count_text(float(row.orders)),
         delta=money_short(row.revenue),
         delta_color="off",
         delta_arrow="off",

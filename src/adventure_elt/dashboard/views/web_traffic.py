@@ -7,7 +7,7 @@ import streamlit as st
 from adventure_elt.dashboard.charts import bubble_scatter
 from adventure_elt.dashboard.data import fetch
 from adventure_elt.dashboard.headline import show_headline
-from adventure_elt.dashboard.numbers import money_short
+from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
 
 # `country` is the visitor's country for web sessions and the ship-to country for sales: the
@@ -53,7 +53,7 @@ st.altair_chart(
 
 correlation = both["visits"].corr(both["web_order_value"]) if len(both) > 2 else float("nan")
 first, second, third = st.columns(3)
-first.metric("Web visits", f"{int(both['visits'].sum()):,}", border=True)
+first.metric("Web visits", count_text(float(both["visits"].sum())), border=True)
 second.metric("Web order value", money_short(float(both["web_order_value"].sum())), border=True)
 third.metric(
     "Visits ↔ order value",
