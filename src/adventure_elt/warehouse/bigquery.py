@@ -1,193 +1,27 @@
-"""The only module that knows warehouse clients: run SQL, fetch Arrow, list tables.
+"""The BigQuery adapter: a project; layers are datasets `<prefix>_<layer>` in one location.
 
-A small class per engine, chosen once by `open_warehouse`. Layers (`raw`, `staging`, `marts`,
-`reports`, `ops`) are DuckDB schemas locally and BigQuery datasets `<prefix>_<layer>` in
-production. The BigQuery class also hands dlt its destination, so `sync` writes where the rest
-reads.
+It also hands dlt its destination, so `sync` writes where the rest reads, and resolves the
+Google credentials every command uses.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
 from adventure_elt.errors import ConfigError, WarehouseError, first_line
 from adventure_elt.settings import Settings
+from adventure_elt.warehouse.base import DryRun, Warehouse
 
 if TYPE_CHECKING:
-    import duckdb
     from google.cloud import bigquery
-
-LAYERS: tuple[str, ...] = ("raw", "staging", "marts", "reports", "ops")
-
-# DuckDB lets one process write a file, or several read it. Writers that stream (`stream
-# ingest`) hold it only for a short transaction per micro-batch, and readers (report, query, the
-# dashboard) for one query, so an open that meets a lock retries for a while with a growing,
-# jittered pause instead of failing at once.
-LOCK_WAIT_SECONDS = 10.0
-LOCK_MAX_PAUSE_SECONDS = 0.2
-
-
-class Warehouse(ABC):
-    """What every engine offers. Use it as a context manager to close it."""
-
-    kind: str
-
-    @abstractmethod
-    def execute(self, sql: str, params: list[Any] | None = None) -> None:
-        """Run a statement that returns nothing."""
-
-    @abstractmethod
-    def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        """Run a query and return its result as an Arrow table."""
-
-    @abstractmethod
-    def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run a query and return its rows as tuples."""
-
-    @abstractmethod
-    def list_tables(self, layer: str) -> list[str]:
-        """Names of the tables and views in a layer, sorted; empty when the layer is missing."""
-
-    @abstractmethod
-    def create_layer(self, layer: str) -> None:
-        """Create the layer's schema/dataset if it does not exist."""
-
-    @abstractmethod
-    def relation(self, layer: str, name: str) -> str:
-        """The quoted, fully qualified name to use in SQL for `layer.name`."""
-
-    @abstractmethod
-    def append(self, layer: str, name: str, rows: pa.Table) -> None:
-        """Append Arrow rows to `layer.name`, creating the table from their schema if needed."""
-
-    @abstractmethod
-    def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
-        """`layer.name`'s kind (`table` or `view`) and its column name → the engine's type name
-        in table order, from one metadata look-up; None when it does not exist."""
-
-    def table_kind(self, layer: str, name: str) -> str | None:
-        """`table`, `view`, or None when `layer.name` does not exist."""
-        described = self.describe(layer, name)
-        return None if described is None else described[0]
-
-    def column_types(self, layer: str, name: str) -> dict[str, str]:
-        """Column name → the engine's type name, in table order; empty when it does not exist."""
-        described = self.describe(layer, name)
-        return {} if described is None else described[1]
-
-    @abstractmethod
-    def close(self) -> None:
-        """Release the connection."""
-
-    def __enter__(self) -> Warehouse:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class DuckDBWarehouse(Warehouse):
-    """A DuckDB file; layers are schemas."""
-
-    kind = "duckdb"
-
-    def __init__(
-        self,
-        path: Path,
-        *,
-        read_only: bool = False,
-        lock_wait: float = LOCK_WAIT_SECONDS,
-        max_pause: float = LOCK_MAX_PAUSE_SECONDS,
-    ) -> None:
-        import duckdb
-
-        self.path = path
-        try:
-            if not read_only:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            elif not path.exists():
-                raise WarehouseError(
-                    f"warehouse {path} does not exist yet; run 'adventure-elt sync' first"
-                )
-            self.connection = connect_duckdb(
-                path, read_only=read_only, wait=lock_wait, max_pause=max_pause
-            )
-        except (duckdb.Error, OSError) as exc:
-            raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {exc}") from None
-
-    def execute(self, sql: str, params: list[Any] | None = None) -> None:
-        self.connection.execute(sql, params)
-
-    def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
-        # A relation streams into Arrow; a DB-API result would copy the rows once more.
-        table: pa.Table = self.connection.sql(sql, params=params).to_arrow_table()
-        return table
-
-    def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.connection.execute(sql, params).fetchall()
-
-    def list_tables(self, layer: str) -> list[str]:
-        rows = self.fetch_all(
-            "select table_name from information_schema.tables"
-            " where table_schema = ? order by table_name",
-            [layer],
-        )
-        return [str(r[0]) for r in rows]
-
-    def create_layer(self, layer: str) -> None:
-        self.execute(f'create schema if not exists "{layer}"')
-
-    def relation(self, layer: str, name: str) -> str:
-        return f'"{layer}"."{name}"'
-
-    def append(self, layer: str, name: str, rows: pa.Table) -> None:
-        self.create_layer(layer)
-        target = self.relation(layer, name)
-        self.connection.register("_appended_rows", rows)
-        try:
-            self.execute(f"create table if not exists {target} as from _appended_rows limit 0")
-            self.execute(f"insert into {target} by name from _appended_rows")
-        finally:
-            self.connection.unregister("_appended_rows")
-
-    def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
-        rows = self.fetch_all(
-            "select t.table_type, c.column_name, c.data_type from information_schema.tables as t"
-            " left join information_schema.columns as c on c.table_catalog = t.table_catalog"
-            " and c.table_schema = t.table_schema and c.table_name = t.table_name"
-            " where t.table_schema = ? and t.table_name = ? order by c.ordinal_position",
-            [layer, name],
-        )
-        if not rows:
-            return None
-        kind = "view" if "VIEW" in str(rows[0][0]).upper() else "table"
-        return kind, {str(column): str(type_) for _, column, type_ in rows if column is not None}
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-@dataclass(frozen=True)
-class DryRun:
-    """What a BigQuery dry-run job says about one query.
-
-    Args:
-        bytes_processed: bytes the query would read (what on-demand pricing bills), or None.
-        error: why the dry run failed (e.g. an upstream table that is not built yet).
-    """
-
-    bytes_processed: int | None
-    error: str | None = None
 
 
 class BigQueryWarehouse(Warehouse):
@@ -234,6 +68,10 @@ class BigQueryWarehouse(Warehouse):
                 f"cannot reach BigQuery at {_endpoint()}: {type(exc).__name__}; check the "
                 "network (and BIGQUERY_EMULATOR_HOST when set)"
             ) from None
+
+    @classmethod
+    def open(cls, settings: Settings, *, read_only: bool = False) -> BigQueryWarehouse:
+        return cls(settings)
 
     def dataset(self, layer: str) -> str:
         """The dataset id of a layer (`adventure_marts`)."""
@@ -513,53 +351,3 @@ def _parameter(value: Any) -> bigquery.ScalarQueryParameter | bigquery.ArrayQuer
     elif isinstance(value, date):
         kind = "DATE"
     return bigquery.ScalarQueryParameter(None, kind, value)
-
-
-T = TypeVar("T")
-
-
-def wait_for_duckdb_lock(
-    open_: Callable[[], T],
-    wait: float = LOCK_WAIT_SECONDS,
-    max_pause: float = LOCK_MAX_PAUSE_SECONDS,
-) -> T:
-    """Call `open_` (something that opens a DuckDB file) until no other process holds the
-    file's lock, for at most `wait` seconds, pausing at most `max_pause` between tries; other
-    errors are raised at once."""
-    import random
-    import time
-
-    import duckdb
-
-    deadline = time.monotonic() + wait
-    pause = min(0.005, max_pause)
-    while True:
-        try:
-            return open_()
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
-                raise
-            time.sleep(pause * random.uniform(0.5, 1.5))
-            pause = min(pause * 1.5, max_pause)
-
-
-def connect_duckdb(
-    path: Path,
-    *,
-    read_only: bool,
-    wait: float = LOCK_WAIT_SECONDS,
-    max_pause: float = LOCK_MAX_PAUSE_SECONDS,
-) -> duckdb.DuckDBPyConnection:
-    """`duckdb.connect`, waiting up to `wait` seconds for a lock another process holds."""
-    import duckdb
-
-    return wait_for_duckdb_lock(
-        lambda: duckdb.connect(str(path), read_only=read_only), wait, max_pause
-    )
-
-
-def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:
-    """Open the configured warehouse."""
-    if settings.warehouse == "bigquery":
-        return BigQueryWarehouse(settings)
-    return DuckDBWarehouse(settings.duckdb_path, read_only=read_only)

@@ -1,0 +1,209 @@
+"""Everything the CLI prints: the two consoles, progress, tables of counts, runs and answers.
+
+Data goes to stdout (`out`), progress and messages to stderr (`err`). Piped into a file or a log,
+tables get a fixed width instead of the 80 columns Rich would assume, so names and numbers are
+never cut.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from adventure_elt.progress import ProgressEvent
+
+if TYPE_CHECKING:
+    from adventure_elt.pipeline import RunResult
+
+err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
+out = Console()
+
+
+def data_console(width: int) -> Console:
+    """`out` on a terminal; elsewhere a console of a fixed width, so wide tables are not cut."""
+    return out if out.is_terminal else Console(width=width)
+
+
+class RichProgress:
+    """Turns ProgressEvents into progress bars on stderr, or plain lines when it is not a terminal.
+
+    Piped into a log (Kestra, CI), live bars would be printed as one block at the end, so there
+    each finished task becomes one line instead and an error stays the last line.
+    """
+
+    def __init__(self) -> None:
+        self._live = err.is_terminal
+        self._bars = Progress(
+            TextColumn("{task.description:<32}"),
+            BarColumn(),
+            TextColumn("{task.completed:>12,.0f}"),
+            TextColumn("{task.fields[message]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RichProgress:
+        if self._live:
+            self._bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live:
+            self._bars.stop()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if not self._live:
+            if event.finished:
+                note = f" {event.message}" if event.message else ""
+                err.print(f"{event.task}: {event.done:,}{note}", highlight=False)
+            return
+        task = self._tasks.get(event.task)
+        if task is None:
+            task = self._bars.add_task(event.task, total=event.total, message="")
+            self._tasks[event.task] = task
+        self._bars.update(task, completed=event.done, total=event.total, message=event.message)
+        if event.finished:
+            self._bars.update(task, total=event.done or 1, completed=event.done or 1)
+
+
+def print_json(document: Any) -> None:
+    """A JSON document on stdout, indented; decimals as numbers, dates as ISO text."""
+    typer.echo(json.dumps(document, indent=2, default=json_value))
+
+
+def print_counts(counts: dict[str, int], *, as_json: bool, title: str) -> None:
+    """Rows per table, as a table or as JSON."""
+    if as_json:
+        print_json(counts)
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    out.print(table)
+
+
+def run_dict(result: RunResult) -> dict[str, Any]:
+    """A run and its steps as plain data, for `--json`."""
+    return {
+        "run_id": result.run_id,
+        "steps": [
+            {
+                "step": s.step,
+                "status": s.status,
+                "attempts": s.attempts,
+                "rows": s.rows,
+                "seconds": round(s.seconds, 3),
+                "error": s.error,
+            }
+            for s in result.steps
+        ],
+    }
+
+
+def print_run(result: RunResult) -> None:
+    """A run's steps as a table."""
+    table = Table(title=f"Run {result.run_id}", title_justify="left")
+    for column in ("step", "status", "attempts", "rows", "seconds"):
+        table.add_column(column, justify="left" if column in ("step", "status") else "right")
+    for s in result.steps:
+        table.add_row(s.step, s.status, str(s.attempts), f"{s.rows:,}", f"{s.seconds:.1f}")
+    out.print(table)
+
+
+REPORT_TABLE_ROWS = 20  # the longer answers (cities, months) print their top rows; --json has all
+
+# (title, key, columns, how many leading columns are labels, rank long answers by)
+_ANSWERS: list[tuple[str, str, list[str], int, str | None]] = [
+    (
+        "Product sales by category",
+        "product_sales",
+        ["category", "subcategory", "orders", "units", "revenue"],
+        2,
+        "revenue",
+    ),
+    (
+        "New customers by month of first order",
+        "new_customers",
+        ["year", "month", "new_customers"],
+        2,
+        None,
+    ),
+    ("Orders by status", "order_status", ["status", "orders", "revenue"], 1, None),
+    (
+        "Orders by ship-to city",
+        "geography",
+        ["country", "state_province", "city", "orders", "revenue"],
+        3,
+        "revenue",
+    ),
+    (
+        "Web traffic by country",
+        "web_traffic",
+        ["country", "visits", "sessions", "orders", "order_value"],
+        1,
+        "visits",
+    ),
+]
+
+
+def print_report(document: dict[str, Any]) -> None:
+    """The five business answers as tables; the long ones cut to their top rows."""
+    summary = document["customer_summary"]
+    _print_answer("Customers and orders", [summary], list(summary), labels=0)
+    for title, key, columns, labels, rank_by in _ANSWERS:
+        rows: list[dict[str, Any]] = list(document[key])
+        if rank_by is not None and len(rows) > REPORT_TABLE_ROWS:
+            rows.sort(key=_ranking(rank_by))
+            title = f"{title} (top {REPORT_TABLE_ROWS} of {len(rows)} by {rank_by}; --json: all)"
+            rows = rows[:REPORT_TABLE_ROWS]
+        _print_answer(title, rows, columns, labels=labels)
+
+
+def _print_answer(title: str, rows: list[dict[str, Any]], columns: list[str], labels: int) -> None:
+    table = Table(title=title, title_justify="left", caption=None if rows else "no rows yet")
+    for i, column in enumerate(columns):
+        table.add_column(column.replace("_", " "), justify="left" if i < labels else "right")
+    for row in rows:
+        table.add_row(*(str(row[c]) if i < labels else cell(row[c]) for i, c in enumerate(columns)))
+    out.print(table)
+
+
+def _ranking(column: str) -> Callable[[dict[str, Any]], float]:
+    def descending(row: dict[str, Any]) -> float:
+        return -float(row[column])
+
+    return descending
+
+
+def cell(value: object) -> str:
+    """A number as a table cell: thousands separators, two decimals for fractions."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def json_value(value: object) -> object:
+    """Decimals as numbers and dates as ISO text, for JSON and for the table's cells."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

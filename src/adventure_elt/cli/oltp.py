@@ -1,0 +1,187 @@
+"""`adventure-elt oltp …`: the operational source database — server, schema, data, activity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from adventure_elt.cli.console import RichProgress, err, out, print_counts, print_json
+from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.settings import mask_dsn
+
+app = typer.Typer(
+    help="The operational source database: embedded server, schema and data.",
+    no_args_is_help=True,
+)
+
+
+@app.command("up")
+def oltp_up(ctx: typer.Context) -> None:
+    """Start the embedded PostgreSQL (idempotent) and print its connection string.
+
+    Example: adventure-elt oltp up
+    """
+    from adventure_elt.oltp import server
+
+    settings = settings_from(ctx)
+    if not settings.embedded:
+        assert settings.source_dsn is not None
+        err.print(f"using the configured source {mask_dsn(settings.source_dsn)}; nothing to start")
+        return
+    typer.echo(mask_dsn(server.start(settings)))
+
+
+@app.command("down")
+def oltp_down(ctx: typer.Context) -> None:
+    """Stop the embedded PostgreSQL (idempotent).
+
+    Example: adventure-elt oltp down
+    """
+    from adventure_elt.oltp import server
+
+    settings = settings_from(ctx)
+    if not settings.embedded:
+        err.print("the source is configured by DSN, not embedded; nothing to stop")
+        return
+    stopped = server.stop(settings)
+    err.print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
+
+
+@app.command("status")
+def oltp_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Say whether the source database is up, and where.
+
+    Example: adventure-elt oltp status --json
+    """
+    from adventure_elt.oltp import server
+
+    state = server.status(settings_from(ctx))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "embedded": state.embedded,
+                    "running": state.running,
+                    "dsn": mask_dsn(state.dsn) if state.dsn else None,
+                    "pg_data": str(state.pg_data) if state.pg_data else None,
+                }
+            )
+        )
+    else:
+        typer.echo(state.describe())
+
+
+@app.command("init")
+def oltp_init(ctx: typer.Context) -> None:
+    """Create the 12 AdventureWorks tables in the source (idempotent).
+
+    Example: adventure-elt oltp init
+    """
+    from adventure_elt.oltp import schema, server
+
+    with server.connect(settings_from(ctx)) as conn:
+        schema.create_schema(conn)
+    err.print("source schema ready: 12 tables in person, production, sales")
+
+
+@app.command("seed")
+def oltp_seed(
+    ctx: typer.Context,
+    scale: Annotated[
+        float, typer.Option(help="size of the data; 1 ≈ the real database, 10 = ten times")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same data")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Fill the 12 source tables with synthetic AdventureWorks data (replaces their rows).
+
+    Example: adventure-elt oltp seed --scale 0.1 --seed 42
+    """
+    from adventure_elt.oltp import generator, server
+
+    with server.connect(settings_from(ctx)) as conn, RichProgress() as progress:
+        counts = generator.seed(conn, scale=scale, seed=seed, progress=progress)
+    print_counts(counts, as_json=as_json, title=f"Synthetic rows (scale {scale:g}, seed {seed})")
+
+
+@app.command("activity")
+def oltp_activity(
+    ctx: typer.Context,
+    orders_per_minute: Annotated[
+        float, typer.Option(help="new orders a minute; each is one transaction (tick)")
+    ] = 60.0,
+    duration: Annotated[str, typer.Option(help="how long to run, e.g. 30s, 5m, 1h30m")] = "1m",
+    seed: Annotated[
+        int, typer.Option(help="random seed: same seed + same data = same changes")
+    ] = 0,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="run the same ticks back to back, without pacing")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate the shop on the source: new orders, status moves, edits and deletes.
+
+    Example: adventure-elt oltp activity --orders-per-minute 120 --duration 5m
+    """
+    from adventure_elt.durations import parse_duration
+    from adventure_elt.oltp.activity import run_activity
+
+    length = parse_duration(duration)
+    settings = settings_from(ctx)
+    if err.is_terminal:
+        with RichProgress() as progress:
+            counts = run_activity(
+                settings,
+                orders_per_minute=orders_per_minute,
+                duration=length,
+                seed=seed,
+                wait=not no_wait,
+                progress=progress,
+            )
+    else:
+        counts = run_activity(
+            settings,
+            orders_per_minute=orders_per_minute,
+            duration=length,
+            seed=seed,
+            wait=not no_wait,
+        )
+    if as_json:
+        print_json(counts.as_dict())
+        return
+    table = Table(title="Shop activity", title_justify="left")
+    table.add_column("change")
+    table.add_column("count", justify="right")
+    for kind, count in counts.as_dict().items():
+        table.add_row(kind.replace("_", " "), f"{count:,}")
+    out.print(table)
+
+
+@app.command("load-csv")
+def oltp_load_csv(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path,
+        typer.Argument(help="folder with the 12 <schema>.<table>.csv.gz files", show_default=False),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Replace the 12 tables' rows with the real AdventureWorks CSV files, all or nothing.
+
+    Example: adventure-elt oltp load-csv ../shared/adventureworks
+    """
+    from adventure_elt.oltp import loader, server
+
+    with server.connect(settings_from(ctx)) as conn:
+        # Bars only on a terminal: piped into a log, Rich prints them as a block when it stops,
+        # so a failed load would no longer end in a single error line.
+        if err.is_terminal:
+            with RichProgress() as progress:
+                counts = loader.load_csv(conn, directory, progress=progress)
+        else:
+            counts = loader.load_csv(conn, directory)
+    print_counts(counts, as_json=as_json, title="Rows loaded per table")

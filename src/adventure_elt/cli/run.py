@@ -1,0 +1,107 @@
+"""`adventure-elt run` and `demo`: the whole pipeline, on configured systems or embedded ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from adventure_elt.cli.console import (
+    RichProgress,
+    err,
+    print_counts,
+    print_json,
+    print_report,
+    print_run,
+    run_dict,
+)
+from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.settings import mask_dsn
+
+
+def run_command(
+    ctx: typer.Context,
+    from_step: Annotated[
+        str | None,
+        typer.Option("--from", help="resume at this step: sync, transform, test or report"),
+    ] = None,
+    only: Annotated[str | None, typer.Option(help="run just this step")] = None,
+    full_refresh: Annotated[
+        bool, typer.Option(help="reload every table and rebuild incremental models")
+    ] = False,
+    detect_deletes: Annotated[
+        bool, typer.Option(help="remove rows deleted in the source from the warehouse")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the pipeline: sync → transform → test → report, recorded in ops.runs.
+
+    Transient failures are retried with backoff; a failed check stops the run with exit 1.
+
+    Example: adventure-elt run --from transform
+    """
+    from adventure_elt.pipeline import run
+
+    with RichProgress() as progress:
+        result = run(
+            settings_from(ctx),
+            from_step=from_step,
+            only=only,
+            full_refresh=full_refresh,
+            detect_deletes=detect_deletes,
+            progress=progress,
+        )
+    if as_json:
+        print_json(run_dict(result))
+        return
+    print_run(result)
+
+
+def demo_command(
+    ctx: typer.Context,
+    scale: Annotated[
+        float, typer.Option(help="size of the synthetic data; 1 ≈ the real database")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed of the synthetic data")] = 0,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="load the real AdventureWorks CSV files from this folder instead"),
+    ] = None,
+    stream_seconds: Annotated[
+        float, typer.Option(min=0, help="seconds of web events to stream first (0: none)")
+    ] = 5.0,
+) -> None:
+    """Everything on embedded defaults: PostgreSQL up, data in, a burst of web events, the
+    pipeline, the five answers.
+
+    Example: adventure-elt demo --scale 0.1
+    """
+    from adventure_elt.pipeline import demo
+
+    settings = settings_from(ctx)
+    with RichProgress() as progress:
+        result = demo(
+            settings,
+            scale=scale,
+            seed=seed,
+            data_dir=data,
+            stream_seconds=stream_seconds,
+            progress=progress,
+        )
+    print_counts(result.source_rows, as_json=False, title="Source rows per table")
+    print_counts(result.events, as_json=False, title="Web events streamed")
+    print_run(result.run)
+    if result.run.report is not None:
+        print_report(result.run.report)
+    err.print(
+        f"source: {mask_dsn(result.source_dsn)}\n"
+        f"warehouse: {settings.duckdb_path} (open it with DuckDB, or 'adventure-elt query')\n"
+        "next:\n"
+        "  dashboard  .venv/bin/adventure-elt dashboard   (http://localhost:8501)\n"
+        "  notebook   notebooks/explore.ipynb             (Jupyter or VS Code, kernel .venv)\n"
+        "  query      .venv/bin/adventure-elt query revenue orders --by product.category\n"
+        "  more data  .venv/bin/adventure-elt oltp activity --no-wait && "
+        ".venv/bin/adventure-elt run",
+        highlight=False,
+    )

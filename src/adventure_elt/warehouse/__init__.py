@@ -1,0 +1,41 @@
+"""The only package that knows warehouse clients: run SQL, fetch Arrow, list tables.
+
+One adapter class per engine (`duckdb.py`, `bigquery.py`) behind the `Warehouse` interface of
+`base.py`, chosen once by `open_warehouse` from the registry below.
+"""
+
+from __future__ import annotations
+
+from adventure_elt.errors import ConfigError
+from adventure_elt.settings import Settings
+from adventure_elt.warehouse.base import LAYERS, DryRun, Warehouse
+from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_quote
+from adventure_elt.warehouse.duckdb import DuckDBWarehouse, connect_duckdb, wait_for_duckdb_lock
+
+ENGINES: dict[str, type[Warehouse]] = {
+    engine.kind: engine for engine in (DuckDBWarehouse, BigQueryWarehouse)
+}
+
+
+def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:
+    """Open the configured warehouse."""
+    engine = ENGINES.get(settings.warehouse)
+    if engine is None:
+        raise ConfigError(
+            f"unknown warehouse {settings.warehouse!r}; use one of {', '.join(sorted(ENGINES))}"
+        )
+    return engine.open(settings, read_only=read_only)
+
+
+__all__ = [
+    "ENGINES",
+    "LAYERS",
+    "BigQueryWarehouse",
+    "DryRun",
+    "DuckDBWarehouse",
+    "Warehouse",
+    "bigquery_quote",
+    "connect_duckdb",
+    "open_warehouse",
+    "wait_for_duckdb_lock",
+]
