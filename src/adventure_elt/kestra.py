@@ -99,7 +99,7 @@ def publish_checks(report: CheckReport) -> None:
     """Publish the data checks: how many ran, passed and failed, and which failed.
 
     A check that could not run counts as failed. Outputs: `checks`, `checks_passed`,
-    `checks_failed`, `failed_checks` (`["fct_orders: total_due_is_the_sum", …]`). Metrics:
+    `checks_failed`, `failed_checks` (`["marts.fct_orders: total_due_is_the_sum", …]`). Metrics:
     counters `checks_passed` and `checks_failed`.
 
     Args:
@@ -188,8 +188,8 @@ def publish_reconcile(results: list[TableReconciliation]) -> None:
     """Publish a reconciliation of the raw layer with the source.
 
     Outputs: `tables_compared`, `tables_differing`, `differing_tables` (their names). Metrics:
-    counters `missing_keys`, `extra_keys`, `differing_rows` and timer `reconcile_seconds`, each
-    tagged with its `table`.
+    counters `missing_keys`, `extra_keys`, `differing_rows`, `duplicate_keys` and timer
+    `reconcile_seconds`, each tagged with its `table`.
 
     Args:
         results: what `adventure_elt.replicate.reconcile.reconcile` returned.
@@ -210,6 +210,7 @@ def publish_reconcile(results: list[TableReconciliation]) -> None:
                 "missing_keys": r.missing_keys,
                 "extra_keys": r.extra_keys,
                 "differing_rows": r.differing_rows,
+                "duplicate_keys": r.duplicate_keys,
             },
             tags,
         )
