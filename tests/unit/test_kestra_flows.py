@@ -634,6 +634,8 @@ def test_daily_flow_publishes_the_report_as_a_flow_output() -> None:
     assert pipeline["type"] == WORKING_DIRECTORY
     assert [t["id"] for t in pipeline["tasks"]] == ["sync", "transform", "test", "report"]
     assert all(t["type"] == SCRIPT for t in pipeline["tasks"])
+    # the README shows the test task's script as the example of a Script task
+    assert f"```python\n{pipeline['tasks'][2]['script']}```" in (REPO / "README.md").read_text()
     # the day's figures go to Slack only when every check passed; a failed check fails the run
     assert (notify["type"], notify["runIf"]) == (
         SLACK,
