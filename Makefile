@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "adventure_elt needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bigquery,dashboard]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bigquery,dashboard,kestra]'
 	@touch $(STAMP)
 
 install: $(STAMP)

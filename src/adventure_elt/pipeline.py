@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -21,6 +21,11 @@ from adventure_elt.oltp import schema, server
 from adventure_elt.progress import ProgressCallback, ignore
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
+
+if TYPE_CHECKING:
+    from adventure_elt.replicate.pipeline import SyncSummary
+    from adventure_elt.transform.checks import CheckReport
+    from adventure_elt.transform.run import TransformSummary
 
 
 @dataclass(frozen=True)
@@ -96,11 +101,14 @@ class StepRecord:
 
 @dataclass
 class RunResult:
-    """What `run` did: one record per step, and the report when that step ran."""
+    """What `run` did: one record per step, and each step's own result when it ran."""
 
     run_id: str
     steps: list[StepRecord] = field(default_factory=list)
     report: dict[str, Any] | None = None
+    sync: SyncSummary | None = None
+    transform: TransformSummary | None = None
+    checks: CheckReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -146,9 +154,9 @@ def run(
     steps = _steps_to_run(from_step, only)
     result = RunResult(run_id=uuid.uuid4().hex[:12])
     actions: dict[str, Callable[[], int]] = {
-        "sync": lambda: _sync_step(settings, full_refresh, detect_deletes, progress),
-        "transform": lambda: _transform_step(settings, full_refresh, progress),
-        "test": lambda: _test_step(settings, progress),
+        "sync": lambda: _sync_step(settings, result, full_refresh, detect_deletes, progress),
+        "transform": lambda: _transform_step(settings, result, full_refresh, progress),
+        "test": lambda: _test_step(settings, result, progress),
         "report": lambda: _report_step(settings, result),
     }
     for step in steps:
@@ -194,27 +202,33 @@ def _with_retries(
 
 
 def _sync_step(
-    settings: Settings, full_refresh: bool, detect_deletes: bool, progress: ProgressCallback
+    settings: Settings,
+    result: RunResult,
+    full_refresh: bool,
+    detect_deletes: bool,
+    progress: ProgressCallback,
 ) -> int:
     from adventure_elt.replicate.pipeline import sync
 
-    summary = sync(
+    result.sync = sync(
         settings, full_refresh=full_refresh, detect_deletes=detect_deletes, progress=progress
     )
-    return summary.rows_written
+    return result.sync.rows_written
 
 
-def _transform_step(settings: Settings, full_refresh: bool, progress: ProgressCallback) -> int:
+def _transform_step(
+    settings: Settings, result: RunResult, full_refresh: bool, progress: ProgressCallback
+) -> int:
     from adventure_elt.transform import transform
 
-    summary = transform(settings, full_refresh=full_refresh, progress=progress)
-    return sum(m.rows or 0 for m in summary.models)
+    result.transform = transform(settings, full_refresh=full_refresh, progress=progress)
+    return sum(m.rows or 0 for m in result.transform.models)
 
 
-def _test_step(settings: Settings, progress: ProgressCallback) -> int:
+def _test_step(settings: Settings, result: RunResult, progress: ProgressCallback) -> int:
     from adventure_elt.transform import run_checks
 
-    checks = run_checks(settings, progress=progress)
+    checks = result.checks = run_checks(settings, progress=progress)
     if not checks.passed:
         failed = ", ".join(f"{r.model}: {r.name}" for r in checks.failed[:5])
         raise CheckFailedError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from adventure_elt.oltp import server
 from adventure_elt.oltp.generator import seed
 from adventure_elt.pipeline import run
 from adventure_elt.settings import Settings
+from kestra_lines import read_published
 
 pytestmark = pytest.mark.postgres
 
@@ -57,6 +59,29 @@ def test_run_records_every_step_and_returns_the_report(seeded: Settings) -> None
         ("test", "ok", 1),
         ("report", "ok", 1),
     ]
+
+
+def test_run_with_kestra_publishes_the_run_and_its_steps_on_stderr(seeded: Settings) -> None:
+    result = cli(seeded, "--kestra", "run", "--json")
+    assert result.returncode == 0, result.stderr
+
+    document = json.loads(result.stdout)  # stdout stays the JSON document alone
+    sent = read_published(result.stderr)
+    assert sent.outputs["run_id"] == document["run_id"]
+    assert sent.outputs["status"] == "ok"
+    steps = {s["step"]: s for s in document["steps"]}
+    assert {name: s["rows"] for name, s in sent.outputs["steps"].items()} == {
+        name: s["rows"] for name, s in steps.items()
+    }
+    assert set(sent.by_tag("step_seconds", "step")) == set(steps)
+    # each step's own figures ride along: sync's rows per table, checks, the report
+    with server.connect(seeded) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from sales.salesorderheader")
+        orders = cur.fetchone()[0]
+    assert sent.by_tag("rows_inserted", "table")["sales.salesorderheader"] == orders
+    assert sent.outputs["orders"] == orders
+    assert sent.outputs["checks_failed"] == 0
+    assert sent.outputs["checks"] == steps["test"]["rows"]
 
 
 def test_only_and_from_resume_part_of_the_pipeline(seeded: Settings) -> None:

@@ -8,9 +8,12 @@ checker is tested too: a 1.x-style flow must fail on each planted mistake.
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
 import re
 import shlex
+import tomllib
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -47,6 +50,9 @@ KEY_ORDER = (
     "triggers",
 )
 COMMANDS = "io.kestra.plugin.scripts.python.Commands"
+SCRIPT = "io.kestra.plugin.scripts.python.Script"
+SCRIPT_TASKS = (COMMANDS, SCRIPT)
+FAIL = "io.kestra.plugin.core.execution.Fail"
 WORKING_DIRECTORY = "io.kestra.plugin.core.flow.WorkingDirectory"
 SLACK = "io.kestra.plugin.slack.notifications.SlackIncomingWebhook"
 SCHEDULE = "io.kestra.plugin.core.trigger.Schedule"
@@ -67,6 +73,20 @@ LITERAL_SECRET = re.compile(
 )
 # adventure-elt commands that check data: a failure is an answer, so they are not retried.
 CHECK_COMMANDS = {"test", "reconcile"}
+# ... and the library functions behind them, as a Script task calls them.
+CHECK_CALLS = {"run_checks", "reconcile"}
+# adventure-elt commands whose results `--kestra` publishes as outputs and metrics.
+PUBLISHING_COMMANDS = {"sync", "reconcile", "transform", "test", "report", "run", "stream"}
+# What a Script task may import besides the package: no logic in YAML, only calls.
+SCRIPT_IMPORTS = {"adventure_elt", "json", "pathlib"}
+# The package the flows install: a released version, never a moving branch.
+PROJECT_VERSION = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+PINNED_PACKAGE = (
+    "adventure-elt[bigquery,kestra] @ "
+    f"https://github.com/company/adventure_elt/archive/refs/tags/v{PROJECT_VERSION}.tar.gz"
+)
+# `{{ outputs.<task>.vars.<name> … }}`: a value a script task published.
+OUTPUT_VAR = re.compile(r"outputs\.(\w+)\.vars\.(\w+)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,12 +301,12 @@ class FlowChecker:
         for task in flow.get("tasks") or []:
             members = walk_tasks([task])
             if not any(
-                t.get("type") == COMMANDS and "inputs.warehouse" in json.dumps(t.get("env", {}))
+                t.get("type") in SCRIPT_TASKS and "inputs.warehouse" in json.dumps(t.get("env", {}))
                 for t in members
             ):
                 continue
             groups.append(task.get("id"))
-            if task.get("type") == COMMANDS:
+            if task.get("type") in SCRIPT_TASKS:
                 continue
             if task.get("type") != WORKING_DIRECTORY:
                 self.error(
@@ -358,7 +378,9 @@ class FlowChecker:
             self.error(here, "the Slack webhook `url` must be {{ secret('NAME') }}")
         if type_name == COMMANDS:
             self.check_commands_task(task, here)
-        elif "retry" not in task and not spec.get("flowable"):
+        elif type_name == SCRIPT:
+            self.check_script_task(task, here)
+        elif "retry" not in task and not spec.get("flowable") and type_name != FAIL:
             self.error(here, "a task that talks to a service over the network needs a `retry`")
 
     def check_task_runner(self, runner: Mapping[str, Any], where: str) -> None:
@@ -372,21 +394,67 @@ class FlowChecker:
         self.check_keys(runner, _by_name(spec["properties"]), where)
 
     def check_commands_task(self, task: Mapping[str, Any], where: str) -> None:
-        """Project rules: install the package, call only `adventure-elt`, retry all but checks."""
-        installs = [c for c in task.get("beforeCommands", []) if "{{ vars.package }}" in c]
-        if len(installs) != 1 or not installs[0].startswith("pip install"):
-            self.error(where, 'beforeCommands must `pip install "{{ vars.package }}"` once')
+        """Project rules: install the package, call only `adventure-elt`, publish to Kestra,
+        retry all but checks."""
+        self.check_install(task, where)
         verbs = set()
         for line in task.get("commands", []):
             words = shlex.split(line)
-            if words[:1] != ["adventure-elt"] or len(words) < 2:
+            options = list(itertools.takewhile(lambda w: w.startswith("-"), words[1:]))
+            if words[:1] != ["adventure-elt"] or len(words) < 2 + len(options):
                 self.error(where, f"`{line}` does not call adventure-elt (no logic in YAML)")
                 continue
-            verbs.add(words[1])
-        if verbs & CHECK_COMMANDS and "retry" in task:
+            verb = words[1 + len(options)]
+            verbs.add(verb)
+            if verb in PUBLISHING_COMMANDS and "--kestra" not in options:
+                self.error(where, f"`adventure-elt {verb}` publishes to Kestra only with --kestra")
+        self.check_retry_rule(task, where, bool(verbs & CHECK_COMMANDS), " / ".join(sorted(verbs)))
+
+    def check_script_task(self, task: Mapping[str, Any], where: str) -> None:
+        """Project rules: install the package; the script only imports and calls the library
+        (no branch, loop, function or other import) and publishes through `adventure_elt.kestra`;
+        retry all but checks."""
+        self.check_install(task, where)
+        try:
+            tree = ast.parse(str(task.get("script", "")))
+        except SyntaxError as exc:
+            self.error(where, f"the script is not Python: {exc.msg} (line {exc.lineno})")
+            return
+        for node in tree.body:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
+                for module in modules:
+                    if module.split(".")[0] not in SCRIPT_IMPORTS:
+                        self.error(where, f"the script imports `{module}` (only the library)")
+            elif not isinstance(node, ast.Expr | ast.Assign):
+                self.error(
+                    where, f"line {node.lineno}: logic in the script; move it to the library"
+                )
+        calls = {
+            n.func.id if isinstance(n.func, ast.Name) else getattr(n.func, "attr", "")
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call)
+        }
+        if not any(name.startswith("publish_") for name in calls):
+            self.error(where, "the script publishes nothing through adventure_elt.kestra")
+        self.check_retry_rule(task, where, bool(calls & CHECK_CALLS), "the script")
+
+    def check_install(self, task: Mapping[str, Any], where: str) -> None:
+        installs = [c for c in task.get("beforeCommands", []) if "{{ vars.package }}" in c]
+        if len(installs) != 1 or not installs[0].startswith("pip install"):
+            self.error(where, 'beforeCommands must `pip install "{{ vars.package }}"` once')
+
+    def check_retry_rule(
+        self, task: Mapping[str, Any], where: str, checks: bool, what: str
+    ) -> None:
+        if checks and "retry" in task:
             self.error(where, "a data check is not retried: its failure is an answer")
-        if not verbs & CHECK_COMMANDS and "retry" not in task:
-            self.error(where, f"`adventure-elt {' / '.join(sorted(verbs))}` needs a `retry`")
+        if not checks and "retry" not in task:
+            self.error(where, f"`{what}` needs a `retry`")
 
     def check_trigger(
         self, trigger: Mapping[str, Any], inputs: list[Mapping[str, Any]], where: str
@@ -551,7 +619,8 @@ def test_backfill_offers_exactly_the_catalog_tables() -> None:
 def test_daily_flow_publishes_the_report_as_a_flow_output() -> None:
     flow = load_flow(FLOWS_DIR / "adventure_elt_daily.yml")
     report = next(t for t in walk_tasks(flow["tasks"]) if t["id"] == "report")
-    assert report["commands"] == ["adventure-elt report --json > report.json"]
+    assert report["type"] == SCRIPT
+    assert 'Path("report.json").write_text(' in report["script"]
     assert report["outputFiles"] == ["report.json"]
     assert flow["outputs"] == [
         {
@@ -561,9 +630,34 @@ def test_daily_flow_publishes_the_report_as_a_flow_output() -> None:
             "value": "{{ outputs.report.outputFiles['report.json'] }}",
         }
     ]
-    [pipeline] = flow["tasks"]
+    pipeline, notify, fail = flow["tasks"]
     assert pipeline["type"] == WORKING_DIRECTORY
     assert [t["id"] for t in pipeline["tasks"]] == ["sync", "transform", "test", "report"]
+    assert all(t["type"] == SCRIPT for t in pipeline["tasks"])
+    # the README shows the test task's script as the example of a Script task
+    assert f"```python\n{pipeline['tasks'][2]['script']}```" in (REPO / "README.md").read_text()
+    # the day's figures go to Slack only when every check passed; a failed check fails the run
+    assert (notify["type"], notify["runIf"]) == (
+        SLACK,
+        "{{ outputs.test.vars.checks_failed == 0 }}",
+    )
+    assert (fail["type"], fail["condition"]) == (FAIL, "{{ outputs.test.vars.checks_failed > 0 }}")
+
+
+@pytest.mark.parametrize("path", flow_files(), ids=lambda p: p.stem)
+def test_flows_install_the_released_version_of_the_package(path: Path) -> None:
+    assert load_flow(path)["variables"]["package"] == PINNED_PACKAGE
+
+
+@pytest.mark.parametrize("path", flow_files(), ids=lambda p: p.stem)
+def test_every_output_a_task_reads_was_published_by_an_earlier_task(path: Path) -> None:
+    flow = load_flow(path)
+    earlier: set[str] = set()
+    for task in walk_tasks([*flow["tasks"], *flow.get("errors", [])]):
+        for task_id, _ in OUTPUT_VAR.findall(json.dumps(task)):
+            assert task_id in earlier, f"{task['id']} reads outputs of {task_id}, not run before"
+        if task["type"] in SCRIPT_TASKS:
+            earlier.add(task["id"])
 
 
 def test_airbyte_flow_applies_the_views_between_the_sync_and_the_transform() -> None:
@@ -696,3 +790,30 @@ def test_checker_rejects_a_literal_dsn_and_a_retried_check(reference: dict[str, 
     assert "ADVENTURE_ELT_SOURCE_DSN: looks like a literal credential" in found
     assert "a data check is not retried" in found
     assert "the Slack webhook `url` must be {{ secret('NAME') }}" in found
+
+
+SCRIPT_WITH_LOGIC = """
+import os
+from adventure_elt import sync
+from adventure_elt.settings import Settings
+
+summary = sync(Settings.load())
+if summary.rows_written == 0:
+    os.system("curl https://example.com")
+"""
+
+
+def test_checker_rejects_logic_in_a_script_and_a_command_that_does_not_publish(
+    reference: dict[str, Any],
+) -> None:
+    flow = load_flow(FLOWS_DIR / "adventure_elt_daily.yml")
+    sync, transform, _, _ = flow["tasks"][0]["tasks"]
+    sync["script"] = SCRIPT_WITH_LOGIC
+    del transform["script"]
+    transform["type"] = COMMANDS
+    transform["commands"] = ["adventure-elt transform --json"]
+    found = "\n".join(errors_of(findings_for(flow, "adventure_elt_daily", reference)))
+    assert "`sync`: the script imports `os` (only the library)" in found
+    assert "`sync`: line 7: logic in the script; move it to the library" in found
+    assert "`sync`: the script publishes nothing through adventure_elt.kestra" in found
+    assert "`transform`: `adventure-elt transform` publishes to Kestra only with --kestra" in found

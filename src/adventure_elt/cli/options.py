@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -46,6 +49,16 @@ def global_options(
         Path | None,
         typer.Option(help="embedded server, state and logs [env ADVENTURE_ELT_HOME]"),
     ] = None,
+    # A flag rather than detecting Kestra: it is visible in the flow, works the same when a run
+    # is reproduced outside Kestra, and never adds `::{...}::` lines to a run that did not ask.
+    kestra: Annotated[
+        bool,
+        typer.Option(
+            "--kestra",
+            help="also publish the counts and figures as Kestra outputs and metrics, on stderr"
+            " (sync, reconcile, transform, test, report, run, stream)",
+        ),
+    ] = False,
 ) -> None:
     """AdventureWorks ELT: PostgreSQL → DuckDB or BigQuery, with transforms, checks and reports."""
     ctx.obj = {
@@ -53,7 +66,24 @@ def global_options(
         "warehouse": warehouse,
         "duckdb_path": duckdb_path,
         "home": home,
+        "kestra": kestra,
     }
+
+
+Result = TypeVar("Result")
+
+
+def publish_for_kestra(
+    ctx: typer.Context, publish: Callable[[Result], None], result: Result
+) -> None:
+    """With the global `--kestra`, hand a command's result to an `adventure_elt.kestra` publisher.
+
+    Its `::{...}::` lines go to stderr, which Kestra reads as well as stdout: stdout is the
+    command's data (`report --json > report.json` must stay a JSON file).
+    """
+    if (ctx.find_root().obj or {}).get("kestra"):
+        with contextlib.redirect_stdout(sys.stderr):
+            publish(result)
 
 
 def settings_from(ctx: typer.Context, **overrides: Any) -> Settings:

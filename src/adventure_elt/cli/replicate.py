@@ -10,7 +10,8 @@ from rich import box
 from rich.table import Table
 
 from adventure_elt.cli.console import RichProgress, data_console, err, print_json
-from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.kestra import publish_reconcile, publish_sync
 
 
 def sync_command(
@@ -58,6 +59,7 @@ def sync_command(
     except SchemaChangeError as exc:
         # The other tables were synced: show their summary, then fail (exit 2) with one line.
         summary, failure = exc.summary, exc
+    publish_for_kestra(ctx, publish_sync, summary)
     if as_json:
         print_json(summary.as_dict())
         if failure is not None:
@@ -110,6 +112,7 @@ def reconcile_command(
             results = reconcile(settings, tables, progress=progress)
     else:
         results = reconcile(settings, tables)
+    publish_for_kestra(ctx, publish_reconcile, results)
     if as_json:
         print_json([r.to_dict() for r in results])
     else:

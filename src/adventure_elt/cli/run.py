@@ -16,7 +16,8 @@ from adventure_elt.cli.console import (
     print_run,
     run_dict,
 )
-from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.kestra import publish_run
 from adventure_elt.settings import mask_dsn
 
 
@@ -52,6 +53,7 @@ def run_command(
             detect_deletes=detect_deletes,
             progress=progress,
         )
+    publish_for_kestra(ctx, publish_run, result)
     if as_json:
         print_json(run_dict(result))
         return

@@ -17,7 +17,8 @@ from adventure_elt.cli.console import (
     print_json,
     print_report,
 )
-from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.kestra import publish_report
 
 
 def report_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
@@ -28,6 +29,7 @@ def report_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     from adventure_elt.report import report
 
     document = report(settings_from(ctx))
+    publish_for_kestra(ctx, publish_report, document)
     if as_json:
         print_json(document)
         return

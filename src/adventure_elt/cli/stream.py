@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from adventure_elt.cli.console import err
-from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.kestra import publish_stream
 from adventure_elt.progress import ProgressEvent
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def stream_ingest(
 
     options = _ingest_options(batch_size, max_wait, max_age, max_future)
     counts = ingest_source(settings_from(ctx), source, options=options, progress=_print_batch)
+    publish_for_kestra(ctx, publish_stream, counts)
     _print_ingest_counts(counts, as_json)
 
 
@@ -154,4 +156,5 @@ def stream_run(
         options=options,
         progress=_print_batch,
     )
+    publish_for_kestra(ctx, publish_stream, counts)
     _print_ingest_counts(counts, as_json)

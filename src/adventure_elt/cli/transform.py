@@ -8,7 +8,14 @@ import typer
 from rich.table import Table
 
 from adventure_elt.cli.console import RichProgress, err, out, print_json
-from adventure_elt.cli.options import JsonOption, SelectOption, SqlDirOption, settings_from
+from adventure_elt.cli.options import (
+    JsonOption,
+    SelectOption,
+    SqlDirOption,
+    publish_for_kestra,
+    settings_from,
+)
+from adventure_elt.kestra import publish_checks, publish_transform
 
 
 def transform_command(
@@ -60,6 +67,7 @@ def transform_command(
             progress=progress,
             sql_dir=sql_dir,
         )
+    publish_for_kestra(ctx, publish_transform, summary)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -112,6 +120,7 @@ def test_command(
     from adventure_elt.transform import run_checks
 
     report = run_checks(settings_from(ctx), select=select, sql_dir=sql_dir)
+    publish_for_kestra(ctx, publish_checks, report)
     if as_json:
         print_json(report.to_dict())
     else:
