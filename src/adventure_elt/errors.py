@@ -1,10 +1,14 @@
 """Errors the library raises on purpose.
 
 Every error a user can cause or fix is an `AdventureEltError`. The CLI prints its message as one
-line and exits with its `exit_code`; anything else is a bug and keeps its traceback.
+line and exits with its `exit_code`; anything else is a bug, printed as one line too (exit 1).
+Messages are redacted when the error is made, so text wrapped from a driver never carries a
+password into a log, the run log or the terminal.
 """
 
 from __future__ import annotations
+
+from adventure_elt.redact import redact
 
 
 class AdventureEltError(Exception):
@@ -16,6 +20,9 @@ class AdventureEltError(Exception):
 
     exit_code = 2
     retryable = False
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigError(AdventureEltError):

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from adventure_elt.errors import AdventureEltError, CheckFailedError, ConfigError
+from adventure_elt.errors import AdventureEltError, CheckFailedError, ConfigError, first_line
 from adventure_elt.oltp import schema, server
 from adventure_elt.progress import ProgressCallback, ignore
+from adventure_elt.redact import redact
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 
@@ -165,14 +166,25 @@ def run(
         try:
             record.rows = _with_retries(actions[step], record, max_attempts, backoff_seconds, sleep)
             record.status = "ok"
-        except AdventureEltError as exc:
+        except Exception as exc:
             record.status = "failed"
-            record.error = str(exc)
+            record.error = error_text(exc)
             raise
         finally:
             record.ended_at = _now()
             _record(settings, record)
     return result
+
+
+def error_text(exc: BaseException) -> str:
+    """What `ops.runs` and `--json` say about a failure: one line, secrets masked.
+
+    >>> error_text(ValueError("postgresql://u:pw@h/db\\nsecond line"))
+    'ValueError: postgresql://u:***@h/db'
+    """
+    if isinstance(exc, AdventureEltError):
+        return redact(str(exc))
+    return redact(f"{type(exc).__name__}: {first_line(exc)}")
 
 
 def _steps_to_run(from_step: str | None, only: str | None) -> tuple[str, ...]:
@@ -257,7 +269,7 @@ def _record(settings: Settings, record: StepRecord) -> None:
                 "status": record.status,
                 "attempts": record.attempts,
                 "rows": record.rows,
-                "error": record.error,
+                "error": None if record.error is None else redact(record.error),
             }
         ],
         schema=_RUNS_SCHEMA,

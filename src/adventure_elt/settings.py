@@ -38,16 +38,18 @@ application-default login``). ``BIGQUERY_EMULATOR_HOST`` points the client at an
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, overload
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode
 
 from adventure_elt.errors import ConfigError
+from adventure_elt.redact import is_secret_key, redact, remember_secret
 
 WarehouseKind = Literal["duckdb", "bigquery"]
 WAREHOUSES: tuple[WarehouseKind, ...] = ("duckdb", "bigquery")
@@ -121,6 +123,10 @@ class Settings:
         default=None, repr=False, compare=False
     )
 
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return redact(f"Settings({shown})")  # the DSN's password never reaches a log
+
     def bigquery_dataset(self, layer: str) -> str:
         """The BigQuery dataset of a layer: `<prefix>_<layer>`.
 
@@ -183,7 +189,7 @@ class Settings:
             )
         dsn = values.get("source_dsn")
         if dsn is not None:
-            dsn = validate_dsn(str(dsn))
+            dsn = validate_dsn(dsn)
         delete_mode = str(values.get("delete_mode", "hard")).strip().lower()
         if delete_mode not in DELETE_MODES:
             raise ConfigError(
@@ -229,35 +235,90 @@ def _bigquery_values(values: dict[str, Any]) -> dict[str, Any]:
         found["bigquery_dataset_prefix"] = prefix
     credentials = values.get("bigquery_credentials")
     if isinstance(credentials, Mapping) or (isinstance(credentials, str) and credentials.strip()):
+        _remember_keys(credentials)
         found["bigquery_credentials"] = credentials
     return found
 
 
-def validate_dsn(dsn: str) -> str:
-    """Return `dsn` if it is a PostgreSQL URL, else raise a ConfigError (password masked)."""
-    parts = urlsplit(dsn.strip())
-    if parts.scheme.split("+")[0] not in ("postgresql", "postgres"):
+def _remember_keys(credentials: Mapping[str, Any] | str) -> None:
+    """Remember the secret fields of a service-account key (a mapping or its JSON text)."""
+    if isinstance(credentials, str):
+        try:
+            credentials = json.loads(credentials)
+        except ValueError:
+            return  # a path to the key file: nothing secret in the setting itself
+    if isinstance(credentials, Mapping):
+        for key, value in credentials.items():
+            if is_secret_key(key):
+                remember_secret(value)
+
+
+def validate_dsn(dsn: object) -> str:
+    """The source DSN as a well-formed PostgreSQL URL; a ConfigError (password masked) if it is not.
+
+    Accepts a URL (`postgresql://user:password@host:5432/db`, `postgresql+psycopg2://…`) or a
+    dlt-style credentials mapping (`drivername`, `username`, `password`, `host`, `port`,
+    `database`, `query`). A password pasted unencoded — `#`, `/`, `@`, `?`, `%` or `:` in it — is
+    read as everything up to the last `@` and URL-encoded, so drivers see what was meant. The
+    password is remembered for redaction.
+
+    >>> validate_dsn("postgresql://etl:Hash#Pw9@db:5432/aw")
+    'postgresql://etl:Hash%23Pw9@db:5432/aw'
+    >>> validate_dsn({"username": "etl", "password": "p@ss", "host": "db", "database": "aw"})
+    'postgresql://etl:p%40ss@db/aw'
+    """
+    if isinstance(dsn, Mapping):
+        return _dsn_from_mapping(dsn)
+    text = str(dsn).strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.split("+")[0].lower() not in ("postgresql", "postgres"):
+        form = "a keyword DSN" if not sep and "=" in text else "not a PostgreSQL URL"
         raise ConfigError(
-            f"source DSN {mask_dsn(dsn)!r} is not a PostgreSQL URL; "
+            f"source DSN {redact(text)!r} is {form}; "
             "use postgresql://user:password@host:5432/dbname"
         )
-    return dsn.strip()
+    userinfo, at, location = rest.rpartition("@")
+    if not at:
+        return text
+    user, colon, password = userinfo.partition(":")
+    remember_secret(password)
+    encoded = _url_encoded(user) + (colon and ":" + _url_encoded(password))
+    return f"{scheme}://{encoded}@{location}"
 
 
-_PASSWORD = re.compile(r"(?P<head>://[^:/@?#]*:)(?P<pw>[^@/?#]*)(?P<tail>@)")
-_PASSWORD_PARAM = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&#]*)", re.IGNORECASE)
+def _dsn_from_mapping(credentials: Mapping[str, Any]) -> str:
+    """A URL from dlt's credential fields (`[sources.adventureworks.credentials]`)."""
+    known = {"drivername", "username", "password", "host", "port", "database", "query"}
+    unknown = sorted(str(k) for k in credentials if k not in known)
+    if unknown or not credentials.get("host"):
+        problem = f"unknown keys {', '.join(unknown)}" if unknown else "no host"
+        raise ConfigError(
+            f"source credentials {redact(credentials)}: {problem}; give drivername, username, "
+            "password, host, port and database (dlt's names), or one postgresql:// URL"
+        )
+    password = credentials.get("password")
+    remember_secret(password)
+    user = _url_encoded(str(credentials.get("username") or ""))
+    if password:
+        user += ":" + _url_encoded(str(password))
+    port = f":{credentials['port']}" if credentials.get("port") else ""
+    query = credentials.get("query") or {}
+    params = f"?{urlencode(query)}" if isinstance(query, Mapping) and query else ""
+    url = (
+        f"{credentials.get('drivername') or 'postgresql'}://{user}{'@' if user else ''}"
+        f"{credentials['host']}{port}/{credentials.get('database') or ''}{params}"
+    )
+    return validate_dsn(url)
 
 
-def mask_dsn(dsn: str) -> str:
-    """The DSN with its password replaced by `***`, safe to print or log.
+def _url_encoded(text: str) -> str:
+    """`text` percent-encoded for a URL's user info; valid `%XX` escapes are kept as typed.
 
-    >>> mask_dsn("postgresql://etl:s3cret@db:5432/aw")
-    'postgresql://etl:***@db:5432/aw'
-    >>> mask_dsn("postgresql://db/aw?user=etl&password=s3cret")
-    'postgresql://db/aw?user=etl&password=***'
+    >>> _url_encoded("a#b/c@d%41%zz")
+    'a%23b%2Fc%40d%41%25zz'
     """
-    masked = _PASSWORD.sub(lambda m: m["head"] + ("***" if m["pw"] else "") + m["tail"], dsn)
-    return _PASSWORD_PARAM.sub(lambda m: m["head"] + "***", masked)
+    parts = re.split(r"(%[0-9A-Fa-f]{2})", text)
+    return "".join(p if i % 2 else quote(p, safe="") for i, p in enumerate(parts))
 
 
 @overload

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from adventure_elt.errors import ConfigError
-from adventure_elt.settings import Settings, mask_dsn
+from adventure_elt.redact import redact
+from adventure_elt.settings import Settings
 
 
 def test_defaults_are_embedded_duckdb(tmp_path: Path) -> None:
@@ -57,8 +58,8 @@ def test_bad_values_are_config_errors_without_password(tmp_path: Path) -> None:
         ("postgresql://db/aw?password=x&user=y", "postgresql://db/aw?password=***&user=y"),
     ],
 )
-def test_mask_dsn(dsn: str, masked: str) -> None:
-    assert mask_dsn(dsn) == masked
+def test_redact_masks_dsn_passwords(dsn: str, masked: str) -> None:
+    assert redact(dsn) == masked
 
 
 def test_delete_detection_is_off_and_hard_by_default(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from adventure_elt.cli.console import RichProgress, err, out, print_counts, print_json
 from adventure_elt.cli.options import JsonOption, settings_from
-from adventure_elt.settings import mask_dsn
+from adventure_elt.redact import redact
 
 app = typer.Typer(
     help="The operational source database: embedded server, schema and data.",
@@ -30,9 +30,9 @@ def oltp_up(ctx: typer.Context) -> None:
     settings = settings_from(ctx)
     if not settings.embedded:
         assert settings.source_dsn is not None
-        err.print(f"using the configured source {mask_dsn(settings.source_dsn)}; nothing to start")
+        err.print(f"using the configured source {redact(settings.source_dsn)}; nothing to start")
         return
-    typer.echo(mask_dsn(server.start(settings)))
+    typer.echo(redact(server.start(settings)))
 
 
 @app.command("down")
@@ -66,7 +66,7 @@ def oltp_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
                 {
                     "embedded": state.embedded,
                     "running": state.running,
-                    "dsn": mask_dsn(state.dsn) if state.dsn else None,
+                    "dsn": redact(state.dsn) if state.dsn else None,
                     "pg_data": str(state.pg_data) if state.pg_data else None,
                 }
             )

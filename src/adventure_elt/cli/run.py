@@ -18,7 +18,7 @@ from adventure_elt.cli.console import (
 )
 from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_run
-from adventure_elt.settings import mask_dsn
+from adventure_elt.redact import redact
 
 
 def run_command(
@@ -97,7 +97,7 @@ def demo_command(
     if result.run.report is not None:
         print_report(result.run.report)
     err.print(
-        f"source: {mask_dsn(result.source_dsn)}\n"
+        f"source: {redact(result.source_dsn)}\n"
         f"warehouse: {settings.duckdb_path} (open it with DuckDB, or 'adventure-elt query')\n"
         "next:\n"
         "  dashboard  .venv/bin/adventure-elt dashboard   (http://localhost:8501)\n"

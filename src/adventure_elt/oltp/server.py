@@ -22,7 +22,8 @@ import psycopg2
 import psycopg2.extensions
 
 from adventure_elt.errors import EmbeddedServerError, SourceUnreachableError, first_line
-from adventure_elt.settings import Settings, mask_dsn
+from adventure_elt.redact import redact
+from adventure_elt.settings import Settings
 
 DATABASE = "adventureworks"
 
@@ -38,7 +39,7 @@ class ServerStatus:
 
     def describe(self) -> str:
         """One line for people, with any password masked."""
-        where = mask_dsn(self.dsn) if self.dsn else "-"
+        where = redact(self.dsn) if self.dsn else "-"
         if not self.embedded:
             state = "reachable" if self.running else "unreachable"
             return f"external source {state}: {where}"
@@ -129,7 +130,7 @@ def connect_to(
         conn = psycopg2.connect(_libpq_dsn(dsn), connect_timeout=10, **kwargs)
     except psycopg2.OperationalError as exc:
         raise SourceUnreachableError(
-            f"cannot connect to the source at {mask_dsn(dsn)}: {first_line(exc)} "
+            f"cannot connect to the source at {redact(dsn)}: {first_line(exc)} "
             "— is it running? check ADVENTURE_ELT_SOURCE_DSN"
         ) from None
     try:

@@ -37,6 +37,7 @@ from adventure_elt.catalog import SourceTable, select_tables
 from adventure_elt.errors import AdventureEltError, ConfigError, WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
+from adventure_elt.redact import redact
 from adventure_elt.replicate.changes import RawComparer
 from adventure_elt.replicate.drift import (
     SchemaChangeError,
@@ -45,7 +46,7 @@ from adventure_elt.replicate.drift import (
     type_changes,
 )
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
-from adventure_elt.settings import Settings, mask_dsn
+from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse, connect_duckdb, wait_for_duckdb_lock
 
 PIPELINE_NAME = "adventure_elt"
@@ -671,7 +672,7 @@ def _pipeline_error(exc: Exception, dsn: str) -> Exception:
     if isinstance(cause, AdventureEltError):
         return cause
     text = (str(cause).strip() or type(cause).__name__).splitlines()[0]
-    text = text.replace(dsn, mask_dsn(dsn))
+    text = text.replace(dsn, redact(dsn))
     return WarehouseError(f"sync failed: {type(cause).__name__}: {text}")
 
 
