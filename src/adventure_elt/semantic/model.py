@@ -162,7 +162,7 @@ class SemanticModel:
         """The measure called `name`; QueryError with suggestions if there is none."""
         if name in self.measures:
             return self.measures[name]
-        raise QueryError(f"unknown measure {name!r}; {_suggest(name, self.measures)}")
+        raise QueryError(f"unknown measure {name!r}; {suggest(name, self.measures)}")
 
     def reachable(self, start: str) -> dict[str, tuple[tuple[str, Join], ...]]:
         """Views reachable from `start` by many-to-one joins, each with its (shortest) path.
@@ -200,7 +200,7 @@ class SemanticModel:
             if rest[0] not in view.dimensions:
                 raise QueryError(
                     f"view {view_name!r} has no dimension {rest[0]!r}; "
-                    f"{_suggest(rest[0], view.dimensions)}"
+                    f"{suggest(rest[0], view.dimensions)}"
                 )
             found = [view_name]
         else:
@@ -216,7 +216,7 @@ class SemanticModel:
                         f"dimension {text!r} is not reachable from view {start!r} "
                         f"(only {', '.join(owners)} has it); query measures of that view"
                     )
-                raise QueryError(f"unknown dimension {text!r}; {_suggest(parts[0], known)}")
+                raise QueryError(f"unknown dimension {text!r}; {suggest(parts[0], known)}")
             depth = min(len(reachable[v]) for v in found)
             found = [v for v in found if len(reachable[v]) == depth]
             if len(found) > 1:
@@ -270,7 +270,8 @@ class SemanticModel:
         }
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
+def suggest(name: str, known: Iterable[str]) -> str:
+    """`did you mean …?` with the closest known names, or the known names themselves."""
     names = sorted(known)
     close = difflib.get_close_matches(name, names, n=3)
     if close:
@@ -422,7 +423,7 @@ class _ViewLoader:
         for k in raw:
             if k not in allowed:
                 raise self.fail(f"{key}.{k}" if key != "(file)" else str(k),
-                                f"unknown key; {_suggest(str(k), allowed)}")  # fmt: skip
+                                f"unknown key; {suggest(str(k), allowed)}")  # fmt: skip
         return raw
 
     def listing(self, raw: object, key: str) -> list[Any]:
@@ -454,7 +455,7 @@ class _ViewLoader:
         if "table" in doc:
             name = self.text(doc["table"], "table")
             if name not in known:
-                hint = _suggest(name, [k for k in known if not k.startswith("raw.")])
+                hint = suggest(name, [k for k in known if not k.startswith("raw.")])
                 raise self.fail("table", f"unknown table {name!r}; {hint}")
             layer, table = name.split(".", 1)
             return exp.table_(table, db=layer), tuple(known[name])
@@ -479,7 +480,7 @@ class _ViewLoader:
     def column(self, raw: object, key: str, columns: tuple[str, ...]) -> str:
         name = self.text(raw, key)
         if name not in columns:
-            raise self.fail(key, f"unknown column {name!r}; {_suggest(name, columns)}")
+            raise self.fail(key, f"unknown column {name!r}; {suggest(name, columns)}")
         return name
 
     def expression(self, raw: object, key: str) -> exp.Expr:
@@ -500,7 +501,7 @@ class _ViewLoader:
             if col.table and col.table != view:
                 raise self.fail(key, f"{col.sql(DIALECT)!r}: only this view's columns are allowed")
             if col.name not in columns:
-                raise self.fail(key, f"unknown column {col.name!r}; {_suggest(col.name, columns)}")
+                raise self.fail(key, f"unknown column {col.name!r}; {suggest(col.name, columns)}")
             col.set("table", None)
         return expression
 
@@ -589,7 +590,7 @@ def _link(model: SemanticModel, folder: Path) -> None:
             target = views.get(join.view)
             if target is None:
                 raise fail(view, f"joins[{i}].view", f"unknown view {join.view!r}; "
-                           f"{_suggest(join.view, views)}")  # fmt: skip
+                           f"{suggest(join.view, views)}")  # fmt: skip
             if len(target.primary_key) != 1:
                 raise fail(view, f"joins[{i}].view", f"view {join.view!r} needs a one-column "
                            "primary_key to be joined")  # fmt: skip
@@ -609,7 +610,7 @@ def _link(model: SemanticModel, folder: Path) -> None:
         for dependency in measure.depends_on:
             if dependency not in model.measures:
                 raise fail(view, f"{key}.sql", f"unknown measure {dependency!r}; "
-                           f"{_suggest(dependency, model.measures)}")  # fmt: skip
+                           f"{suggest(dependency, model.measures)}")  # fmt: skip
         _check_acyclic(model, measure, (), lambda problem, v=view, k=key: fail(v, f"{k}.sql",
                        problem))  # fmt: skip
         if measure.filter is not None:
