@@ -15,6 +15,8 @@ _UNITS = {
     "d": timedelta(days=1),
 }
 _NUMBER = r"\d+(?:\.\d+)?"
+# Longer is a typo, and would overflow dates: a cursor or `now` minus it must stay a date.
+MAX_DURATION = timedelta(days=36_500)
 # `ms` before `m`, or `250ms` would read as 250 minutes followed by garbage.
 _PART = re.compile(rf"\s*({_NUMBER})\s*(ms|s|m|h|d)")
 _WHOLE = re.compile(rf"(?:\s*{_NUMBER}\s*(?:ms|s|m|h|d))+\s*")
@@ -30,7 +32,7 @@ def parse_duration(text: str) -> timedelta:
         The duration as a `timedelta`.
 
     Raises:
-        ConfigError: when `text` is not a duration.
+        ConfigError: when `text` is not a duration, or one longer than 100 years.
 
     >>> parse_duration("90s")
     datetime.timedelta(seconds=90)
@@ -42,6 +44,10 @@ def parse_duration(text: str) -> timedelta:
     datetime.timedelta(microseconds=250000)
     >>> parse_duration("30")
     datetime.timedelta(seconds=30)
+    >>> parse_duration("36501d")
+    Traceback (most recent call last):
+    ...
+    adventure_elt.errors.ConfigError: duration '36501d' is over 100 years; use e.g. 30s, 5m, 1h
     >>> parse_duration("5x")
     Traceback (most recent call last):
     ...
@@ -49,10 +55,12 @@ def parse_duration(text: str) -> timedelta:
     """
     cleaned = text.strip().lower()
     if re.fullmatch(_NUMBER, cleaned):
-        return timedelta(seconds=float(cleaned))
+        cleaned += "s"
     if not cleaned or not _WHOLE.fullmatch(cleaned):
         raise ConfigError(f"bad duration '{text}'; use e.g. 30s, 5m, 1h")
-    total = timedelta()
-    for number, unit in _PART.findall(cleaned):
-        total += float(number) * _UNITS[unit]
-    return total
+    seconds = sum(
+        float(number) * _UNITS[unit].total_seconds() for number, unit in _PART.findall(cleaned)
+    )
+    if seconds > MAX_DURATION.total_seconds():
+        raise ConfigError(f"duration '{text}' is over 100 years; use e.g. 30s, 5m, 1h")
+    return timedelta(seconds=seconds)

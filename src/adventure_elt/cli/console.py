@@ -8,23 +8,80 @@ never cut.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from adventure_elt.progress import ProgressEvent
+from adventure_elt.redact import redact
 
 if TYPE_CHECKING:
     from adventure_elt.pipeline import RunResult
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
 out = Console()
+
+
+class RedactingStream:
+    """A text stream that masks secrets (`redact`) in each line before `target` sees it.
+
+    Lines are held until they end (or until `flush`), so a secret written in pieces is still
+    masked whole. The binary `buffer` is passed through untouched: only `stream generate`
+    writes there (events, not messages).
+    """
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+        self._pending = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            lines = (self._pending + text).split("\n")
+            self._pending = lines.pop()
+            if lines:
+                self.target.write("".join(redact(line) + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._pending:
+                self.target.write(redact(self._pending))
+                self._pending = ""
+        self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)  # isatty, fileno, encoding, buffer …
+
+
+@contextmanager
+def redacted_output() -> Iterator[None]:
+    """Route everything written to stdout and stderr through `redact` while the block runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = RedactingStream(saved[0])
+    sys.stderr = RedactingStream(saved[1])
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def print_error(message: str) -> None:
+    """One line on stderr: `error: <message>` (redacted, Rich markup escaped)."""
+    text = " ".join(redact(message).split())
+    err.print(f"[red]error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 def data_console(width: int) -> Console:

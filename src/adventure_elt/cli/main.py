@@ -1,20 +1,24 @@
 """The `adventure-elt` app: every command registered in one place, and the entry point.
 
-Exit codes: 0 ok, 1 a check failed, 2 bad input or an unreachable system. Errors print as one
-line on stderr; progress goes to stderr too, so stdout carries only data.
+Exit codes: 0 ok, 1 a check failed (or an unexpected error), 2 bad input or an unreachable
+system, 130 interrupted. Errors print as one line on stderr; progress goes to stderr too, so
+stdout carries only data.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import typer
 from rich.markup import escape
 
 from adventure_elt.cli import oltp, replicate, run, serve, stream, transform
-from adventure_elt.cli.console import err
+from adventure_elt.cli.console import err, print_error, redacted_output
 from adventure_elt.cli.options import global_options
-from adventure_elt.errors import AdventureEltError
+from adventure_elt.errors import AdventureEltError, first_line
+from adventure_elt.redact import redact
 
 app = typer.Typer(
     name="adventure-elt",
@@ -45,13 +49,41 @@ app.command("dashboard")(serve.dashboard_command)
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turning library errors into one-line messages.
+    """Console-script entry point: run the app; every error becomes one line on stderr.
 
-    Typer itself reports bad options and arguments (exit 2) and Ctrl-C.
+    Exit codes: 0 ok; 1 a check failed, or an unexpected error (a bug: one line, and the
+    traceback with ADVENTURE_ELT_TRACEBACK=1); 2 bad input — a usage error, a bad setting, an
+    unreachable system; 130 interrupted. Everything written goes through `redact`.
     """
+    with redacted_output():
+        code = run_app()
+    sys.exit(code)
+
+
+def run_app(args: list[str] | None = None) -> int:
+    """Run the app on `args` (default: the command line) and return its exit code."""
     try:
-        app()
+        result = app(args=args, standalone_mode=False)
+    except typer.TyperException as exc:  # Typer's (Click's) usage errors, unreadable files
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a group named alone: its help
+            typer.echo(exc.format_message())
+            return 2
+        context = getattr(exc, "ctx", None)
+        hint = f"; see '{context.command_path} --help'" if context is not None else ""
+        print_error(exc.format_message().rstrip(".") + (hint if exc.exit_code == 2 else ""))
+        return exc.exit_code
+    except typer.Abort:
+        print_error("aborted")
+        return 130
     except AdventureEltError as exc:
-        # escaped: messages hold literal brackets (`[week_start]`) that are not Rich markup
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
+        print_error(str(exc))
+        return exc.exit_code
+    except Exception as exc:  # a bug: still one line, never a traceback with secrets in it
+        if os.environ.get("ADVENTURE_ELT_TRACEBACK"):
+            err.print(escape(redact("".join(traceback.format_exception(exc)))), highlight=False)
+        print_error(
+            f"unexpected {type(exc).__name__}: {first_line(exc)} — this is a bug; "
+            "run again with ADVENTURE_ELT_TRACEBACK=1 to see where, and report it"
+        )
+        return 1
+    return result if isinstance(result, int) else 0
