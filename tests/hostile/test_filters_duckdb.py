@@ -1,0 +1,195 @@
+"""The hostile `--where` corpus through the CLI on DuckDB: refused, and nothing touched.
+
+The warehouse is a private copy of the session's demo warehouse (built by the real pipeline).
+After each filter: exit 2 with one line naming what is not allowed, no new or grown file in the
+working folder or the warehouse's, every table with the rows it had. Honest filters still
+answer, each checked against a plain SQL query over the marts; Canada's revenue on the real
+AdventureWorks data too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from adventure_elt.settings import Settings
+from hostile.hostile_checks import assert_refused, duckdb_row_counts, files_under, run_cli
+from hostile.hostile_filters import HARMLESS, HOSTILE
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+ADVENTUREWORKS = Path(__file__).resolve().parents[3] / "shared" / "adventureworks"
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A DuckDB warehouse of the test's own, and the folder the CLI runs in."""
+
+    path: Path
+    workdir: Path
+
+    def query(self, *args: str) -> list[str]:
+        return ["--duckdb-path", str(self.path), "query", *args]
+
+    def sql(self, statement: str) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(statement).fetchall()
+
+    def untouched(self) -> tuple[dict[Path, int], dict[str, int]]:
+        return files_under(self.workdir, self.path.parent), duckdb_row_counts(self.path)
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_warehouse: Settings, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    folder = tmp_path_factory.mktemp("hostile-duckdb")
+    (folder / "warehouse").mkdir()
+    (folder / "work").mkdir()
+    path = folder / "warehouse" / "warehouse.duckdb"
+    shutil.copyfile(demo_warehouse.duckdb_path, path)
+    return Warehouse(path, folder / "work")
+
+
+@pytest.fixture
+def in_workdir(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+    monkeypatch.chdir(warehouse.workdir)
+    return warehouse
+
+
+@pytest.mark.parametrize(("name", "text", "word"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_filter_is_refused_and_changes_nothing(
+    in_workdir: Warehouse, name: str, text: str, word: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = in_workdir.untouched()
+
+    result = run_cli(
+        in_workdir.query("revenue", "--by", "geography.country", "--where", text), capsys
+    )
+
+    assert_refused(result, word)
+    assert in_workdir.untouched() == before
+
+
+def test_the_corpus_is_big_enough() -> None:
+    assert len(HOSTILE) >= 30
+    assert len({name for name, _, _ in HOSTILE}) == len(HOSTILE)
+
+
+@pytest.mark.parametrize(("name", "text"), HARMLESS, ids=[h[0] for h in HARMLESS])
+def test_hostile_looking_strings_stay_data(
+    in_workdir: Warehouse, name: str, text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = in_workdir.untouched()
+
+    code, out, err = run_cli(
+        in_workdir.query("revenue", "--by", "geography.country", "--where", text, "--json"), capsys
+    )
+
+    assert (code, err) == (0, "")
+    assert json.loads(out) == []  # compared as a value: no country has that name
+    assert in_workdir.untouched() == before
+
+
+SALES_BY_COUNTRY = (
+    "select a.country_name, sum(s.line_total) from marts.fct_sales s"
+    " join marts.dim_address a on s.ship_to_address_key = a.address_key"
+)
+
+# (filters, the same question in plain SQL over the marts: one row per country, revenue)
+HONEST: list[tuple[list[str], str]] = [
+    (["country = 'Canada'"], f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1"),
+    (
+        ["geography.country IN ('Canada', 'France')", "revenue > 1000"],
+        f"{SALES_BY_COUNTRY} where a.country_name in ('Canada', 'France') group by 1"
+        " having sum(s.line_total) > 1000",
+    ),
+    (
+        ["order_date BETWEEN DATE '2013-01-01' AND DATE '2013-06-30'"],
+        f"{SALES_BY_COUNTRY} where s.order_date between '2013-01-01' and '2013-06-30' group by 1",
+    ),
+    (
+        ["lower(product.category) LIKE 'bik%'", "NOT geography.country IS NULL"],
+        f"{SALES_BY_COUNTRY} join marts.dim_product p on s.product_key = p.product_key"
+        " where lower(p.category_name) like 'bik%' and a.country_name is not null group by 1",
+    ),
+    (
+        ["EXTRACT(YEAR FROM order_date) = 2013 OR DATE_TRUNC(order_date, MONTH) = '2014-01-01'"],
+        f"{SALES_BY_COUNTRY} where year(s.order_date) = 2013"
+        " or date_trunc('month', s.order_date) = date '2014-01-01' group by 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("where", "sql"), HONEST, ids=[" and ".join(h[0]) for h in HONEST])
+def test_honest_filters_still_answer(
+    in_workdir: Warehouse, where: list[str], sql: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    options = [item for text in where for item in ("--where", text)]
+
+    code, out, err = run_cli(
+        in_workdir.query("revenue", "--by", "geography.country", *options, "--json"), capsys
+    )
+
+    assert (code, err) == (0, "")
+    answer = {row["geography_country"]: round(row["revenue"], 2) for row in json.loads(out)}
+    expected = {country: float(round(value, 2)) for country, value in in_workdir.sql(sql)}
+    assert answer == expected and answer
+
+
+@pytest.fixture(scope="module")
+def real_warehouse(
+    pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Warehouse]:
+    """The real AdventureWorks data, loaded, synced and transformed by the real pipeline."""
+    from adventure_elt.oltp import server
+    from adventure_elt.oltp.loader import load_csv
+    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.transform import transform
+    from pg_databases import fresh_database
+
+    if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
+        pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
+    folder = tmp_path_factory.mktemp("hostile-real")
+    with fresh_database(pg_admin_dsn) as db, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLT_DATA_DIR", str(folder / "dlt-data"))
+        settings = Settings(source_dsn=db.dsn, duckdb_path=folder / "w.duckdb", home=folder)
+        with server.connect(settings) as conn:
+            load_csv(conn, ADVENTUREWORKS)
+        sync(settings)
+        transform(settings)
+        (folder / "work").mkdir()
+        yield Warehouse(settings.duckdb_path, folder / "work")
+
+
+def test_canadas_revenue_on_the_real_data(
+    real_warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(real_warehouse.workdir)
+    (expected,) = real_warehouse.sql(
+        f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1"
+    )
+
+    code, out, err = run_cli(
+        real_warehouse.query("revenue", "--where", "geography.country = 'Canada'", "--json"), capsys
+    )
+
+    assert (code, err) == (0, "")
+    assert [round(row["revenue"], 2) for row in json.loads(out)] == [float(round(expected[1], 2))]
+    assert round(expected[1], 2) == Decimal("16355770.45")  # as the README shows
+
+    before = real_warehouse.untouched()
+    result = run_cli(
+        real_warehouse.query(
+            "revenue", "--where", "revenue > 0; copy marts.fct_sales to 'out.csv'"
+        ),
+        capsys,
+    )
+    assert_refused(result, "several statements")
+    assert real_warehouse.untouched() == before
