@@ -15,9 +15,9 @@ masked once, where it is wrapped). It masks, in any text:
   (`remember_secret`), in plain and URL-encoded form.
 
 Mappings (dlt-style credential tables, service-account JSON) are shown with the values of their
-secret keys masked, nested ones included. Limits: a password holding a line break is masked only
-through `remember_secret`; an `@` inside a URL's query string makes the mask reach it (more is
-hidden, never less).
+secret keys masked, nested ones included. Limits: a password holding a line break, or a URL
+password over 1,024 characters, is masked only through `remember_secret`; an `@` inside a URL's
+query string makes the mask reach it (more is hidden, never less).
 """
 
 from __future__ import annotations
@@ -30,11 +30,14 @@ from urllib.parse import quote, unquote
 MASK = "***"
 MIN_REMEMBERED = 4  # shorter values would mask ordinary words; the patterns still cover them
 
-_SECRET_KEY = r"[A-Za-z_]*(?:password|passwd|pwd|secret|private_key|token|api_key|apikey)"
+_SECRET_KEY = r"[A-Za-z_]{0,40}(?:password|passwd|pwd|secret|private_key|token|api_key|apikey)"
 _SECRET_KEYS = re.compile(rf"^{_SECRET_KEY}$", re.IGNORECASE)
 
-# scheme://user:PASSWORD@ — the user stops at the first ':', the password at the line's last '@'
-_URL_PASSWORD = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/]*:)(?P<pw>[^\n]*)@")
+# scheme://user:PASSWORD@ — the user stops at the first ':', the password at the line's last '@'.
+# Bounded repeats keep the scan linear on hostile text (a long "a.a.a…" line).
+_URL_PASSWORD = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]{0,30}://[^\s:/]{0,256}:)(?P<pw>[^\n]{0,1024})@"
+)
 # key = value, key: value, 'key': 'value', "key": "value", ?key=value&
 _KEY_VALUE = re.compile(
     rf"""(?P<head>\b{_SECRET_KEY}\b['"]?\s*[=:]\s*)

@@ -274,8 +274,8 @@ def validate_dsn(dsn: object) -> str:
     if not sep or scheme.split("+")[0].lower() not in ("postgresql", "postgres"):
         form = "a keyword DSN" if not sep and "=" in text else "not a PostgreSQL URL"
         raise ConfigError(
-            f"source DSN {redact(text)!r} is {form}; "
-            "use postgresql://user:password@host:5432/dbname"
+            f"source DSN {redact(text)!r} is {form}; "  # the hint shows no password: it is masked
+            "use a URL, postgresql://user@host:5432/dbname with :password after the user"
         )
     userinfo, at, location = rest.rpartition("@")
     if not at:

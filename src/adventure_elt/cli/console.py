@@ -11,7 +11,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
@@ -74,7 +74,8 @@ def redacted_output() -> Iterator[None]:
         yield
     finally:
         for stream in (sys.stdout, sys.stderr):
-            stream.flush()
+            with suppress(OSError, ValueError):  # a closed pipe (`| head`) has nothing to flush
+                stream.flush()
         sys.stdout, sys.stderr = saved
 
 

@@ -63,13 +63,14 @@ def main() -> None:
 def run_app(args: list[str] | None = None) -> int:
     """Run the app on `args` (default: the command line) and return its exit code."""
     try:
-        result = app(args=args, standalone_mode=False)
+        result = app(args=args, prog_name="adventure-elt", standalone_mode=False)
     except typer.TyperException as exc:  # Typer's (Click's) usage errors, unreadable files
         if type(exc).__name__ == "NoArgsIsHelpError":  # a group named alone: its help
             typer.echo(exc.format_message())
             return 2
         context = getattr(exc, "ctx", None)
-        hint = f"; see '{context.command_path} --help'" if context is not None else ""
+        command = context.command_path if context is not None else "adventure-elt"
+        hint = f"; see '{command} --help'"
         print_error(exc.format_message().rstrip(".") + (hint if exc.exit_code == 2 else ""))
         return exc.exit_code
     except typer.Abort:

@@ -87,13 +87,12 @@ def stream_generate(
     from adventure_elt.durations import parse_duration
     from adventure_elt.stream.generator import event_lines, generator_for, write_events
 
+    length = parse_duration(duration)  # a bad duration is the only line printed
     generator, note = generator_for(settings_from(ctx), seed, known_share)
     err.print(f"customer ids: {note}", highlight=False)
     sink = sys.stdout.buffer
     try:
-        write_events(
-            event_lines(generator, rate=rate, duration=parse_duration(duration), count=count), sink
-        )
+        write_events(event_lines(generator, rate=rate, duration=length, count=count), sink)
         sink.flush()
     except BrokenPipeError:
         # the reader went away (`| head`): stop quietly, as Unix tools do

@@ -316,8 +316,8 @@ class _Checker:
                 continue
             if key in _IGNORED_FLAGS and isinstance(value, bool):
                 continue
-            what = _describe(value) if isinstance(value, exp.Expr) else f"{key} = {value!r}"
-            _refuse(what, self.shown)
+            specific = isinstance(value, exp.Query | exp.Subquery | exp.Func)
+            _refuse(_describe(value) if specific else key.upper(), self.shown)
 
 
 def _describe(node: exp.Expr) -> str:

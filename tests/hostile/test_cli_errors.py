@@ -1,0 +1,121 @@
+"""Careless command lines: every usage error, on every command, is one line with a `--help` hint.
+
+Also the durations nobody means (`--lag 99999999999999999999d`) and a bug's last-resort line:
+no traceback, no password, a documented exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from typer.main import get_command
+
+from adventure_elt.cli import app
+from hostile.hostile_checks import run_cli
+
+
+def leaf_commands() -> list[list[str]]:
+    """Every command path of the app, e.g. ['oltp', 'status'], ['sync']."""
+    paths: list[list[str]] = []
+
+    def visit(command: Any, path: list[str]) -> None:
+        children = getattr(command, "commands", None)
+        if children:
+            for name, child in children.items():
+                visit(child, [*path, name])
+        else:
+            paths.append(path)
+
+    visit(get_command(app), [])
+    return paths
+
+
+def assert_one_line(result: tuple[int, str, str], code: int, *words: str) -> str:
+    exit_code, out, err = result
+    assert exit_code == code, err
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+@pytest.mark.parametrize("path", leaf_commands(), ids=" ".join)
+def test_an_unknown_option_is_one_line_with_the_help_hint(
+    path: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli([*path, "--no-such-option"], capsys)
+
+    assert_one_line(
+        result,
+        2,
+        "No such option: --no-such-option",
+        f"see 'adventure-elt {' '.join(path)} --help'",
+    )
+
+
+def test_there_are_many_commands() -> None:
+    assert len(leaf_commands()) >= 20
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["query", "revenue", "--limit", "-5"], ["'--limit'", "see 'adventure-elt query --help'"]),
+        (["dashboard", "--port", "70000"], ["'--port'", "see 'adventure-elt dashboard --help'"]),
+        (["lineage"], ["Missing argument", "see 'adventure-elt lineage --help'"]),
+        (["query"], ["name at least one measure", "see 'adventure-elt query --help'"]),
+        (["no-such-command"], ["No such command", "see 'adventure-elt --help'"]),
+        (["--warehouse"], ["requires an argument", "see 'adventure-elt --help'"]),
+        (
+            ["oltp", "seed", "--scale", "many"],
+            ["'--scale'", "see 'adventure-elt oltp seed --help'"],
+        ),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_usage_errors_are_one_line(
+    args: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert_one_line(run_cli(args, capsys), 2, *words)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sync", "--lag", "99999999999999999999d"],
+        ["stream", "ingest", "--max-age", "99999999999999999999d"],
+        ["stream", "ingest", "--max-future", "99999999999999999999"],
+        ["stream", "generate", "--duration", "36501d"],
+    ],
+    ids=" ".join,
+)
+def test_absurd_durations_are_one_line(
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert_one_line(run_cli(args, capsys), 2, "is over 100 years")
+
+
+def test_a_bug_is_one_redacted_line_with_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = importlib.import_module("adventure_elt.report")
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom at postgresql://etl:Bug#Secret@db/aw\nsecond line")
+
+    monkeypatch.setattr(report, "report", broken)
+
+    err = assert_one_line(run_cli(["report"], capsys), 1, "unexpected RuntimeError", "a bug")
+    assert "Bug#Secret" not in err and "Secret" not in err
+
+    monkeypatch.setenv("ADVENTURE_ELT_TRACEBACK", "1")
+    code, _, err = run_cli(["report"], capsys)
+    assert code == 1 and "Traceback" in err and "broken" in err
+    assert "Secret" not in err
