@@ -298,9 +298,10 @@ def _dsn_from_mapping(credentials: Mapping[str, Any]) -> str:
         )
     password = credentials.get("password")
     remember_secret(password)
-    user = _url_encoded(str(credentials.get("username") or ""))
+    # the fields hold plain values: every '%' is literal, so all of it is encoded
+    user = quote(str(credentials.get("username") or ""), safe="")
     if password:
-        user += ":" + _url_encoded(str(password))
+        user += ":" + quote(str(password), safe="")
     port = f":{credentials['port']}" if credentials.get("port") else ""
     query = credentials.get("query") or {}
     params = f"?{urlencode(query)}" if isinstance(query, Mapping) and query else ""

@@ -169,13 +169,13 @@ def test_a_keyword_dsn_is_refused_without_its_password() -> None:
     assert "use a URL, postgresql://user@host:5432/dbname with :password after the user" in message
 
 
-def test_dlt_credentials_table_becomes_a_url(tmp_path: pytest.TempPathFactory) -> None:
+def test_dlt_credentials_table_becomes_a_url() -> None:
     settings = Settings.load(
         {
             "source_dsn": {
                 "drivername": "postgresql",
                 "username": "etl",
-                "password": "p@ss/w#rd",
+                "password": "p@ss/w#rd%41",
                 "host": "db",
                 "port": 5433,
                 "database": "aw",
@@ -183,7 +183,7 @@ def test_dlt_credentials_table_becomes_a_url(tmp_path: pytest.TempPathFactory) -
         },
         environ={},
     )
-    assert settings.source_dsn == "postgresql://etl:p%40ss%2Fw%23rd@db:5433/aw"
+    assert settings.source_dsn == "postgresql://etl:p%40ss%2Fw%23rd%2541@db:5433/aw"
     assert "p@ss" not in repr(settings) and MASK in repr(settings)
 
 
