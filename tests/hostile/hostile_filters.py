@@ -82,6 +82,17 @@ HOSTILE: list[tuple[str, str, str]] = [
     ("dangling-operator", "revenue >", "cannot parse"),
 ]  # fmt: skip
 
+# `query` arguments other than --where that reach the compiler: names, never text
+HOSTILE_FIELDS: list[tuple[str, list[str], str]] = [
+    ("by-with-statement", ["revenue", "--by", "country; drop table t"], "not a dimension"),
+    ("by-function", ["revenue", "--by", "read_csv('/etc/passwd')"], "not a dimension"),
+    ("by-system-table", ["revenue", "--by", "information_schema.tables"], "unknown dimension"),
+    ("order-with-statement", ["revenue", "--order", "revenue; drop table x"], "order by"),
+    ("order-expression", ["revenue", "--order", "(select 1)"], "order by"),
+    ("measure-with-statement", ["revenue; copy marts.fct_sales to 'x.csv'"], "unknown measure"),
+    ("grain-with-statement", ["revenue", "--by", "order_date", "--grain", "month; drop"], "grain"),
+]  # fmt: skip
+
 # (id, filter, the value the warehouse compares with: no such country, so no rows)
 HARMLESS: list[tuple[str, str]] = [
     ("escaped-quote-in-string", r"country = 'x\'; drop table marts.fct_sales; --'"),

@@ -22,7 +22,7 @@ import pytest
 
 from adventure_elt.settings import Settings
 from hostile.hostile_checks import assert_refused, duckdb_row_counts, files_under, run_cli
-from hostile.hostile_filters import HARMLESS, HOSTILE
+from hostile.hostile_filters import HARMLESS, HOSTILE, HOSTILE_FIELDS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -74,6 +74,22 @@ def test_hostile_filter_is_refused_and_changes_nothing(
     )
 
     assert_refused(result, word)
+    assert in_workdir.untouched() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "word"), HOSTILE_FIELDS, ids=[h[0] for h in HOSTILE_FIELDS]
+)
+def test_hostile_names_are_refused_and_change_nothing(
+    in_workdir: Warehouse,
+    name: str,
+    args: list[str],
+    word: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = in_workdir.untouched()
+
+    assert_refused(run_cli(in_workdir.query(*args), capsys), word)
     assert in_workdir.untouched() == before
 
 
