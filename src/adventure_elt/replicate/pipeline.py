@@ -39,18 +39,28 @@ from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.replicate.changes import RawComparer
 from adventure_elt.replicate.drift import (
+    SchemaChange,
     SchemaChangeError,
-    TypeChange,
     duckdb_raw_columns,
-    type_changes,
+    raw_alterations,
+    schema_changes,
 )
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
+from adventure_elt.replicate.not_synced import TablesNotSyncedError
+from adventure_elt.replicate.replaced import ReplacedSource, find_replaced
 from adventure_elt.settings import Settings, mask_dsn
-from adventure_elt.warehouse import BigQueryWarehouse, connect_duckdb, wait_for_duckdb_lock
+from adventure_elt.warehouse import (
+    BigQueryWarehouse,
+    Warehouse,
+    connect_duckdb,
+    open_warehouse,
+    wait_for_duckdb_lock,
+)
 
 PIPELINE_NAME = "adventure_elt"
 SOURCE_NAME = "adventureworks"
 DATASET = "raw"
+STAGING_DATASET = "raw_staging"  # dlt's: merges and full refreshes load here first
 EXTRACTED_AT = "_extracted_at"
 DLT_ID = "_dlt_id"
 
@@ -139,6 +149,9 @@ def sync(
         ConfigError: unknown table, negative lag, or a table missing in the source.
         SourceUnreachableError: the source cannot be reached.
         WarehouseError: the warehouse cannot be written.
+        TablesNotSyncedError: some tables were left out (the others synced): a column changed
+            type or was dropped (`SchemaChangeError`), or the source was replaced behind the
+            cursor. `sync --full-refresh --tables …` fixes both.
     """
     started = time.perf_counter()
     report = progress or ignore
@@ -155,8 +168,10 @@ def sync(
             with conn.cursor() as cur:
                 cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
             columns = {t: _columns_of(conn, t) for t in chosen}
+            raw = _raw_columns(settings, bigquery, chosen)
             results = {t: TableSync(t.qualified_name) for t in chosen}
-            changes = _type_changes(settings, columns, results, full_refresh)
+            # column types are compared in DuckDB's names only; dropped columns everywhere
+            changes = _schema_changes(columns, raw, results, full_refresh, bigquery is None)
             synced = tuple(t for t in chosen if results[t].mode != "failed")
             dlt = _import_dlt(settings)
             pipeline = _pipeline(dlt, settings, bigquery)
@@ -164,8 +179,16 @@ def sync(
             _finish_interrupted(pipeline, dsn, report)
             if resuming:
                 _drop_repeated_rows(settings)
+            replaced: list[ReplacedSource] = []
             if full_refresh:
                 _note_filled(pipeline, synced, results)
+                if changes:
+                    _alter_raw_tables(settings, bigquery, pipeline, changes)
+            else:
+                replaced = _replaced_sources(
+                    settings, bigquery, conn, pipeline, synced, results, lag
+                )
+                synced = tuple(t for t in synced if results[t].mode != "failed")
             empty = _empty_raw_tables(settings, synced) if not full_refresh else set()
             resources = [
                 _resource(
@@ -174,6 +197,7 @@ def sync(
                     conn,
                     t,
                     columns[t],
+                    {} if t in empty else raw.get(t, {}),
                     results[t],
                     full_refresh,
                     lag,
@@ -183,46 +207,81 @@ def sync(
                 for t in synced
             ]
             source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
-            # A type change can only be applied by rebuilding the raw table: drop and reload it.
-            refresh = "drop_resources" if full_refresh and changes else None
             try:
-                info = pipeline.run(source, refresh=refresh) if synced else None
+                info = pipeline.run(source) if synced else None
             except Exception as exc:
                 raise _pipeline_error(exc, dsn) from None
             load_id = info.loads_ids[-1] if info is not None and info.loads_ids else None
             if detect_deletes or settings.detect_deletes:
                 _detect_deletes(settings, conn, synced, results, report, bigquery)
     summary = SyncSummary([results[t] for t in chosen], load_id, time.perf_counter() - started)
+    if replaced:
+        raise TablesNotSyncedError([*changes, *replaced], summary)
     if changes and not full_refresh:
         raise SchemaChangeError(changes, summary)
     return summary
 
 
-def _type_changes(
-    settings: Settings,
+def _raw_columns(
+    settings: Settings, bigquery: BigQueryWarehouse | None, tables: tuple[SourceTable, ...]
+) -> dict[SourceTable, dict[str, str]]:
+    """Column → type of each existing raw table (type names as the engine spells them)."""
+    if bigquery is None:
+        return duckdb_raw_columns(settings.duckdb_path, tables)
+    found = {t: bigquery.column_types(DATASET, t.raw_name) for t in tables}
+    return {t: columns for t, columns in found.items() if columns}
+
+
+def _schema_changes(
     columns: dict[SourceTable, list[SourceColumn]],
+    raw: dict[SourceTable, dict[str, str]],
     results: dict[SourceTable, TableSync],
     full_refresh: bool,
-) -> list[TypeChange]:
-    """Source columns whose type raw cannot take; their tables fail (or, on full refresh, are
-    rebuilt). Only DuckDB is checked here."""
-    if settings.warehouse != "duckdb":
-        return []
-    raw = duckdb_raw_columns(settings.duckdb_path, columns)
-    found: list[TypeChange] = []
+    compare_types: bool,
+) -> list[SchemaChange]:
+    """Source columns raw cannot follow (changed type, dropped); their tables fail (or, on a
+    full refresh, are altered first)."""
+    found: list[SchemaChange] = []
     for table, table_columns in columns.items():
-        changed = type_changes(table, table_columns, raw.get(table, {}))
+        changed = schema_changes(
+            table, table_columns, raw.get(table, {}), compare_types=compare_types
+        )
         found += changed
         for change in changed:
             if full_refresh:
-                results[table].notes.append(
-                    f"column {change.column} changed type ({change.raw_type} → "
-                    f"{change.source_type}): raw.{table.raw_name} was rebuilt"
-                )
+                results[table].notes.append(change.note())
             else:
                 results[table].mode = "failed"
-                results[table].notes.append(change.message())
+                results[table].notes.append(change.describe())
     return found
+
+
+def _alter_raw_tables(
+    settings: Settings,
+    bigquery: BigQueryWarehouse | None,
+    pipeline: Any,
+    changes: list[SchemaChange],
+) -> None:
+    """Give raw tables their source's new shape before a full refresh reloads them.
+
+    dlt's schema forgets the tables first (saved at once), so the reload declares them again
+    from the source's columns; then the raw tables are altered in place, keeping their rows
+    for readers until the swap, and dlt's staging copies, which have the old shape, dropped.
+    Each step can be repeated: a sync killed in between finds the same changes next time.
+    """
+    names = sorted({c.table.raw_name for c in changes})
+    if pipeline.default_schema_name:
+        schema = pipeline.default_schema
+        schema.drop_tables(names)
+        pipeline.schemas.save_schema(schema)
+    with ExitStack() as stack:
+        warehouse = (
+            bigquery if bigquery is not None else stack.enter_context(open_warehouse(settings))
+        )
+        for name in names:
+            warehouse.execute(f"drop table if exists {warehouse.relation(STAGING_DATASET, name)}")
+        for statement in raw_alterations(warehouse, changes):
+            warehouse.execute(statement)
 
 
 def _note_filled(
@@ -232,11 +291,50 @@ def _note_filled(
 
     Read before the run: dlt wipes a resource's state when it extracts with `replace`.
     """
-    resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    resources = _resource_states(pipeline)
     for table in tables:
         unfilled = resources.get(table.raw_name, {}).get("unfilled_columns", [])
         if unfilled:
             results[table].notes.append(f"filled new column(s) {', '.join(unfilled)} for all rows")
+
+
+def _resource_states(pipeline: Any) -> dict[str, dict[str, Any]]:
+    """Each table's dlt resource state (its `cursor`, `unfilled_columns`), by raw name."""
+    states: dict[str, dict[str, Any]] = (
+        pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    )
+    return states
+
+
+def _replaced_sources(
+    settings: Settings,
+    bigquery: BigQueryWarehouse | None,
+    conn: psycopg2.extensions.connection,
+    pipeline: Any,
+    tables: tuple[SourceTable, ...],
+    results: dict[SourceTable, TableSync],
+    lag: timedelta | None,
+) -> list[ReplacedSource]:
+    """Tables whose source was replaced behind their stored cursor; they fail (they are not
+    synced) and the sync says why. See `adventure_elt.replicate.replaced`."""
+    states = _resource_states(pipeline)
+    cursors = {t: _parse_cursor(states.get(t.raw_name, {}).get("cursor")) for t in tables}
+    found: list[ReplacedSource] = []
+    with ExitStack() as stack:
+        warehouse: Warehouse | None = bigquery
+        if warehouse is None and settings.duckdb_path.is_file():
+            # read-only and closed before dlt loads
+            warehouse = stack.enter_context(open_warehouse(settings, read_only=True))
+        for table, cursor in cursors.items():
+            if cursor is None:
+                continue
+            since = cursor - lag if lag else cursor
+            problem = find_replaced(conn, warehouse, table, cursor, since)
+            if problem is not None:
+                results[table].mode = "failed"
+                results[table].notes.append(problem.describe())
+                found.append(problem)
+    return found
 
 
 def _finish_interrupted(pipeline: Any, dsn: str, report: ProgressCallback) -> None:
@@ -448,6 +546,7 @@ def _resource(
     conn: psycopg2.extensions.connection,
     table: SourceTable,
     columns: list[SourceColumn],
+    raw_columns: dict[str, str],
     result: TableSync,
     full_refresh: bool,
     lag: timedelta | None,
@@ -456,6 +555,7 @@ def _resource(
 ) -> Any:
     """The dlt resource of one table: Arrow batches since the stored cursor.
 
+    `raw_columns`: the raw table's columns now (empty: no rows yet), to note new columns.
     `append`: raw holds no row of it yet, so the rows go straight in; a merge would first copy
     them into a staging table and then delete nothing and copy them again.
     """
@@ -488,7 +588,7 @@ def _resource(
         comparer = RawComparer(settings.duckdb_path, table) if compare else None
         newest = cursor
         try:
-            _note_columns(result, state, columns, comparer, full_refresh)
+            _note_columns(result, state, columns, raw_columns, full_refresh)
             extracted_at = datetime.now(UTC)
             for batch in read_batches(conn, table, columns, since):
                 result.rows_read += batch.num_rows
@@ -567,7 +667,6 @@ def _drop_repeated_rows(settings: Settings) -> None:
     if settings.warehouse != "duckdb" or not settings.duckdb_path.is_file():
         return
     from adventure_elt.catalog import TABLES
-    from adventure_elt.warehouse import open_warehouse
 
     with open_warehouse(settings) as warehouse:
         present = set(warehouse.list_tables(DATASET))
@@ -586,25 +685,28 @@ def _note_columns(
     result: TableSync,
     state: dict[str, Any],
     columns: list[SourceColumn],
-    comparer: RawComparer | None,
+    raw_columns: dict[str, str],
     full_refresh: bool,
 ) -> None:
-    """Say when a new source column holds NULL for old rows, and when a full refresh fills it."""
+    """Say when new source columns hold NULL for rows loaded before they appeared — on every
+    sync until a full refresh fills them — and when a full refresh does."""
     unfilled = list(state.get("unfilled_columns", []))
     if full_refresh:
         if unfilled:
             result.notes.append(f"filled new column(s) {', '.join(unfilled)} for all rows")
         state["unfilled_columns"] = []
         return
-    if comparer is None or not comparer.exists:
-        return
-    new = [c.name for c in columns if c.name not in comparer.columns]
-    if new:
+    if not raw_columns:
+        return  # nothing loaded yet: every row gets every column
+    names = [c.name for c in columns]
+    unfilled = [n for n in names if n in unfilled or n not in raw_columns]
+    if unfilled:
         result.notes.append(
-            f"new column(s) {', '.join(new)}: rows loaded earlier hold NULL until "
-            f"`sync --full-refresh --tables {result.table}`"
+            f"new column(s) {', '.join(unfilled)}: only rows changed since they appeared have"
+            f" them, older rows hold NULL; back-fill with"
+            f" `adventure-elt sync --full-refresh --tables {result.table}`"
         )
-        state["unfilled_columns"] = sorted({*unfilled, *new})
+    state["unfilled_columns"] = unfilled
 
 
 def _stamp(batch: pa.Table, extracted_at: datetime, primary_key: tuple[str, ...]) -> pa.Table:
@@ -652,7 +754,6 @@ def _detect_deletes(
 ) -> None:
     """Run delete detection on the chosen tables, on `bigquery` when given, else on DuckDB."""
     from adventure_elt.replicate.deletes import detect_deletes
-    from adventure_elt.warehouse import open_warehouse
 
     soft = settings.delete_mode == "soft"
     with ExitStack() as stack:
