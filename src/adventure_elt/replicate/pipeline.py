@@ -18,7 +18,6 @@ same snapshot of the source.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -48,11 +47,13 @@ from adventure_elt.replicate.drift import (
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.replaced import ReplacedSource, find_replaced
+from adventure_elt.replicate.working_dir import remove_kill_leftovers, set_aside_unreadable_state
 from adventure_elt.settings import Settings, mask_dsn
 from adventure_elt.warehouse import (
     BigQueryWarehouse,
     Warehouse,
     connect_duckdb,
+    is_duckdb_file,
     open_warehouse,
     wait_for_duckdb_lock,
 )
@@ -174,9 +175,10 @@ def sync(
             changes = _schema_changes(columns, raw, results, full_refresh, bigquery is None)
             synced = tuple(t for t in chosen if results[t].mode != "failed")
             dlt = _import_dlt(settings)
-            pipeline = _pipeline(dlt, settings, bigquery)
+            pipeline = _pipeline(dlt, settings, bigquery, report)
             resuming = pipeline.has_pending_data
             _finish_interrupted(pipeline, dsn, report)
+            _restore_state(pipeline, dsn)
             if resuming:
                 _drop_repeated_rows(settings)
             replaced: list[ReplacedSource] = []
@@ -337,6 +339,16 @@ def _replaced_sources(
     return found
 
 
+def _restore_state(pipeline: Any, dsn: str) -> None:
+    """Take the warehouse's copy of the pipeline state when it is newer than the local one (a
+    new machine, a Kestra task's fresh folder, a state set aside), so the checks before the run
+    see the cursors the run will use. dlt's `run` would do it, but only once extracting."""
+    try:
+        pipeline.sync_destination()
+    except Exception as exc:
+        raise _pipeline_error(exc, dsn) from None
+
+
 def _finish_interrupted(pipeline: Any, dsn: str, report: ProgressCallback) -> None:
     """Normalize and load what a killed sync left behind, before extracting anew.
 
@@ -405,8 +417,15 @@ def _check_duckdb_path(settings: Settings) -> None:
     if path.is_dir():
         raise WarehouseError(f"warehouse path {path} is a folder; give a file name, e.g. x.duckdb")
     if path.exists():
-        if not os.access(path, os.W_OK):
-            raise WarehouseError(f"warehouse file {path} is not writable; check its permissions")
+        if not os.access(path, os.W_OK | os.R_OK):
+            raise WarehouseError(
+                f"warehouse file {path} is not readable and writable; check its permissions"
+            )
+        if not is_duckdb_file(path):
+            raise WarehouseError(
+                f"warehouse file {path} is not a DuckDB database; choose another --duckdb-path"
+                " (sync creates the file when it does not exist)"
+            )
         return
     parent = path.absolute().parent
     while not parent.exists():
@@ -461,8 +480,13 @@ def _wait_for_duckdb_readers() -> None:
     setattr(DuckDbConnectionPool, "borrow_conn", borrow_waiting)  # noqa: B010
 
 
-def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) -> Any:
-    """The dlt pipeline writing the raw layer: to `bigquery` when given, else to DuckDB."""
+def _pipeline(
+    dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None, report: ProgressCallback
+) -> Any:
+    """The dlt pipeline writing the raw layer: to `bigquery` when given, else to DuckDB.
+
+    Its working folder is cleared of what killed syncs left first (see `working_dir`).
+    """
     if bigquery is None:
         from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -478,7 +502,15 @@ def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) 
         destination, dataset = bigquery.dlt_destination(dlt)
         # its own state: cursors of the DuckDB pipeline say nothing about BigQuery's raw layer
         name = f"{PIPELINE_NAME}_bigquery"
-    _remove_torn_saves(settings.home / "dlt" / name)
+    working_dir = settings.home / "dlt" / name
+    remove_kill_leftovers(working_dir)
+    aside = set_aside_unreadable_state(working_dir)
+    if aside is not None:
+        message = (
+            f"unreadable pipeline state in {working_dir}: set aside as {aside.name},"
+            " cursors restored from the warehouse"
+        )
+        report(ProgressEvent("resume", message=message, finished=True))
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str((settings.home / "dlt").absolute()),
@@ -486,23 +518,6 @@ def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) 
         dataset_name=dataset,
         progress=None,
     )
-
-
-# dlt saves a file by writing a temporary one named by 16 hex digits, then renaming it.
-_TORN_SAVE = re.compile(r"[0-9a-f]{16}")
-_SAVE_FOLDERS = ("schemas", "normalize/extracted", "load/new", "load/normalized", "load/loaded")
-
-
-def _remove_torn_saves(working_dir: Path) -> None:
-    """Delete the temporary files of saves a killed sync did not finish.
-
-    dlt reads every file in `schemas/` as a schema, so such a file there makes the next sync
-    fail; in the package folders it is litter.
-    """
-    for folder in _SAVE_FOLDERS:
-        for path in (working_dir / folder).glob("*"):
-            if _TORN_SAVE.fullmatch(path.name) and path.is_file():
-                path.unlink(missing_ok=True)
 
 
 def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[str, Any]]:
@@ -775,6 +790,8 @@ def _pipeline_error(exc: Exception, dsn: str) -> Exception:
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     if isinstance(cause, AdventureEltError):
         return cause
+    if isinstance(cause, psycopg2.OperationalError | psycopg2.InterfaceError):
+        return server.connection_lost(dsn, cause)
     text = (str(cause).strip() or type(cause).__name__).splitlines()[0]
     text = text.replace(dsn, mask_dsn(dsn))
     return WarehouseError(f"sync failed: {type(cause).__name__}: {text}")

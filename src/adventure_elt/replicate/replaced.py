@@ -7,13 +7,15 @@ two signs, both impossible while the source only moves forward:
 
 - the source holds more rows dated before the cursor than raw holds at all — rows raw never
   got and never will (e.g. a reseed at a larger scale: 94,395 orders against 32,040);
-- the source holds an older version of a row raw already has newer (a reseed or a restore
-  sets back rows the sync had seen change). Raw's newest rows, up to `SAMPLE_ROWS`, are looked
-  up in the source by key; keys gone from the source are deletes, not a replacement.
+- the source's newest row is older than the cursor, and the source holds an older version of a
+  row raw has newer (a reseed or a restore sets back rows the sync had seen change). Raw's
+  newest rows, up to `SAMPLE_ROWS`, are looked up in the source by key: when they are merely
+  gone, the newest rows were deleted, which is no replacement.
 
-Deleted rows and commits within the lag window trigger neither. Rows written behind the cursor
-another way (a commit later than `--lag`, an update that sets `modifieddate` back) do, rightly:
-incremental sync would never read them either. A table that shows
+Deleted rows, commits within the lag window and a single update that sets `modifieddate` back
+(invisible to incremental sync, as documented; `--lag` or a full refresh carries it) trigger
+neither. Many rows committed later than `--lag` trigger the first, rightly: incremental sync
+would never read them. A table that shows
 one is left out of the sync, like a schema change, and the fix is `sync --full-refresh`: the
 sync refuses rather than reloading by itself, because a source that looks replaced may also be
 the wrong database (a mistyped DSN, a restore to the wrong point) — reloading from it would
@@ -82,14 +84,16 @@ def find_replaced(
     if warehouse is not None and exists:
         relation = warehouse.relation("raw", table.raw_name)
         raw_rows = int(warehouse.fetch_all(f"select count(*) from {relation}")[0][0])
-    behind = _rows_before(conn, table, since)
+    behind, newest_in_source = _rows_before(conn, table, since)
     if behind > raw_rows:
         return ReplacedSource(
             table,
             f"the source holds {behind:,} rows dated before the sync cursor"
             f" ({cursor.isoformat(sep=' ')}) but raw has only {raw_rows:,}",
         )
-    if warehouse is None or not exists:
+    if warehouse is None or not exists or newest_in_source is None:
+        return None
+    if _naive_utc(newest_in_source) >= _naive_utc(cursor):
         return None
     keys, cursor_column = (
         [exp.to_identifier(n, quoted=True).sql(warehouse.kind) for n in names]
@@ -105,19 +109,24 @@ def find_replaced(
     key, source_time, raw_time = older
     return ReplacedSource(
         table,
-        f"the source holds an older version of a row raw has newer (key {key}: {table.cursor}"
-        f" {source_time.isoformat(sep=' ')} in the source, {raw_time.isoformat(sep=' ')} in raw)",
+        f"the source's newest {table.cursor} ({newest_in_source.isoformat(sep=' ')}) is older"
+        f" than the sync cursor ({cursor.isoformat(sep=' ')}) and it holds older versions of rows"
+        f" raw has (key {key}: {source_time.isoformat(sep=' ')} in the source,"
+        f" {raw_time.isoformat(sep=' ')} in raw)",
     )
 
 
-def _rows_before(conn: psycopg2.extensions.connection, table: SourceTable, since: datetime) -> int:
-    query = sql.SQL("select count(*) from {}.{} where {} < %s").format(
-        sql.Identifier(table.schema), sql.Identifier(table.name), sql.Identifier(table.cursor)
+def _rows_before(
+    conn: psycopg2.extensions.connection, table: SourceTable, since: datetime
+) -> tuple[int, datetime | None]:
+    """Rows whose cursor is before `since`, and the newest cursor value, in one scan."""
+    query = sql.SQL("select count(*) filter (where {c} < %s), max({c}) from {s}.{t}").format(
+        c=sql.Identifier(table.cursor), s=sql.Identifier(table.schema), t=sql.Identifier(table.name)
     )
     with conn.cursor() as cur:
         cur.execute(query, (since,))
         row = cur.fetchone()
-    return int(row[0]) if row else 0
+    return (int(row[0]), row[1]) if row else (0, None)
 
 
 def _older_in_source(
