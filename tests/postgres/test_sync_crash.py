@@ -15,6 +15,7 @@ so a kill that came too late fails loudly instead of passing for nothing.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -140,9 +141,14 @@ def test_kill_during_extract_loses_nothing(shop: Settings) -> None:
     assert "sync sales.salesorderdetail:" not in stderr
     assert packages(shop, "normalize/extracted") == []
     assert packages(shop, "load/loaded") == []
+    # dlt extracts into a temporary folder of its own and never looks at it again
+    leftovers = [p for p in packages(shop, "normalize") if re.fullmatch("[0-9a-f]{16}", p)]
+    assert leftovers
     change_source(shop)
 
     resync_and_check(shop)
+
+    assert not any(p in leftovers for p in packages(shop, "normalize"))
 
 
 def test_kill_right_after_extract_commits_loses_nothing(shop: Settings) -> None:
