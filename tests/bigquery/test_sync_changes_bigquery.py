@@ -26,6 +26,7 @@ from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
+from source_orders import delete_first_orders, source_order_counts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
 
@@ -38,17 +39,6 @@ def order_counts(settings: Settings) -> tuple[int, ...]:
             int(wh.fetch_all(f"select count(*) from {wh.relation('raw', t)}")[0][0])
             for t in ORDER_TABLES
         )
-
-
-def source_order_counts(settings: Settings) -> tuple[int, ...]:
-    with server.connect(settings) as conn, conn.cursor() as cur:
-        cur.execute(
-            "select (select count(*) from sales.salesorderheader),"
-            " (select count(*) from sales.salesorderdetail)"
-        )
-        row = cur.fetchone()
-    assert row is not None
-    return tuple(int(n) for n in row)
 
 
 def unclean(settings: Settings) -> list[str]:
@@ -138,13 +128,7 @@ def test_a_killed_full_refresh_never_shows_readers_an_empty_table(
     synced: Settings, phase: str
 ) -> None:
     before = order_counts(synced)
-    with server.connect(synced) as conn, conn.cursor() as cur:
-        cur.execute(
-            "create temp table gone as select salesorderid from sales.salesorderheader"
-            " order by salesorderid limit 7;"
-            " delete from sales.salesorderdetail where salesorderid in (select * from gone);"
-            " delete from sales.salesorderheader where salesorderid in (select * from gone)"
-        )
+    delete_first_orders(synced, 7)
     after = source_order_counts(synced)
 
     with Reader(synced) as reader:

@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hostile_sync import cli, one_error_line
 
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
@@ -22,6 +21,7 @@ from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from cli_run import cli, one_error_line
 from pg_databases import database_dsn, fresh_database
 from warehouse_sql import raw_counts
 

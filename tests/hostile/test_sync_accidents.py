@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile_sync import cli, one_error_line
 
 from adventure_elt.oltp import generator, schema, server
 from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from cli_run import cli, one_error_line
 
 pytestmark = pytest.mark.postgres
 

@@ -33,6 +33,7 @@ from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
+from source_orders import delete_first_orders, source_order_counts
 
 pytestmark = pytest.mark.postgres
 
@@ -256,28 +257,6 @@ def order_counts(settings: Settings) -> tuple[int, ...]:
         )
 
 
-def source_order_counts(settings: Settings) -> tuple[int, ...]:
-    with server.connect(settings) as conn, conn.cursor() as cur:
-        cur.execute(
-            "select (select count(*) from sales.salesorderheader),"
-            " (select count(*) from sales.salesorderdetail)"
-        )
-        row = cur.fetchone()
-    assert row is not None
-    return tuple(int(n) for n in row)
-
-
-def delete_some_orders(settings: Settings) -> None:
-    """A change only a full refresh carries over (cursor replication cannot see deletes)."""
-    with server.connect(settings) as conn, conn.cursor() as cur:
-        cur.execute(
-            "create temp table gone as select salesorderid from sales.salesorderheader"
-            " order by salesorderid limit 7;"
-            " delete from sales.salesorderdetail where salesorderid in (select * from gone);"
-            " delete from sales.salesorderheader where salesorderid in (select * from gone)"
-        )
-
-
 def swapped_tables(settings: Settings) -> int:
     """Completed swap jobs (the SQL that moves a table's new rows from staging into raw)."""
     root = settings.home / "dlt" / PIPELINE_NAME / "load" / "normalized"
@@ -298,7 +277,7 @@ def test_a_killed_full_refresh_never_shows_readers_an_empty_table(
 ) -> None:
     sync(shop)
     before = order_counts(shop)
-    delete_some_orders(shop)
+    delete_first_orders(shop, 7)
 
     with RawReader(shop) as reader:
         kill_sync_when(shop, FULL_REFRESH_PHASES[phase](shop), "--full-refresh")

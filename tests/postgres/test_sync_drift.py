@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from adventure_elt.oltp import generator, server
@@ -12,6 +9,7 @@ from adventure_elt.replicate.drift import SchemaChangeError
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from cli_run import cli
 from warehouse_sql import raw_sql
 
 pytestmark = pytest.mark.postgres
@@ -72,27 +70,6 @@ def test_new_column_is_null_for_old_rows_until_a_full_refresh_fills_it(synced: S
     assert unclean(synced) == []
 
 
-def sync_cli(settings: Settings) -> subprocess.CompletedProcess[str]:
-    assert settings.source_dsn is not None
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "adventure_elt",
-            "--source-dsn",
-            settings.source_dsn,
-            "--duckdb-path",
-            str(settings.duckdb_path),
-            "--home",
-            str(settings.home),
-            "sync",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_dropped_column_stops_only_that_table_until_a_full_refresh_drops_it(
     synced: Settings,
 ) -> None:
@@ -108,7 +85,7 @@ def test_dropped_column_stops_only_that_table_until_a_full_refresh_drops_it(
         " where customerid = (select min(customerid) from sales.customer)",
     )
 
-    done = sync_cli(synced)
+    done = cli(synced, "sync")
 
     assert done.returncode == 2, done.stderr
     error = [line for line in done.stderr.splitlines() if line.startswith("error:")]
@@ -169,7 +146,7 @@ def test_type_change_stops_only_that_table_until_a_full_refresh(
         " where customerid = (select min(customerid) from sales.customer)",
     )
 
-    done = sync_cli(synced)
+    done = cli(synced, "sync")
 
     assert done.returncode == 2, done.stderr
     error = [line for line in done.stderr.splitlines() if line.startswith("error:")]

@@ -1,4 +1,4 @@
-"""Helpers of the sync-side hostile tests: the CLI in a subprocess, and its one error line."""
+"""The CLI in a subprocess as a user runs it, and the one error line a failure must print."""
 
 from __future__ import annotations
 
