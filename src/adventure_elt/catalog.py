@@ -98,13 +98,24 @@ def get_table(name: str) -> SourceTable:
 
 
 def select_tables(names: str | list[str] | None) -> tuple[SourceTable, ...]:
-    """Tables named in a comma-separated list (or all), always in load order.
+    """Tables named in a comma-separated list (None: all), always in load order.
+
+    An empty list is refused rather than read as "all": `--tables "$TABLES"` with an empty
+    variable must not reload every table.
 
     >>> [t.name for t in select_tables("salesorderheader,person.address")]
     ['address', 'salesorderheader']
+
+    Raises:
+        ConfigError: an unknown name, or no name at all.
     """
-    if not names:
+    if names is None:
         return TABLES
     parts = names.split(",") if isinstance(names, str) else names
     chosen = {get_table(p) for p in parts if p.strip()}
+    if not chosen:
+        raise ConfigError(
+            "--tables names no table; give e.g. sales.customer,person.address,"
+            " or leave the option out for all 12"
+        )
     return tuple(t for t in TABLES if t in chosen)

@@ -339,6 +339,7 @@ def test_cli_reconcile_exit_codes_and_json(tricky_source: Settings) -> None:
         "extra_keys",
         "differing_rows",
         "duplicate_keys",
+        "dropped_columns",
         "clean",
         "in_warehouse",
         "columns_compared",

@@ -1,6 +1,10 @@
 """Crash safety: a sync killed with SIGKILL in extract, normalize or load loses and duplicates
 nothing; the next sync finishes the interrupted work, then syncs what changed since.
 
+A killed `sync --full-refresh` never leaves readers an empty raw table: the new rows are loaded
+beside the old ones (dlt's staging dataset) and swapped in by one transaction per table, so a
+reader sees the old rows or the new ones.
+
 The sync runs as `python -m adventure_elt sync` in a subprocess. Its phase is read from what it
 leaves on disk, no hooks in the code: a finished table's progress line on stderr (extract), the
 extracted load package in dlt's working folder (normalize), and the first completed job of the
@@ -11,9 +15,11 @@ so a kill that came too late fails loudly instead of passing for nothing.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +33,7 @@ from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
+from source_orders import delete_first_orders, source_order_counts
 
 pytestmark = pytest.mark.postgres
 
@@ -65,8 +72,9 @@ def completed_jobs(settings: Settings) -> int:
     return sum(len(os.listdir(p / "completed_jobs")) for p in root.glob("*/") if p.is_dir())
 
 
-def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool]) -> str:
-    """Start `sync` in a subprocess, SIGKILL it once `phase_reached(stderr)`; return stderr."""
+def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool], *options: str) -> str:
+    """Start `sync` (with `options`) in a subprocess, SIGKILL it once `phase_reached(stderr)`;
+    return stderr."""
     assert settings.source_dsn is not None
     stderr = settings.home / "sync.stderr"
     with stderr.open("w") as err:
@@ -82,6 +90,7 @@ def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool]) -> 
                 "--home",
                 str(settings.home),
                 "sync",
+                *options,
             ],
             stdout=subprocess.DEVNULL,
             stderr=err,
@@ -133,9 +142,14 @@ def test_kill_during_extract_loses_nothing(shop: Settings) -> None:
     assert "sync sales.salesorderdetail:" not in stderr
     assert packages(shop, "normalize/extracted") == []
     assert packages(shop, "load/loaded") == []
+    # dlt extracts into a temporary folder of its own and never looks at it again
+    leftovers = [p for p in packages(shop, "normalize") if re.fullmatch("[0-9a-f]{16}", p)]
+    assert leftovers
     change_source(shop)
 
     resync_and_check(shop)
+
+    assert not any(p in leftovers for p in packages(shop, "normalize"))
 
 
 def test_kill_right_after_extract_commits_loses_nothing(shop: Settings) -> None:
@@ -190,3 +204,97 @@ def test_kill_during_load_loses_nothing_and_duplicates_nothing(shop: Settings) -
 
     assert any(e.task == "resume" for e in events)
     assert packages(shop, "load/normalized") == []
+
+
+ORDER_TABLES = ("sales_salesorderheader", "sales_salesorderdetail")
+
+
+class RawReader:
+    """A reader polling the raw order tables' row counts from its own thread, as the dashboard
+    or `report` would: each look opens the file read-only (waiting while the sync holds it)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.path = str(settings.duckdb_path)
+        self.seen: set[tuple[int, ...]] = set()
+        self.errors: set[str] = set()
+        self.looks = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        # a short pause between looks leaves the test's thread time to watch for the kill point
+        while not self._stop.wait(0.003):
+            try:
+                with duckdb.connect(self.path, read_only=True) as con:
+                    counts = tuple(
+                        con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
+                        for t in ORDER_TABLES
+                    )
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():  # (else the sync holds the file right now)
+                    self.errors.add(str(exc).splitlines()[0])
+                continue
+            except duckdb.Error as exc:  # e.g. a missing table
+                self.errors.add(str(exc).splitlines()[0])
+                self.looks += 1
+                continue
+            self.seen.add(counts)
+            self.looks += 1
+
+    def __enter__(self) -> RawReader:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def order_counts(settings: Settings) -> tuple[int, ...]:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        return tuple(
+            con.execute(f"select count(*) from raw.{t}").fetchall()[0][0] for t in ORDER_TABLES
+        )
+
+
+def swapped_tables(settings: Settings) -> int:
+    """Completed swap jobs (the SQL that moves a table's new rows from staging into raw)."""
+    root = settings.home / "dlt" / PIPELINE_NAME / "load" / "normalized"
+    return sum(1 for p in root.glob("*/completed_jobs/*") if p.name.endswith(".sql"))
+
+
+FULL_REFRESH_PHASES: dict[str, Callable[[Settings], Callable[[str], bool]]] = {
+    "extract": lambda s: lambda err: "sync person.address:" in err,
+    "normalize": lambda s: lambda _: bool(packages(s, "load/new")),
+    "load into staging": lambda s: lambda _: completed_jobs(s) > 0,
+    "between two swaps": lambda s: lambda _: swapped_tables(s) > 0,
+}
+
+
+@pytest.mark.parametrize("phase", list(FULL_REFRESH_PHASES))
+def test_a_killed_full_refresh_never_shows_readers_an_empty_table(
+    shop: Settings, phase: str
+) -> None:
+    sync(shop)
+    before = order_counts(shop)
+    delete_first_orders(shop, 7)
+
+    with RawReader(shop) as reader:
+        kill_sync_when(shop, FULL_REFRESH_PHASES[phase](shop), "--full-refresh")
+        seen_during_the_sync = reader.looks
+        while reader.looks < seen_during_the_sync + 3:  # and a few looks after the kill
+            time.sleep(0.01)
+
+    assert reader.looks > 3 and reader.errors == set()
+    after = source_order_counts(shop)
+    assert after[0] == before[0] - 7
+    for counts in reader.seen:
+        assert all(n in (old, new) for n, old, new in zip(counts, before, after, strict=True)), (
+            reader.seen
+        )
+
+    sync(shop, full_refresh=True)
+
+    assert order_counts(shop) == after
+    assert [r.table for r in reconcile(shop) if not r.clean] == []
+    assert sync(shop).rows_written == 0

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from adventure_elt.oltp import generator, server
@@ -12,6 +9,7 @@ from adventure_elt.replicate.drift import SchemaChangeError
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from cli_run import cli
 from warehouse_sql import raw_sql
 
 pytestmark = pytest.mark.postgres
@@ -72,28 +70,47 @@ def test_new_column_is_null_for_old_rows_until_a_full_refresh_fills_it(synced: S
     assert unclean(synced) == []
 
 
-def test_dropped_column_stays_in_raw_and_is_null_from_then_on(synced: Settings) -> None:
-    before = raw_sql(synced, "select count(*) from raw.person_person where title is not null")[0][0]
-    assert before > 0
+def test_dropped_column_stops_only_that_table_until_a_full_refresh_drops_it(
+    synced: Settings,
+) -> None:
+    snapshot = raw_sql(synced, "select * from raw.person_person order by all")
+    assert raw_sql(synced, "select count(title) from raw.person_person")[0][0] > 0
     source_sql(
         synced,
         "alter table person.person drop column title;"
         " update person.person set modifieddate = now(), firstname = 'Renamed'"
         " where businessentityid in"
-        " (select businessentityid from person.person where businessentityid in"
-        "  (select businessentityid from person.person order by businessentityid limit 5))",
+        "  (select businessentityid from person.person order by businessentityid limit 5);"
+        " update sales.customer set modifieddate = now(), territoryid = 9"
+        " where customerid = (select min(customerid) from sales.customer)",
     )
 
-    sync(synced)
+    done = cli(synced, "sync")
 
-    assert raw_type(synced, "person_person", "title") == "VARCHAR"
-    changed = raw_sql(
-        synced, "select count(*), count(title) from raw.person_person where firstname = 'Renamed'"
-    )
-    assert changed == [(5, 0)]  # rewritten rows have no title any more
-    kept = raw_sql(synced, "select count(title) from raw.person_person")[0][0]
-    assert 0 < kept <= before  # rows not touched since keep what they were loaded with
+    assert done.returncode == 2, done.stderr
+    error = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1, done.stderr
+    assert "person.person" in error[0] and "'title'" in error[0] and "dropped" in error[0]
+    assert "--full-refresh --tables person.person" in error[0]
+    assert "failed" in done.stdout  # the other tables' summary is still printed
+    # nothing of person.person was written, the other tables were synced
+    assert raw_sql(synced, "select * from raw.person_person order by all") == snapshot
+    assert raw_sql(
+        synced, "select territoryid from raw.sales_customer order by customerid limit 1"
+    ) == [(9,)]
+    flagged = {r.table: r for r in reconcile(synced) if not r.clean}
+    assert list(flagged) == ["person.person"]
+    assert flagged["person.person"].dropped_columns == ("title",)
+    assert "title" in flagged["person.person"].describe()
+
+    refreshed = sync(synced, tables="person.person", full_refresh=True)
+
+    assert any("title" in n and "dropped" in n for n in refreshed.tables[0].notes)
+    assert raw_type(synced, "person_person", "title") is None
+    renamed = "select count(*) from raw.person_person where firstname = 'Renamed'"
+    assert raw_sql(synced, renamed) == [(5,)]
     assert unclean(synced) == []
+    assert sync(synced).rows_written == 0
 
 
 @pytest.mark.parametrize(
@@ -128,25 +145,8 @@ def test_type_change_stops_only_that_table_until_a_full_refresh(
         " update sales.customer set modifieddate = now(), territoryid = 9"
         " where customerid = (select min(customerid) from sales.customer)",
     )
-    assert synced.source_dsn is not None
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "adventure_elt",
-            "--source-dsn",
-            synced.source_dsn,
-            "--duckdb-path",
-            str(synced.duckdb_path),
-            "--home",
-            str(synced.home),
-            "sync",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = cli(synced, "sync")
 
     assert done.returncode == 2, done.stderr
     error = [line for line in done.stderr.splitlines() if line.startswith("error:")]

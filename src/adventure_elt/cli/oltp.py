@@ -125,10 +125,13 @@ def oltp_activity(
 ) -> None:
     """Simulate the shop on the source: new orders, status moves, edits and deletes.
 
+    A paced run ends with --duration, with fewer orders if the source cannot keep up (it says
+    so); --no-wait runs at most 1,000,000 orders.
+
     Example: adventure-elt oltp activity --orders-per-minute 120 --duration 5m
     """
     from adventure_elt.durations import parse_duration
-    from adventure_elt.oltp.activity import run_activity
+    from adventure_elt.oltp.activity import run_activity, tick_count
 
     length = parse_duration(duration)
     settings = settings_from(ctx)
@@ -149,6 +152,13 @@ def oltp_activity(
             duration=length,
             seed=seed,
             wait=not no_wait,
+        )
+    asked = tick_count(orders_per_minute, length)
+    if counts.orders_created < asked:
+        err.print(
+            f"made {counts.orders_created:,} of the {asked:,} orders asked for: the source could"
+            " not keep up with the rate within --duration (or the run was interrupted)",
+            highlight=False,
         )
     if as_json:
         print_json(counts.as_dict())

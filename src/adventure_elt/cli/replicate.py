@@ -40,12 +40,12 @@ def sync_command(
     Example: adventure-elt sync --tables sales.salesorderheader --lag 5m
     """
     from adventure_elt.durations import parse_duration
-    from adventure_elt.replicate.drift import SchemaChangeError
+    from adventure_elt.replicate.not_synced import TablesNotSyncedError
     from adventure_elt.replicate.pipeline import sync
 
     window = parse_duration(lag) if lag is not None else None
     settings = settings_from(ctx)
-    failure: SchemaChangeError | None = None
+    failure: TablesNotSyncedError | None = None
     try:
         with RichProgress() as progress:
             summary = sync(
@@ -56,7 +56,7 @@ def sync_command(
                 detect_deletes=detect_deletes,
                 progress=progress,
             )
-    except SchemaChangeError as exc:
+    except TablesNotSyncedError as exc:
         # The other tables were synced: show their summary, then fail (exit 2) with one line.
         summary, failure = exc.summary, exc
     publish_for_kestra(ctx, publish_sync, summary)

@@ -117,7 +117,7 @@ def stream_ingest(
     raw.web_events_rejected with the reason. Replays are harmless (dedup by event_id).
 
     Prints one line per stored batch on stderr and `read … loaded … duplicates … rejected …`
-    at the end. SIGINT/SIGTERM store the open batch, then stop.
+    at the end. SIGINT/SIGTERM store the open batch, print the counts and exit 0.
 
     Example: adventure-elt stream generate --rate 1000 --duration 1m | adventure-elt stream ingest
     """
@@ -140,6 +140,8 @@ def stream_run(
     as_json: JsonOption = False,
 ) -> None:
     """Generate and ingest web events in one process (a demo of the whole stream).
+
+    SIGINT/SIGTERM store what was generated, print the counts and exit 0.
 
     Example: adventure-elt stream run --rate 200 --duration 30s
     """

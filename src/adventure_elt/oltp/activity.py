@@ -8,9 +8,12 @@ by ON DELETE CASCADE). Every row written gets `modifieddate` = the transaction's
 an application sets it, so incremental replication can find it.
 
 `orders_per_minute` ticks a minute are paced in real time for `duration`; with `wait=False` the
-same ticks run back to back. Given the same starting data and `seed`, the same rows change in the
-same way (only the timestamps differ). The shop's state (open orders, prices, next ids) is read
-once at the start; run one activity at a time against a source.
+same ticks run back to back. A paced run ends with its `duration` (at most `OVERRUN_SECONDS`
+later): when the source cannot keep up with the rate (each tick is a transaction of a few
+milliseconds), it makes fewer orders. An unpaced run of more than `MAX_UNPACED_ORDERS` is
+refused: it would run for hours. Given the same starting data and `seed`, the same rows change
+in the same way (only the timestamps differ). The shop's state (open orders, prices, next ids)
+is read once at the start; run one activity at a time against a source.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.settings import Settings
 
 IN_PROCESS, APPROVED, BACKORDERED, REJECTED, SHIPPED, CANCELLED = 1, 2, 3, 4, 5, 6
+MAX_UNPACED_ORDERS = 1_000_000  # back to back at ~5 ms a tick: over an hour
+OVERRUN_SECONDS = 1.0  # how late a paced run may end when it falls behind its rate
 OPEN_STATUSES = (IN_PROCESS, APPROVED, BACKORDERED)
 
 # Where an open order can go next, with odds. Rejected, shipped and cancelled are final.
@@ -149,13 +154,20 @@ def run_activity(
         of the ticks committed so far.
 
     Raises:
-        ConfigError: a rate or duration that is not positive, or a source without the tables or
-            the products, customers and addresses that orders need.
+        ConfigError: a rate or duration that is not positive, an unpaced run of more than
+            `MAX_UNPACED_ORDERS` orders, or a source without the tables or the products,
+            customers and addresses that orders need.
     """
     if not (orders_per_minute > 0 and math.isfinite(orders_per_minute)):
         raise ConfigError(f"orders per minute must be a positive number, not {orders_per_minute}")
     if duration <= timedelta(0):
         raise ConfigError(f"the activity's duration must be positive, not {duration}")
+    if not wait and (orders := tick_count(orders_per_minute, duration)) > MAX_UNPACED_ORDERS:
+        raise ConfigError(
+            f"{orders_per_minute:g} orders a minute for {duration} asks for {orders:,} orders back"
+            f" to back; at most {MAX_UNPACED_ORDERS:,} in one --no-wait run — lower"
+            " --orders-per-minute or --duration"
+        )
     if isinstance(source, Settings):
         with server.connect_to(server.source_dsn(source), autocommit=True) as conn:
             conn.autocommit = False
@@ -181,7 +193,10 @@ def _run(
     try:
         for index in range(ticks):
             if wait:
-                time.sleep(max(0.0, started + index * interval - time.monotonic()))
+                now = time.monotonic()
+                if now > started + duration.total_seconds() + OVERRUN_SECONDS:
+                    break  # the source cannot keep up with the rate: end with the duration
+                time.sleep(max(0.0, started + index * interval - now))
             with _transaction(conn) as cur:
                 changes = shop.tick(cur)
             # Counted only once committed, so an interrupted tick counts for nothing.

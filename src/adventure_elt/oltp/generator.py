@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from adventure_elt.catalog import TABLES
-from adventure_elt.errors import ConfigError
+from adventure_elt.errors import ConfigError, first_line
 from adventure_elt.oltp.reference import (
     CATEGORIES,
     COUNTRIES,
@@ -173,6 +173,11 @@ def seed(
 
     Returns:
         Rows written per table (`schema.table` → rows), in load order.
+
+    Raises:
+        ConfigError: a table no longer has the AdventureWorks shape (a column dropped, retyped
+            or added as NOT NULL); the caller's transaction must then be rolled back, which
+            `server.connect` does, so nothing is replaced.
     """
     report = progress or ignore
     report(ProgressEvent("generate", message=f"scale {scale:g}, seed {seed}"))
@@ -203,10 +208,24 @@ def _copy_table(
     done = 0
     report(ProgressEvent(task, done=0, total=table.num_rows))
     for batch in table.to_batches(max_chunksize=_LOAD_CHUNK_ROWS):
-        cur.copy_expert(sql, io.BytesIO(to_csv(pa.Table.from_batches([batch]))))
+        try:
+            cur.copy_expert(sql, io.BytesIO(to_csv(pa.Table.from_batches([batch]))))
+        # a retyped column, a dropped one, a new NOT NULL one
+        except (psycopg2.DataError, psycopg2.ProgrammingError, psycopg2.IntegrityError) as exc:
+            raise _drifted(name, exc) from None
         done += batch.num_rows
         report(ProgressEvent(task, done=done, total=table.num_rows))
     report(ProgressEvent(task, done=done, total=table.num_rows, finished=True))
+
+
+def _drifted(name: str, exc: psycopg2.Error) -> ConfigError:
+    """A COPY refused by a table whose shape drifted from the AdventureWorks schema, as one
+    line that names the table, PostgreSQL's reason and the fix."""
+    return ConfigError(
+        f"cannot seed {name}: {first_line(exc)} — the table no longer has the AdventureWorks shape"
+        f" (sql/source/{name}.sql); nothing was replaced. Restore the table, or drop it and run"
+        " `adventure-elt oltp init`"
+    )
 
 
 # ----------------------------------------------------------------------------- faker pools

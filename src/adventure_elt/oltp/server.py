@@ -121,7 +121,8 @@ def connect(settings: Settings) -> Iterator[psycopg2.extensions.connection]:
 def connect_to(
     dsn: str, *, autocommit: bool = False, **kwargs: Any
 ) -> Iterator[psycopg2.extensions.connection]:
-    """Open `dsn`; a refused or failed login becomes a one-line SourceUnreachableError.
+    """Open `dsn`; a refused or failed login becomes a one-line SourceUnreachableError, and so
+    does a connection lost in the block (the server stopped, the network dropped).
 
     Without `autocommit` the block is one transaction: committed when it ends normally, rolled
     back on an exception.
@@ -140,8 +141,20 @@ def connect_to(
         else:
             with conn:
                 yield conn
+    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+        if not conn.closed:
+            raise
+        raise connection_lost(dsn, exc) from None
     finally:
         conn.close()
+
+
+def connection_lost(dsn: str, exc: BaseException) -> SourceUnreachableError:
+    """The one-line error of a source connection lost while in use."""
+    return SourceUnreachableError(
+        f"lost the connection to the source at {redact(dsn)}: {first_line(exc)} — was it"
+        " stopped (`oltp down`)? nothing was half-written; run the command again once it is up"
+    )
 
 
 def _libpq_dsn(dsn: str) -> str:

@@ -18,7 +18,6 @@ same snapshot of the source.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -40,18 +39,30 @@ from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.redact import redact
 from adventure_elt.replicate.changes import RawComparer
 from adventure_elt.replicate.drift import (
+    SchemaChange,
     SchemaChangeError,
-    TypeChange,
     duckdb_raw_columns,
-    type_changes,
+    raw_alterations,
+    schema_changes,
 )
 from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
+from adventure_elt.replicate.not_synced import TablesNotSyncedError
+from adventure_elt.replicate.replaced import ReplacedSource, find_replaced
+from adventure_elt.replicate.working_dir import remove_kill_leftovers, set_aside_unreadable_state
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import BigQueryWarehouse, connect_duckdb, wait_for_duckdb_lock
+from adventure_elt.warehouse import (
+    BigQueryWarehouse,
+    Warehouse,
+    connect_duckdb,
+    is_duckdb_file,
+    open_warehouse,
+    wait_for_duckdb_lock,
+)
 
 PIPELINE_NAME = "adventure_elt"
 SOURCE_NAME = "adventureworks"
 DATASET = "raw"
+STAGING_DATASET = "raw_staging"  # dlt's: merges and full refreshes load here first
 EXTRACTED_AT = "_extracted_at"
 DLT_ID = "_dlt_id"
 
@@ -140,6 +151,9 @@ def sync(
         ConfigError: unknown table, negative lag, or a table missing in the source.
         SourceUnreachableError: the source cannot be reached.
         WarehouseError: the warehouse cannot be written.
+        TablesNotSyncedError: some tables were left out (the others synced): a column changed
+            type or was dropped (`SchemaChangeError`), or the source was replaced behind the
+            cursor. `sync --full-refresh --tables …` fixes both.
     """
     started = time.perf_counter()
     report = progress or ignore
@@ -156,17 +170,28 @@ def sync(
             with conn.cursor() as cur:
                 cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
             columns = {t: _columns_of(conn, t) for t in chosen}
+            raw = _raw_columns(settings, bigquery, chosen)
             results = {t: TableSync(t.qualified_name) for t in chosen}
-            changes = _type_changes(settings, columns, results, full_refresh)
+            # column types are compared in DuckDB's names only; dropped columns everywhere
+            changes = _schema_changes(columns, raw, results, full_refresh, bigquery is None)
             synced = tuple(t for t in chosen if results[t].mode != "failed")
             dlt = _import_dlt(settings)
-            pipeline = _pipeline(dlt, settings, bigquery)
+            pipeline = _pipeline(dlt, settings, bigquery, report)
             resuming = pipeline.has_pending_data
             _finish_interrupted(pipeline, dsn, report)
+            _restore_state(pipeline, dsn)
             if resuming:
                 _drop_repeated_rows(settings)
+            replaced: list[ReplacedSource] = []
             if full_refresh:
                 _note_filled(pipeline, synced, results)
+                if changes:
+                    _alter_raw_tables(settings, bigquery, pipeline, changes)
+            else:
+                replaced = _replaced_sources(
+                    settings, bigquery, conn, pipeline, synced, results, lag
+                )
+                synced = tuple(t for t in synced if results[t].mode != "failed")
             empty = _empty_raw_tables(settings, synced) if not full_refresh else set()
             resources = [
                 _resource(
@@ -175,6 +200,7 @@ def sync(
                     conn,
                     t,
                     columns[t],
+                    {} if t in empty else raw.get(t, {}),
                     results[t],
                     full_refresh,
                     lag,
@@ -184,46 +210,81 @@ def sync(
                 for t in synced
             ]
             source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
-            # A type change can only be applied by rebuilding the raw table: drop and reload it.
-            refresh = "drop_resources" if full_refresh and changes else None
             try:
-                info = pipeline.run(source, refresh=refresh) if synced else None
+                info = pipeline.run(source) if synced else None
             except Exception as exc:
                 raise _pipeline_error(exc, dsn) from None
             load_id = info.loads_ids[-1] if info is not None and info.loads_ids else None
             if detect_deletes or settings.detect_deletes:
                 _detect_deletes(settings, conn, synced, results, report, bigquery)
     summary = SyncSummary([results[t] for t in chosen], load_id, time.perf_counter() - started)
+    if replaced:
+        raise TablesNotSyncedError([*changes, *replaced], summary)
     if changes and not full_refresh:
         raise SchemaChangeError(changes, summary)
     return summary
 
 
-def _type_changes(
-    settings: Settings,
+def _raw_columns(
+    settings: Settings, bigquery: BigQueryWarehouse | None, tables: tuple[SourceTable, ...]
+) -> dict[SourceTable, dict[str, str]]:
+    """Column → type of each existing raw table (type names as the engine spells them)."""
+    if bigquery is None:
+        return duckdb_raw_columns(settings.duckdb_path, tables)
+    found = {t: bigquery.column_types(DATASET, t.raw_name) for t in tables}
+    return {t: columns for t, columns in found.items() if columns}
+
+
+def _schema_changes(
     columns: dict[SourceTable, list[SourceColumn]],
+    raw: dict[SourceTable, dict[str, str]],
     results: dict[SourceTable, TableSync],
     full_refresh: bool,
-) -> list[TypeChange]:
-    """Source columns whose type raw cannot take; their tables fail (or, on full refresh, are
-    rebuilt). Only DuckDB is checked here."""
-    if settings.warehouse != "duckdb":
-        return []
-    raw = duckdb_raw_columns(settings.duckdb_path, columns)
-    found: list[TypeChange] = []
+    compare_types: bool,
+) -> list[SchemaChange]:
+    """Source columns raw cannot follow (changed type, dropped); their tables fail (or, on a
+    full refresh, are altered first)."""
+    found: list[SchemaChange] = []
     for table, table_columns in columns.items():
-        changed = type_changes(table, table_columns, raw.get(table, {}))
+        changed = schema_changes(
+            table, table_columns, raw.get(table, {}), compare_types=compare_types
+        )
         found += changed
         for change in changed:
             if full_refresh:
-                results[table].notes.append(
-                    f"column {change.column} changed type ({change.raw_type} → "
-                    f"{change.source_type}): raw.{table.raw_name} was rebuilt"
-                )
+                results[table].notes.append(change.note())
             else:
                 results[table].mode = "failed"
-                results[table].notes.append(change.message())
+                results[table].notes.append(change.describe())
     return found
+
+
+def _alter_raw_tables(
+    settings: Settings,
+    bigquery: BigQueryWarehouse | None,
+    pipeline: Any,
+    changes: list[SchemaChange],
+) -> None:
+    """Give raw tables their source's new shape before a full refresh reloads them.
+
+    dlt's schema forgets the tables first (saved at once), so the reload declares them again
+    from the source's columns; then the raw tables are altered in place, keeping their rows
+    for readers until the swap, and dlt's staging copies, which have the old shape, dropped.
+    Each step can be repeated: a sync killed in between finds the same changes next time.
+    """
+    names = sorted({c.table.raw_name for c in changes})
+    if pipeline.default_schema_name:
+        schema = pipeline.default_schema
+        schema.drop_tables(names)
+        pipeline.schemas.save_schema(schema)
+    with ExitStack() as stack:
+        warehouse = (
+            bigquery if bigquery is not None else stack.enter_context(open_warehouse(settings))
+        )
+        for name in names:
+            warehouse.execute(f"drop table if exists {warehouse.relation(STAGING_DATASET, name)}")
+        for statement in raw_alterations(warehouse, changes):
+            warehouse.execute(statement)
 
 
 def _note_filled(
@@ -233,11 +294,60 @@ def _note_filled(
 
     Read before the run: dlt wipes a resource's state when it extracts with `replace`.
     """
-    resources = pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    resources = _resource_states(pipeline)
     for table in tables:
         unfilled = resources.get(table.raw_name, {}).get("unfilled_columns", [])
         if unfilled:
             results[table].notes.append(f"filled new column(s) {', '.join(unfilled)} for all rows")
+
+
+def _resource_states(pipeline: Any) -> dict[str, dict[str, Any]]:
+    """Each table's dlt resource state (its `cursor`, `unfilled_columns`), by raw name."""
+    states: dict[str, dict[str, Any]] = (
+        pipeline.state.get("sources", {}).get(SOURCE_NAME, {}).get("resources", {})
+    )
+    return states
+
+
+def _replaced_sources(
+    settings: Settings,
+    bigquery: BigQueryWarehouse | None,
+    conn: psycopg2.extensions.connection,
+    pipeline: Any,
+    tables: tuple[SourceTable, ...],
+    results: dict[SourceTable, TableSync],
+    lag: timedelta | None,
+) -> list[ReplacedSource]:
+    """Tables whose source was replaced behind their stored cursor; they fail (they are not
+    synced) and the sync says why. See `adventure_elt.replicate.replaced`."""
+    states = _resource_states(pipeline)
+    cursors = {t: _parse_cursor(states.get(t.raw_name, {}).get("cursor")) for t in tables}
+    found: list[ReplacedSource] = []
+    with ExitStack() as stack:
+        warehouse: Warehouse | None = bigquery
+        if warehouse is None and settings.duckdb_path.is_file():
+            # read-only and closed before dlt loads
+            warehouse = stack.enter_context(open_warehouse(settings, read_only=True))
+        for table, cursor in cursors.items():
+            if cursor is None:
+                continue
+            since = cursor - lag if lag else cursor
+            problem = find_replaced(conn, warehouse, table, cursor, since)
+            if problem is not None:
+                results[table].mode = "failed"
+                results[table].notes.append(problem.describe())
+                found.append(problem)
+    return found
+
+
+def _restore_state(pipeline: Any, dsn: str) -> None:
+    """Take the warehouse's copy of the pipeline state when it is newer than the local one (a
+    new machine, a Kestra task's fresh folder, a state set aside), so the checks before the run
+    see the cursors the run will use. dlt's `run` would do it, but only once extracting."""
+    try:
+        pipeline.sync_destination()
+    except Exception as exc:
+        raise _pipeline_error(exc, dsn) from None
 
 
 def _finish_interrupted(pipeline: Any, dsn: str, report: ProgressCallback) -> None:
@@ -308,8 +418,15 @@ def _check_duckdb_path(settings: Settings) -> None:
     if path.is_dir():
         raise WarehouseError(f"warehouse path {path} is a folder; give a file name, e.g. x.duckdb")
     if path.exists():
-        if not os.access(path, os.W_OK):
-            raise WarehouseError(f"warehouse file {path} is not writable; check its permissions")
+        if not os.access(path, os.W_OK | os.R_OK):
+            raise WarehouseError(
+                f"warehouse file {path} is not readable and writable; check its permissions"
+            )
+        if not is_duckdb_file(path):
+            raise WarehouseError(
+                f"warehouse file {path} is not a DuckDB database; choose another --duckdb-path"
+                " (sync creates the file when it does not exist)"
+            )
         return
     parent = path.absolute().parent
     while not parent.exists():
@@ -337,6 +454,10 @@ def _import_dlt(settings: Settings) -> Any:
     dlt.config["data_writer.compression"] = "none"
     # Loaded packages are of no further use; kept, they would grow by a copy of every sync.
     dlt.config["load.delete_completed_jobs"] = True
+    # A full refresh loads the new rows beside the old ones (the staging dataset) and swaps them
+    # in with one transaction per table (TRUNCATE + INSERT … SELECT), so readers, and a sync
+    # killed half-way, see the old rows or the new ones. dlt's default truncates first.
+    dlt.config["destination.replace_strategy"] = "insert-from-staging"
     return dlt
 
 
@@ -360,8 +481,13 @@ def _wait_for_duckdb_readers() -> None:
     setattr(DuckDbConnectionPool, "borrow_conn", borrow_waiting)  # noqa: B010
 
 
-def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) -> Any:
-    """The dlt pipeline writing the raw layer: to `bigquery` when given, else to DuckDB."""
+def _pipeline(
+    dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None, report: ProgressCallback
+) -> Any:
+    """The dlt pipeline writing the raw layer: to `bigquery` when given, else to DuckDB.
+
+    Its working folder is cleared of what killed syncs left first (see `working_dir`).
+    """
     if bigquery is None:
         from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
@@ -377,7 +503,15 @@ def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) 
         destination, dataset = bigquery.dlt_destination(dlt)
         # its own state: cursors of the DuckDB pipeline say nothing about BigQuery's raw layer
         name = f"{PIPELINE_NAME}_bigquery"
-    _remove_torn_saves(settings.home / "dlt" / name)
+    working_dir = settings.home / "dlt" / name
+    remove_kill_leftovers(working_dir)
+    aside = set_aside_unreadable_state(working_dir)
+    if aside is not None:
+        message = (
+            f"unreadable pipeline state in {working_dir}: set aside as {aside.name},"
+            " cursors restored from the warehouse"
+        )
+        report(ProgressEvent("resume", message=message, finished=True))
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str((settings.home / "dlt").absolute()),
@@ -385,23 +519,6 @@ def _pipeline(dlt: Any, settings: Settings, bigquery: BigQueryWarehouse | None) 
         dataset_name=dataset,
         progress=None,
     )
-
-
-# dlt saves a file by writing a temporary one named by 16 hex digits, then renaming it.
-_TORN_SAVE = re.compile(r"[0-9a-f]{16}")
-_SAVE_FOLDERS = ("schemas", "normalize/extracted", "load/new", "load/normalized", "load/loaded")
-
-
-def _remove_torn_saves(working_dir: Path) -> None:
-    """Delete the temporary files of saves a killed sync did not finish.
-
-    dlt reads every file in `schemas/` as a schema, so such a file there makes the next sync
-    fail; in the package folders it is litter.
-    """
-    for folder in _SAVE_FOLDERS:
-        for path in (working_dir / folder).glob("*"):
-            if _TORN_SAVE.fullmatch(path.name) and path.is_file():
-                path.unlink(missing_ok=True)
 
 
 def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[str, Any]]:
@@ -445,6 +562,7 @@ def _resource(
     conn: psycopg2.extensions.connection,
     table: SourceTable,
     columns: list[SourceColumn],
+    raw_columns: dict[str, str],
     result: TableSync,
     full_refresh: bool,
     lag: timedelta | None,
@@ -453,6 +571,7 @@ def _resource(
 ) -> Any:
     """The dlt resource of one table: Arrow batches since the stored cursor.
 
+    `raw_columns`: the raw table's columns now (empty: no rows yet), to note new columns.
     `append`: raw holds no row of it yet, so the rows go straight in; a merge would first copy
     them into a staging table and then delete nothing and copy them again.
     """
@@ -485,7 +604,7 @@ def _resource(
         comparer = RawComparer(settings.duckdb_path, table) if compare else None
         newest = cursor
         try:
-            _note_columns(result, state, columns, comparer, full_refresh)
+            _note_columns(result, state, columns, raw_columns, full_refresh)
             extracted_at = datetime.now(UTC)
             for batch in read_batches(conn, table, columns, since):
                 result.rows_read += batch.num_rows
@@ -564,7 +683,6 @@ def _drop_repeated_rows(settings: Settings) -> None:
     if settings.warehouse != "duckdb" or not settings.duckdb_path.is_file():
         return
     from adventure_elt.catalog import TABLES
-    from adventure_elt.warehouse import open_warehouse
 
     with open_warehouse(settings) as warehouse:
         present = set(warehouse.list_tables(DATASET))
@@ -583,25 +701,28 @@ def _note_columns(
     result: TableSync,
     state: dict[str, Any],
     columns: list[SourceColumn],
-    comparer: RawComparer | None,
+    raw_columns: dict[str, str],
     full_refresh: bool,
 ) -> None:
-    """Say when a new source column holds NULL for old rows, and when a full refresh fills it."""
+    """Say when new source columns hold NULL for rows loaded before they appeared — on every
+    sync until a full refresh fills them — and when a full refresh does."""
     unfilled = list(state.get("unfilled_columns", []))
     if full_refresh:
         if unfilled:
             result.notes.append(f"filled new column(s) {', '.join(unfilled)} for all rows")
         state["unfilled_columns"] = []
         return
-    if comparer is None or not comparer.exists:
-        return
-    new = [c.name for c in columns if c.name not in comparer.columns]
-    if new:
+    if not raw_columns:
+        return  # nothing loaded yet: every row gets every column
+    names = [c.name for c in columns]
+    unfilled = [n for n in names if n in unfilled or n not in raw_columns]
+    if unfilled:
         result.notes.append(
-            f"new column(s) {', '.join(new)}: rows loaded earlier hold NULL until "
-            f"`sync --full-refresh --tables {result.table}`"
+            f"new column(s) {', '.join(unfilled)}: only rows changed since they appeared have"
+            f" them, older rows hold NULL; back-fill with"
+            f" `adventure-elt sync --full-refresh --tables {result.table}`"
         )
-        state["unfilled_columns"] = sorted({*unfilled, *new})
+    state["unfilled_columns"] = unfilled
 
 
 def _stamp(batch: pa.Table, extracted_at: datetime, primary_key: tuple[str, ...]) -> pa.Table:
@@ -649,7 +770,6 @@ def _detect_deletes(
 ) -> None:
     """Run delete detection on the chosen tables, on `bigquery` when given, else on DuckDB."""
     from adventure_elt.replicate.deletes import detect_deletes
-    from adventure_elt.warehouse import open_warehouse
 
     soft = settings.delete_mode == "soft"
     with ExitStack() as stack:
@@ -671,6 +791,8 @@ def _pipeline_error(exc: Exception, dsn: str) -> Exception:
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     if isinstance(cause, AdventureEltError):
         return cause
+    if isinstance(cause, psycopg2.OperationalError | psycopg2.InterfaceError):
+        return server.connection_lost(dsn, cause)
     text = (str(cause).strip() or type(cause).__name__).splitlines()[0]
     text = text.replace(dsn, redact(dsn))
     return WarehouseError(f"sync failed: {type(cause).__name__}: {text}")

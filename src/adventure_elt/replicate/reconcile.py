@@ -12,7 +12,9 @@ content differs. Content is compared through an md5 per row that both engines co
 
 PostgreSQL sends only `(key, hash)` as Arrow through `COPY … TO STDOUT`; DuckDB hashes the raw
 table and full-outer-joins the two on the key. Columns compared are the source columns that also
-exist in raw; raw-only metadata (`_extracted_at`, `_dlt_*`, `_is_deleted`) is ignored.
+exist in raw; raw-only metadata (`_extracted_at`, `_dlt_*`, `_is_deleted`) is ignored. A raw
+column the source no longer has (dropped there) makes the table unclean: raw looks complete
+but holds a column nobody fills any more.
 
 Numbers are compared at the raw column's scale (DECIMAL(38,9) keeps 9 decimals), as that is all
 the raw layer can hold.
@@ -43,13 +45,13 @@ from adventure_elt.replicate.deletes import (
     raw_columns,
     source_columns,
 )
+from adventure_elt.replicate.drift import is_metadata
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import DuckDBWarehouse, Warehouse, open_warehouse
 
 HASH_COLUMN = "_row_hash"
 EXAMPLES = 3  # keys shown per kind of difference
 
-_METADATA = re.compile(r"^(_extracted_at|_is_deleted|_dlt_.*)$")
 _DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC|BIGNUMERIC)\((\d+),\s*(\d+)\)$")
 _NULL = "chr(30)"  # record separator: the marker for NULL
 _SEPARATOR = "chr(31)"  # unit separator: between columns
@@ -69,6 +71,7 @@ class TableReconciliation:
         extra_keys: keys in raw (not flagged deleted) that the source no longer has.
         differing_rows: keys on both sides whose replicated columns differ.
         duplicate_keys: extra raw rows beyond one per key.
+        dropped_columns: raw columns the source no longer has.
         columns_compared: the columns the content hash covers.
         in_warehouse: False when the raw table does not exist.
         examples: up to three keys per kind (`missing`, `extra`, `differing`), as column → value.
@@ -82,6 +85,7 @@ class TableReconciliation:
     extra_keys: int
     differing_rows: int
     duplicate_keys: int = 0
+    dropped_columns: tuple[str, ...] = ()
     columns_compared: tuple[str, ...] = ()
     in_warehouse: bool = True
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -91,7 +95,11 @@ class TableReconciliation:
     def clean(self) -> bool:
         """True when raw holds exactly the source's rows."""
         return not (
-            self.missing_keys or self.extra_keys or self.differing_rows or self.duplicate_keys
+            self.missing_keys
+            or self.extra_keys
+            or self.differing_rows
+            or self.duplicate_keys
+            or self.dropped_columns
         )
 
     def describe(self) -> str:
@@ -104,6 +112,8 @@ class TableReconciliation:
             _plural(self.differing_rows, "differing row"),
             _plural(self.duplicate_keys, "duplicate key"),
         ]
+        if self.dropped_columns:
+            parts.append(f"column(s) {', '.join(self.dropped_columns)} dropped from the source")
         return ", ".join(p for p in parts if p) or "clean"
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +126,7 @@ class TableReconciliation:
             "extra_keys": self.extra_keys,
             "differing_rows": self.differing_rows,
             "duplicate_keys": self.duplicate_keys,
+            "dropped_columns": list(self.dropped_columns),
             "clean": self.clean,
             "in_warehouse": self.in_warehouse,
             "columns_compared": list(self.columns_compared),
@@ -165,7 +176,9 @@ def reconcile_table(
     started = time.perf_counter()
     source = source_columns(source_conn, table)
     raw = raw_columns(warehouse, table)
-    compared = [c for c in source if c.name in raw and not _METADATA.match(c.name)]
+    compared = [c for c in source if c.name in raw and not is_metadata(c.name)]
+    names = {c.name for c in source}
+    dropped = tuple(c for c in raw if c not in names and not is_metadata(c))
     types = {c.name: c.arrow_type for c in source}
     if any(k not in types for k in table.primary_key):
         raise ConfigError(
@@ -205,6 +218,7 @@ def reconcile_table(
         extra_keys=counts["extra"],
         differing_rows=counts["differing"],
         duplicate_keys=counts["duplicates"],
+        dropped_columns=dropped,
         columns_compared=tuple(c.name for c in compared),
         examples=examples,
         seconds=time.perf_counter() - started,

@@ -6,6 +6,12 @@ already stored or already in the batch: replaying a file is harmless), or
 `raw.web_events_rejected` (with the reason and the line's text). A batch is written when it is
 full (`batch_size`) or when its oldest line has waited `max_wait`; SIGINT and SIGTERM write the
 open batch before the process ends. A batch reported through `progress` is stored.
+
+Stopping: the input is read from its file descriptor by a thread that waits for data at most
+`_IDLE_POLL` seconds at a time, so a stop ends it promptly and it is joined before `ingest`
+returns. (Reading `sys.stdin.buffer` instead left a thread blocked inside the buffered reader,
+holding its lock; at interpreter shutdown Python then aborted with "_enter_buffered_busy …
+daemon threads", exit 134, after the summary had been printed.)
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import selectors
 import signal
 import sys
 import threading
@@ -45,6 +52,9 @@ _READ_CHUNK = 1 << 16
 _QUEUE_CHUNKS = 256  # back-pressure: the reader waits when this many chunks are not handled
 _IDLE_POLL = 0.2  # seconds between stop checks while no input arrives
 _BUSY_POLL = 0.005
+# After a stop, how long to wait for a reader without a file descriptor (it may be blocked in a
+# read it cannot leave) before the lines it already handed over are stored without it.
+_STOP_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -120,8 +130,10 @@ def ingest(
     options = options or IngestOptions()
     stop = stop or threading.Event()
     chunks: queue.Queue[list[tuple[bytes, int]] | None] = queue.Queue(_QUEUE_CHUNKS)
+    done_reading = threading.Event()
+    source = _StoppableReader(stream, lambda: stop.is_set() or done_reading.is_set())
     reader = threading.Thread(
-        target=_pump, args=(stream, chunks), name="stream-reader", daemon=True
+        target=_pump, args=(source, chunks), name="stream-reader", daemon=True
     )
     counts = IngestCounts()
     run_id = uuid.uuid4().hex[:12]
@@ -140,37 +152,46 @@ def ingest(
 
     with _stop_on_signals(stop):
         reader.start()
-        ended = False
-        while not ended:
-            timeout = _IDLE_POLL
-            if batch.lines:
-                # wake when the batch is due; a due batch waiting for the writer checks back
-                # every few milliseconds rather than spinning
-                remaining = batch.started + options.max_wait - time.monotonic()
-                timeout = min(timeout, max(_BUSY_POLL, remaining))
-            try:
-                chunk = chunks.get(timeout=timeout)
-            except queue.Empty:
-                chunk = []
-            if chunk is None:
-                ended = True
-                chunk = []
-            if stop.is_set():
-                chunk = chunk + _drain(chunks)
-                ended = True
-            for line, size in chunk:
-                if not batch.lines:
-                    batch.started = time.monotonic()
-                counts.read += 1
-                batch.lines += 1
-                _add(batch, line, size, counts.read, clock(), options.window)
-                if batch.lines >= options.batch_size:
+        try:
+            ended = False
+            give_up_at: float | None = None
+            while not ended:
+                timeout = _IDLE_POLL
+                if batch.lines:
+                    # wake when the batch is due; a due batch waiting for the writer checks
+                    # back every few milliseconds rather than spinning
+                    remaining = batch.started + options.max_wait - time.monotonic()
+                    timeout = min(timeout, max(_BUSY_POLL, remaining))
+                try:
+                    chunk = chunks.get(timeout=timeout)
+                except queue.Empty:
+                    chunk = []
+                if chunk is None:
+                    ended = True
+                    chunk = []
+                elif stop.is_set():
+                    # The reader stops at its next poll and ends the queue with None; lines it
+                    # already took from the input are stored first.
+                    give_up_at = give_up_at or time.monotonic() + _STOP_GRACE
+                    if time.monotonic() >= give_up_at:
+                        chunk = chunk + _drain(chunks)
+                        ended = True
+                for line, size in chunk:
+                    if not batch.lines:
+                        batch.started = time.monotonic()
+                    counts.read += 1
+                    batch.lines += 1
+                    _add(batch, line, size, counts.read, clock(), options.window)
+                    if batch.lines >= options.batch_size:
+                        batch = flush(batch)
+                due = batch.lines and time.monotonic() - batch.started >= options.max_wait
+                # A due batch waits while the writer is busy: handing it over would not store it
+                # any sooner, and a bigger batch costs the same one transaction (group commit).
+                if ended or (due and writer.idle):
                     batch = flush(batch)
-            due = batch.lines and time.monotonic() - batch.started >= options.max_wait
-            # A due batch waits while the writer is busy: handing it over would not store it any
-            # sooner, and a bigger batch costs the same one transaction (group commit).
-            if ended or (due and writer.idle):
-                batch = flush(batch)
+        finally:
+            done_reading.set()
+            _join_reader(reader, chunks)
         writer.close()
     if progress is not None:
         progress(ProgressEvent(TASK, done=counts.read, message=counts.describe(), finished=True))
@@ -184,8 +205,12 @@ def ingest_source(
     options: IngestOptions | None = None,
     progress: ProgressCallback | None = None,
     lock_timeout: float = 60.0,
+    stop: threading.Event | None = None,
 ) -> IngestCounts:
     """`stream ingest`: read a file (or stdin for `-`) into the configured warehouse.
+
+    SIGINT and SIGTERM are caught from the start (while the warehouse is being opened too): the
+    open batch is stored and the counts returned.
 
     Args:
         settings: which warehouse.
@@ -193,32 +218,75 @@ def ingest_source(
         options: batch bounds and timestamp window (its `source` label is set from `source`).
         progress: called per stored batch and at the end.
         lock_timeout: how long a batch waits for a DuckDB file another process holds.
+        stop: set it to store the open batch and end, as a signal does.
 
     Returns:
         The counts.
     """
+    stop = stop or threading.Event()
     label = str(source)
     options = replace(options or IngestOptions(), source=label)
-    if label == "-":
-        handle: IO[bytes] = sys.stdin.buffer
-    else:
-        path = Path(source)
+    with _stop_on_signals(stop):
+        if label == "-":
+            handle: IO[bytes] = sys.stdin.buffer
+        else:
+            path = Path(source)
+            try:
+                handle = path.open("rb")
+            except OSError as exc:
+                message = f"cannot read events from {path}: {exc.strerror or exc}"
+                raise InputFileError(message) from None
         try:
-            handle = path.open("rb")
-        except OSError as exc:
-            message = f"cannot read events from {path}: {exc.strerror or exc}"
-            raise InputFileError(message) from None
-    sink = open_sink(settings, lock_timeout=lock_timeout)
-    try:
-        return ingest(handle, sink, options=options, progress=progress)
-    finally:
-        sink.close()
-        if handle is not sys.stdin.buffer:
-            handle.close()
+            sink = open_sink(settings, lock_timeout=lock_timeout)
+            try:
+                return ingest(handle, sink, options=options, progress=progress, stop=stop)
+            finally:
+                sink.close()
+        finally:
+            if handle is not sys.stdin.buffer:
+                handle.close()
 
 
-def _pump(stream: IO[bytes], chunks: queue.Queue[list[tuple[bytes, int]] | None]) -> None:
-    """Reader thread: whatever lines are available, as one chunk; None at the end."""
+class _StoppableReader:
+    """`read1` on a stream's file descriptor that gives up (returns b"") once `stopped()`.
+
+    It waits for data at most `_IDLE_POLL` seconds at a time and then reads with `os.read`,
+    never through the stream's buffer: a thread blocked in a buffered read holds the buffer's
+    lock, and Python aborts at exit when it finds that lock taken. Nothing must have been read
+    through the stream's buffer before. A stream without a file descriptor (BytesIO) is read
+    directly.
+    """
+
+    def __init__(self, stream: IO[bytes], stopped: Callable[[], bool]) -> None:
+        self.stream = stream
+        self.stopped = stopped
+        self.fd: int | None = None
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            self.fd = stream.fileno()
+
+    def read1(self, size: int) -> bytes:
+        if self.fd is None:
+            if self.stopped():
+                return b""
+            read = getattr(self.stream, "read1", self.stream.read)
+            data: bytes = read(size)
+            return data
+        with selectors.DefaultSelector() as selector:
+            try:
+                selector.register(self.fd, selectors.EVENT_READ)
+            except (OSError, ValueError):
+                # not pollable (a regular file under some selectors): it never blocks anyway
+                return b"" if self.stopped() else os.read(self.fd, size)
+            while not self.stopped():
+                if selector.select(_IDLE_POLL):
+                    return os.read(self.fd, size)
+        return b""
+
+    read = read1  # what split_lines falls back on
+
+
+def _pump(stream: _StoppableReader, chunks: queue.Queue[list[tuple[bytes, int]] | None]) -> None:
+    """Reader thread: whatever lines are available, as one chunk; None at the end (or stop)."""
     try:
         for chunk in split_lines(stream):
             chunks.put(chunk)
@@ -226,8 +294,22 @@ def _pump(stream: IO[bytes], chunks: queue.Queue[list[tuple[bytes, int]] | None]
         chunks.put(None)
 
 
+def _join_reader(
+    reader: threading.Thread, chunks: queue.Queue[list[tuple[bytes, int]] | None]
+) -> None:
+    """Wait for the reader thread to end, emptying the queue so a blocked `put` can finish.
+
+    A reader on a file descriptor ends within `_IDLE_POLL`; one stuck in a read of a stream
+    without one is left behind after `_STOP_GRACE` (it is a daemon thread).
+    """
+    deadline = time.monotonic() + _STOP_GRACE
+    while reader.is_alive() and time.monotonic() < deadline:
+        _drain(chunks)
+        reader.join(_BUSY_POLL)
+
+
 def split_lines(
-    stream: IO[bytes], max_line: int = MAX_LINE_BYTES
+    stream: IO[bytes] | _StoppableReader, max_line: int = MAX_LINE_BYTES
 ) -> Iterator[list[tuple[bytes, int]]]:
     """Lines as (bytes, full size), grouped by what one read returned.
 
@@ -459,37 +541,51 @@ def run_stream(
     seed: int | None = None,
     options: IngestOptions | None = None,
     progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
 ) -> IngestCounts:
     """`stream run`: generate events at `rate` for `duration` and ingest them, in one process.
 
     The generator writes into a pipe the ingester reads, exactly as `generate | ingest` would.
+    SIGINT and SIGTERM are caught from the start: what was generated is stored and the counts
+    are returned.
 
     Returns:
         The ingester's counts.
     """
     from adventure_elt.stream.generator import event_lines, generator_for, write_events
 
-    generator, note = generator_for(settings, seed)
-    if progress is not None:
-        progress(ProgressEvent(TASK, message=f"customer ids: {note}"))
-    stop = threading.Event()
-    read_fd, write_fd = os.pipe()
+    stop = stop or threading.Event()
+    with _stop_on_signals(stop):
+        generator, note = generator_for(settings, seed)
+        if progress is not None:
+            progress(ProgressEvent(TASK, message=f"customer ids: {note}"))
+        read_fd, write_fd = os.pipe()
 
-    def produce() -> None:
-        # the pipe's reader went away: stop quietly
-        with os.fdopen(write_fd, "wb") as out, contextlib.suppress(BrokenPipeError):
-            write_events(
-                event_lines(generator, rate=rate, duration=duration, should_stop=stop.is_set), out
-            )
+        def pause(seconds: float) -> None:
+            stop.wait(seconds)  # pacing wakes at once on a stop
 
-    producer = threading.Thread(target=produce, name="stream-generator", daemon=True)
-    sink = open_sink(settings)
-    options = replace(options or IngestOptions(), source="stream run")
-    producer.start()
-    try:
-        with os.fdopen(read_fd, "rb") as events:
-            counts = ingest(events, sink, options=options, progress=progress, stop=stop)
-    finally:
-        stop.set()
-        sink.close()
+        def produce() -> None:
+            # the pipe's reader went away (also while the last lines are flushed): stop quietly
+            with contextlib.suppress(BrokenPipeError), os.fdopen(write_fd, "wb") as out:
+                lines = event_lines(
+                    generator, rate=rate, duration=duration, sleep=pause, should_stop=stop.is_set
+                )
+                write_events(lines, out)
+
+        producer = threading.Thread(target=produce, name="stream-generator", daemon=True)
+        options = replace(options or IngestOptions(), source="stream run")
+        try:
+            sink = open_sink(settings)
+        except BaseException:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
+        producer.start()
+        try:
+            with os.fdopen(read_fd, "rb") as events:
+                counts = ingest(events, sink, options=options, progress=progress, stop=stop)
+        finally:
+            stop.set()
+            sink.close()
+            producer.join()
     return counts

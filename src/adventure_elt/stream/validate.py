@@ -4,11 +4,16 @@ Every line the ingester reads either becomes a `ValidEvent` or a `Rejection` wit
 reason; nothing is dropped silently. The checks are strict on purpose: an unknown field or a
 string where a number belongs usually means a producer changed its format, and the dead-letter
 table is where someone will look.
+
+Text fields must not hold control characters (U+0000–U+001F, U+007F), which JSON allows as
+escapes (`\u0000`): no page URL, user agent or id has one, a NUL cuts the text short for
+every C-string consumer downstream, and they are a favourite way to hide a payload.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +44,7 @@ RAW_TEXT_CHARS = 4_096  # how much of a rejected line the dead-letter table keep
 _FIELD_SET = frozenset(EVENT_FIELDS)
 _REQUIRED_TEXT = ("event_id", "session_id", "page_url", "user_agent", "country")
 _OPTIONAL_TEXT = ("user_id", "referrer_url")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -147,14 +153,14 @@ def _check_types(event: dict[str, Any]) -> str | None:
             return f"{name} must be a string, not {_json_type(value)}"
         if not value.strip():
             return f"{name} is empty"
-        if len(value) > MAX_TEXT_CHARS:
-            return f"{name} is longer than {MAX_TEXT_CHARS:,} characters"
+        if problem := _check_text(name, value):
+            return problem
     for name in _OPTIONAL_TEXT:
         value = event[name]
         if value is not None and not isinstance(value, str):
             return f"{name} must be a string or null, not {_json_type(value)}"
-        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-            return f"{name} is longer than {MAX_TEXT_CHARS:,} characters"
+        if isinstance(value, str) and (problem := _check_text(name, value)):
+            return problem
     device = event["device_type"]
     if not isinstance(device, str) or device not in DEVICE_TYPES:
         allowed = ", ".join(sorted(DEVICE_TYPES))
@@ -170,6 +176,21 @@ def _check_types(event: dict[str, Any]) -> str | None:
         return f"ip_address must be a string, not {_json_type(address)}"
     if not _is_ip_address(address):
         return f"ip_address {address[:64]!r} is not an IPv4 or IPv6 address"
+    return None
+
+
+def _check_text(name: str, value: str) -> str | None:
+    """Why a text field is refused (too long, a control character), or None.
+
+    >>> _check_text("user_agent", "Mozilla\\x00<script>")
+    'user_agent holds the control character U+0000 at position 7'
+    """
+    if len(value) > MAX_TEXT_CHARS:
+        return f"{name} is longer than {MAX_TEXT_CHARS:,} characters"
+    control = _CONTROL.search(value)
+    if control is not None:
+        code = ord(control.group())
+        return f"{name} holds the control character U+{code:04X} at position {control.start()}"
     return None
 
 

@@ -10,7 +10,12 @@ from adventure_elt.errors import ConfigError
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse.base import LAYERS, DryRun, Warehouse
 from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_quote
-from adventure_elt.warehouse.duckdb import DuckDBWarehouse, connect_duckdb, wait_for_duckdb_lock
+from adventure_elt.warehouse.duckdb import (
+    DuckDBWarehouse,
+    connect_duckdb,
+    is_duckdb_file,
+    wait_for_duckdb_lock,
+)
 
 ENGINES: dict[str, type[Warehouse]] = {
     engine.kind: engine for engine in (DuckDBWarehouse, BigQueryWarehouse)
@@ -36,6 +41,7 @@ __all__ = [
     "Warehouse",
     "bigquery_quote",
     "connect_duckdb",
+    "is_duckdb_file",
     "open_warehouse",
     "wait_for_duckdb_lock",
 ]

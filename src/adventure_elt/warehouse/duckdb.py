@@ -111,6 +111,19 @@ class DuckDBWarehouse(Warehouse):
 
 T = TypeVar("T")
 
+# A DuckDB database file starts with an 8-byte checksum, then this magic.
+_MAGIC, _MAGIC_AT = b"DUCK", 8
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether an existing file is a DuckDB database (by its header, without opening it).
+
+    A file of another kind (a CSV, a text file, an empty file) would make every open fail.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_MAGIC_AT + len(_MAGIC))
+    return head[_MAGIC_AT:] == _MAGIC
+
 
 def wait_for_duckdb_lock(
     open_: Callable[[], T],
