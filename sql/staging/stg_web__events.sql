@@ -18,7 +18,7 @@ final as (
         cast(device_type as string) as device_type,
         cast(duration as float64) as duration_seconds,
         cast(country as string) as country_name,
-        cast(round(order_value, 2) as numeric(38, 9)) as order_value,
+        cast(round(order_value, 2) as numeric) as order_value,
         cast(_ingested_at as timestamp) as ingested_at
     from source
 )

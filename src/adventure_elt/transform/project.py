@@ -450,8 +450,9 @@ def seed_sql(path: Path, declared: Mapping[str, str], where: str) -> str:
     """BigQuery SQL that returns a seed CSV's rows with typed columns.
 
     Types come from `_seeds.yml` `column_types` when declared, else are inferred: INT64 when
-    every value is an integer, BOOL for true/false, DATE for YYYY-MM-DD, NUMERIC(38, 9) for
-    decimals, STRING otherwise. Empty cells are NULL.
+    every value is an integer, BOOL for true/false, DATE for YYYY-MM-DD, NUMERIC for decimals
+    (38 digits, 9 decimals; BigQuery refuses `NUMERIC(38, 9)` in a CAST), STRING otherwise.
+    Empty cells are NULL.
     """
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
@@ -499,5 +500,5 @@ def _infer_type(values: list[str]) -> str:
     if all(_DATE.match(v) for v in present):
         return "DATE"
     if all(_INT.match(v) or _DEC.match(v) for v in present):
-        return "NUMERIC(38, 9)"
+        return "NUMERIC"
     return "STRING"
