@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from adventure_elt import cli
 from adventure_elt.settings import Settings
 from adventure_elt.transform.materialize import BigQueryMaterializer, BuildResult
 from pg_databases import fresh_database
@@ -50,21 +48,6 @@ def _view_as_table(self: BigQueryMaterializer, layer: str, name: str, sql: str) 
 def unique_prefix() -> str:
     """A dataset prefix of its own per test (quirk: the emulator wants lower case)."""
     return f"t{uuid.uuid4().hex[:10]}"
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """`adventure-elt ARGS` in this process, as the console script runs it: (exit, out, err)."""
-    old = sys.argv
-    sys.argv = ["adventure-elt", *args]
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    finally:
-        sys.argv = old
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @contextlib.contextmanager

@@ -12,13 +12,14 @@ import json
 from pathlib import Path
 
 import pytest
-from bq_helpers import PROJECT, emulator_environment, run_cli, unique_prefix
+from bq_helpers import PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.catalog import TABLES
 from adventure_elt.settings import Settings
 from adventure_elt.transform import transform
 from adventure_elt.warehouse import BigQueryWarehouse
 from airbyte_shapes import SYNC_ID, contract_columns, create_airbyte_table
+from cli_parse import run_cli
 
 pytestmark = pytest.mark.bigquery
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from bq_helpers import PROJECT, emulator_environment, run_cli, unique_prefix
+from bq_helpers import PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.settings import Settings
 from adventure_elt.stream.bigquery_sink import BigQuerySink
@@ -19,6 +19,7 @@ from adventure_elt.stream.ingest import IngestCounts, IngestOptions, ingest_sour
 from adventure_elt.stream.sink import open_sink
 from adventure_elt.stream.tables import EVENTS_SCHEMA, REJECTED_SCHEMA
 from adventure_elt.warehouse import BigQueryWarehouse
+from cli_parse import run_cli
 
 pytestmark = pytest.mark.bigquery
 

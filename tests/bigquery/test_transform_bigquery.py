@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from bq_helpers import both_engines, emulator_environment, run_cli
+from bq_helpers import both_engines, emulator_environment
 
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.replicate.pipeline import sync
@@ -21,6 +21,7 @@ from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
 from adventure_elt.warehouse import BigQueryWarehouse
+from cli_parse import run_cli
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
 

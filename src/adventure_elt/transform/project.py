@@ -22,7 +22,8 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from adventure_elt.errors import ModelError
+from adventure_elt.errors import ConfigError, ModelError
+from adventure_elt.warehouse.base import PLAIN, Layout
 
 MODEL_LAYERS: tuple[str, ...] = ("staging", "marts", "reports")
 SEED_LAYER = "seeds"
@@ -56,8 +57,7 @@ class NodeConfig:
     materialized: str
     description: str = ""
     unique_key: tuple[str, ...] = ()
-    partition_by: Mapping[str, Any] | None = None
-    cluster_by: tuple[str, ...] = ()
+    layout: Layout = PLAIN
     column_descriptions: Mapping[str, str] = field(default_factory=dict)
     column_tests: tuple[ColumnTest, ...] = ()
     sql_tests: tuple[SqlTest, ...] = ()
@@ -382,12 +382,15 @@ def _config(entry: Mapping[str, Any], where: str, default: str) -> NodeConfig:
             raise ModelError(f"{where}: a model-level test needs `name:` and `sql:`")
         sql_tests.append(SqlTest(name=str(test.get("name") or "sql_check"), sql=str(test["sql"])))
     types = entry.get("column_types") or {}
+    try:
+        layout = Layout.parse(entry.get("partition_by"), _names(entry.get("cluster_by")))
+    except ConfigError as exc:
+        raise ModelError(f"{where}: {exc}") from None
     return NodeConfig(
         materialized=materialized,
         description=str(entry.get("description") or ""),
         unique_key=unique_key,
-        partition_by=entry.get("partition_by"),
-        cluster_by=_names(entry.get("cluster_by")),
+        layout=layout,
         column_descriptions=descriptions,
         column_tests=tuple(tests),
         sql_tests=tuple(sql_tests),
