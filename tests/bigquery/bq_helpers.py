@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from adventure_elt.settings import Settings
-from adventure_elt.transform.materialize import BigQueryMaterializer, BuildResult
 from pg_databases import fresh_database
 
 PROJECT = "emulated-project"
@@ -36,13 +35,6 @@ def emulator_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str, prefix:
     monkeypatch.setenv("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
     # quirk: the emulator checks no credentials and there is no Google account here
     monkeypatch.setattr(google.auth, "default", anonymous_credentials)
-    # quirk: the emulator's views drop NUMERIC(38, 9) to a 3-decimal type (money would round),
-    # so on it views are built as tables; real BigQuery keeps them as views
-    monkeypatch.setattr(BigQueryMaterializer, "view", _view_as_table)
-
-
-def _view_as_table(self: BigQueryMaterializer, layer: str, name: str, sql: str) -> BuildResult:
-    return BigQueryMaterializer.table(self, layer, name, sql)
 
 
 def unique_prefix() -> str:
