@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("google.cloud.bigquery", reason="the bigquery extra is not installed")
 
 from adventure_elt.settings import Settings
+from adventure_elt.stream.tables import EVENTS_TABLE, ensure_event_tables
 from adventure_elt.warehouse import PLAIN, BigQueryWarehouse, Layout
 from canned_bigquery import PROJECT, Canned, canned_bigquery, table_resource
 
@@ -83,6 +84,25 @@ def test_a_partitioned_layout_is_created_through_the_api_then_filled(
     assert canned.queries[-1]["query"].startswith(
         f"insert into `{PROJECT}.adventure_marts.fct` (`order_date`, `customer_key`)"
     )
+
+
+def test_the_stream_s_raw_table_is_partitioned_by_event_day_and_clustered_by_event_id(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    ensure_event_tables(wh)
+
+    tables = [t for t in canned.created if "tableReference" in t]
+    events = next(t for t in tables if t["tableReference"]["tableId"] == EVENTS_TABLE)
+    assert events["timePartitioning"] == {"type": "DAY", "field": "timestamp"}
+    assert events["clustering"] == {"fields": ["event_id"]}
+    types = {f["name"]: f["type"] for f in events["schema"]["fields"]}
+    assert (types["timestamp"], types["event_id"], types["duration"]) == (
+        "TIMESTAMP",
+        "STRING",
+        "FLOAT64",
+    )
+    rejected = next(t for t in tables if t["tableReference"]["tableId"] != EVENTS_TABLE)
+    assert "timePartitioning" not in rejected and "clustering" not in rejected
 
 
 def test_the_layout_of_an_ingestion_time_partitioned_table_is_not_taken_for_plain(
