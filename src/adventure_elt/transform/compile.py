@@ -99,7 +99,11 @@ def _rename_tables(ast: exp.Expr, target: Target, relation: RelationFn) -> None:
 
 
 def _rename_in_text(sql: str, relation: RelationFn) -> str:
-    """Swap `<layer>.<table>` references for `relation(layer, table)` in the original text."""
+    """Swap `<layer>.<table>` references for `relation(layer, table)` in the original text.
+
+    The relation may also be a parenthesized query (`bigquery-check` stands one in for a table
+    not built yet); it is then aliased with the table's name, like a renamed table.
+    """
     ast = sqlglot.parse_one(sql, read=DIALECT)
     edits: list[tuple[int, int, str]] = []
     for table in table_references(ast):
@@ -111,9 +115,8 @@ def _rename_in_text(sql: str, relation: RelationFn) -> str:
         if start > 0 and sql[start - 1] == "`" and end < len(sql) and sql[end] == "`":
             start, end = start - 1, end + 1
         text = relation(table.db, table.name)
-        if (
-            table.args.get("alias") is None
-            and exp.to_table(text, dialect="bigquery").name != table.name
+        if table.args.get("alias") is None and (
+            text.startswith("(") or exp.to_table(text, dialect="bigquery").name != table.name
         ):
             text += f" as {table.name}"
         edits.append((start, end, text))
