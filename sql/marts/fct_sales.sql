@@ -24,13 +24,13 @@ order_lines as (
         order_details.order_quantity,
         order_details.unit_price,
         order_details.unit_price_discount,
-        -- money has 4 decimals and discounts 4 at most: the exact product fits numeric(38, 9),
-        -- which both engines hold exactly (an unqualified numeric loses digits on DuckDB).
+        -- money has 4 decimals and discounts 4 at most: the exact product fits numeric (38
+        -- digits, 9 decimals; compiled as DECIMAL(38, 9) for DuckDB), exact on both engines.
         cast(
             order_details.order_quantity
             * order_details.unit_price
             * (1 - order_details.unit_price_discount)
-            as numeric(38, 9)
+            as numeric
         ) as line_total,
         greatest(order_headers.modified_at, order_details.modified_at) as modified_at
     from order_details

@@ -13,8 +13,8 @@ final as (
         cast(orderqty as int64) as order_quantity,
         cast(productid as int64) as product_id,
         cast(specialofferid as int64) as special_offer_id,
-        cast(unitprice as numeric(38, 9)) as unit_price,
-        cast(unitpricediscount as numeric(38, 9)) as unit_price_discount,
+        cast(unitprice as numeric) as unit_price,
+        cast(unitpricediscount as numeric) as unit_price_discount,
         cast(modifieddate as datetime) as modified_at
     from source
 )

@@ -28,10 +28,10 @@ final as (
         cast(creditcardid as int64) as credit_card_id,
         cast(creditcardapprovalcode as string) as credit_card_approval_code,
         cast(currencyrateid as int64) as currency_rate_id,
-        cast(subtotal as numeric(38, 9)) as subtotal,
-        cast(taxamt as numeric(38, 9)) as tax_amount,
-        cast(freight as numeric(38, 9)) as freight,
-        cast(totaldue as numeric(38, 9)) as total_due,
+        cast(subtotal as numeric) as subtotal,
+        cast(taxamt as numeric) as tax_amount,
+        cast(freight as numeric) as freight,
+        cast(totaldue as numeric) as total_due,
         cast(comment as string) as order_comment,
         cast(modifieddate as datetime) as modified_at
     from source

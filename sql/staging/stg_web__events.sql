@@ -7,7 +7,9 @@ source as (
 final as (
     select
         cast(event_id as string) as event_id,
-        cast(`timestamp` as timestamp) as event_at,
+        -- as stored (a TIMESTAMP; raw.web_events is partitioned by it on BigQuery): a filter
+        -- on event_at is then one on the partitioning column itself, so BigQuery skips days
+        `timestamp` as event_at,
         cast(session_id as string) as session_id,
         cast(user_id as string) as user_id,
         safe_cast(user_id as int64) as customer_id,
@@ -18,7 +20,7 @@ final as (
         cast(device_type as string) as device_type,
         cast(duration as float64) as duration_seconds,
         cast(country as string) as country_name,
-        cast(round(order_value, 2) as numeric(38, 9)) as order_value,
+        cast(round(order_value, 2) as numeric) as order_value,
         cast(_ingested_at as timestamp) as ingested_at
     from source
 )

@@ -47,6 +47,10 @@ class WarehouseError(AdventureEltError):
     """The warehouse cannot be opened or written."""
 
 
+class BytesBilledLimitError(WarehouseError):
+    """BigQuery refused a query that would bill more bytes than the configured limit."""
+
+
 class CheckFailedError(AdventureEltError):
     """A data check or reconciliation found differences."""
 

@@ -22,12 +22,14 @@ delete them from raw) or ``soft`` (set their ``_is_deleted`` to true).
 
 BigQuery (``ADVENTURE_ELT_WAREHOUSE=bigquery``):
 
-=========================================  =================================================
-``ADVENTURE_ELT_BIGQUERY_PROJECT``         the Google Cloud project (default: the credentials')
-``ADVENTURE_ELT_BIGQUERY_LOCATION``        where datasets live (default ``US``)
-``ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX``  datasets are ``<prefix>_raw``, ``_staging`` …
-                                           (default ``adventure``)
-=========================================  =================================================
+===========================================  ===============================================
+``ADVENTURE_ELT_BIGQUERY_PROJECT``           the Google Cloud project (default: the credentials')
+``ADVENTURE_ELT_BIGQUERY_LOCATION``          where datasets live (default ``US``)
+``ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX``    datasets are ``<prefix>_raw``, ``_staging`` …
+                                             (default ``adventure``)
+``ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED``  BigQuery refuses a query job that would bill more
+                                             bytes (default 10 GB; ``0`` = no limit)
+===========================================  ===============================================
 
 Credentials come the standard Google ways and never from a committed file: a service-account
 JSON in ``.dlt/secrets.toml`` under ``[destination.bigquery.credentials]`` (or the environment
@@ -80,6 +82,10 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX",),
         ("adventure_elt", "bigquery", "dataset_prefix"),
     ),
+    "bigquery_max_bytes_billed": (
+        ("ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED",),
+        ("adventure_elt", "bigquery", "max_bytes_billed"),
+    ),
     "bigquery_credentials": (
         ("DESTINATION__BIGQUERY__CREDENTIALS",),
         ("destination", "bigquery", "credentials"),
@@ -87,6 +93,12 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 _DATASET_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1000}$")
+# A query job's default ceiling: 10 GB is under 6 US cents on demand ($6.25 per TiB) and about
+# 1,000 times the largest build query on the real data (fct_sales, 10.5 MB in the README's
+# estimate), so only a runaway query meets it.
+DEFAULT_MAX_BYTES_BILLED = 10_000_000_000
+# BigQuery bills at least 10 MiB per query, and refuses a lower maximum_bytes_billed
+MIN_MAX_BYTES_BILLED = 10 * 1024 * 1024
 _PROJECT = re.compile(r"^[a-z][a-z0-9.:-]{3,62}[a-z0-9]$")
 
 
@@ -105,6 +117,8 @@ class Settings:
         bigquery_project: the BigQuery project; None = the one the credentials name.
         bigquery_location: the location of the datasets (`US`, `EU`, `europe-west1` …).
         bigquery_dataset_prefix: datasets are `<prefix>_<layer>` (`adventure_raw` …).
+        bigquery_max_bytes_billed: BigQuery refuses a query job that would bill more bytes
+            (each job's `maximum_bytes_billed`); None = no limit.
         bigquery_credentials: a service-account JSON (mapping or text) or a path to one, from
             dlt's secrets key; None = Application Default Credentials. Never printed.
     """
@@ -119,6 +133,7 @@ class Settings:
     bigquery_project: str | None = None
     bigquery_location: str = "US"
     bigquery_dataset_prefix: str = "adventure"
+    bigquery_max_bytes_billed: int | None = DEFAULT_MAX_BYTES_BILLED
     bigquery_credentials: Mapping[str, Any] | str | None = field(
         default=None, repr=False, compare=False
     )
@@ -233,6 +248,8 @@ def _bigquery_values(values: dict[str, Any]) -> dict[str, Any]:
                 "set ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX to e.g. adventure"
             )
         found["bigquery_dataset_prefix"] = prefix
+    if values.get("bigquery_max_bytes_billed") is not None:
+        found["bigquery_max_bytes_billed"] = max_bytes_billed(values["bigquery_max_bytes_billed"])
     credentials = values.get("bigquery_credentials")
     if isinstance(credentials, Mapping) or (isinstance(credentials, str) and credentials.strip()):
         _remember_keys(credentials)
@@ -251,6 +268,28 @@ def _remember_keys(credentials: Mapping[str, Any] | str) -> None:
         for key, value in credentials.items():
             if is_secret_key(key):
                 remember_secret(value)
+
+
+def max_bytes_billed(value: Any) -> int | None:
+    """A `maximum_bytes_billed` from a setting or option: bytes (at least BigQuery's 10 MiB),
+    or 0 for no limit (None).
+
+    >>> max_bytes_billed("20_000_000"), max_bytes_billed(0)
+    (20000000, None)
+    """
+    try:
+        count = int(str(value).strip())
+    except ValueError:
+        count = -1
+    if count == 0:
+        return None
+    if count < MIN_MAX_BYTES_BILLED:
+        raise ConfigError(
+            f"max bytes billed {value!r} must be a number of bytes of at least "
+            f"{MIN_MAX_BYTES_BILLED:,} (BigQuery's minimum), or 0 for no limit; set "
+            "ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED (or --max-bytes) accordingly"
+        )
+    return count
 
 
 def validate_dsn(dsn: object) -> str:

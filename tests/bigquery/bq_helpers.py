@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from adventure_elt import cli
 from adventure_elt.settings import Settings
-from adventure_elt.transform.materialize import BigQueryMaterializer, BuildResult
 from pg_databases import fresh_database
 
 PROJECT = "emulated-project"
@@ -38,33 +35,11 @@ def emulator_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str, prefix:
     monkeypatch.setenv("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
     # quirk: the emulator checks no credentials and there is no Google account here
     monkeypatch.setattr(google.auth, "default", anonymous_credentials)
-    # quirk: the emulator's views drop NUMERIC(38, 9) to a 3-decimal type (money would round),
-    # so on it views are built as tables; real BigQuery keeps them as views
-    monkeypatch.setattr(BigQueryMaterializer, "view", _view_as_table)
-
-
-def _view_as_table(self: BigQueryMaterializer, layer: str, name: str, sql: str) -> BuildResult:
-    return BigQueryMaterializer.table(self, layer, name, sql)
 
 
 def unique_prefix() -> str:
     """A dataset prefix of its own per test (quirk: the emulator wants lower case)."""
     return f"t{uuid.uuid4().hex[:10]}"
-
-
-def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """`adventure-elt ARGS` in this process, as the console script runs it: (exit, out, err)."""
-    old = sys.argv
-    sys.argv = ["adventure-elt", *args]
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    finally:
-        sys.argv = old
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @contextlib.contextmanager

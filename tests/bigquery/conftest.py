@@ -2,8 +2,9 @@
 
 bqemulator (a DuckDB-backed BigQuery REST API) lives in its own virtualenv `.bqvenv`
 (`make bqvenv`): its pins conflict with ours. The emulator's quirks are handled here, never in
-`src/`: anonymous credentials (it checks none), lower-case dataset names, and dlt's load files
-uncompressed. The code under test only sees the standard `BIGQUERY_EMULATOR_HOST`.
+`src/`: anonymous credentials (it checks none), lower-case dataset names, dlt's load files
+uncompressed, and BigQuery's NUMERIC precision (`run_emulator.py`). The code under test only sees
+the standard `BIGQUERY_EMULATOR_HOST`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from adventure_elt.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 BQVENV = REPO / ".bqvenv"
 EMULATOR = BQVENV / "bin" / "bqemulator"
+LAUNCHER = Path(__file__).with_name("run_emulator.py")
 START_TIMEOUT = 60.0
 
 
@@ -53,9 +55,10 @@ def bq_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = (folder / "emulator.log").open("wb")
     env = {**os.environ, "HOME": str(BQVENV / "duckdb-home")}  # the pre-installed extensions
     process = subprocess.Popen(
-        [str(EMULATOR), "start", "--rest-host", "127.0.0.1", "--rest-port", str(rest),
-         "--grpc-host", "127.0.0.1", "--grpc-port", str(grpc), "--project", PROJECT,
-         "--log-level", "warning"],
+        [str(BQVENV / "bin" / "python"), str(LAUNCHER), "start",
+         "--rest-host", "127.0.0.1", "--rest-port", str(rest),
+         "--grpc-host", "127.0.0.1", "--grpc-port", str(grpc),
+         "--project", PROJECT, "--log-level", "warning"],
         cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

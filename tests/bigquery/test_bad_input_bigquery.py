@@ -10,7 +10,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from bq_helpers import anonymous_credentials, run_cli
+from bq_helpers import anonymous_credentials
+
+from cli_parse import run_cli
 
 SECRET = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-not-a-real-key"
 COMMANDS = [["report"], ["transform"], ["sync"], ["reconcile"], ["transform", "--dry-run"]]

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from bq_helpers import run_cli
 
 from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
+from cli_parse import run_cli
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
 

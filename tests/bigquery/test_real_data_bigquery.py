@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bq_helpers import PROJECT, emulator_environment, run_cli, unique_prefix
+from bq_helpers import PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.oltp import server
 from adventure_elt.oltp.loader import load_csv
@@ -20,6 +20,7 @@ from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
+from cli_parse import run_cli
 from pg_databases import fresh_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]

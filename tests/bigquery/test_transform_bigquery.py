@@ -13,16 +13,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from bq_helpers import both_engines, emulator_environment, run_cli
+from bq_helpers import both_engines, emulator_environment
 
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
-from adventure_elt.warehouse import BigQueryWarehouse
+from adventure_elt.transform.materialize import BigQueryMaterializer
+from adventure_elt.warehouse import PLAIN, BigQueryWarehouse, DuckDBWarehouse, Layout
+from cli_parse import run_cli
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
+
+VIEWS = ("staging.stg_sales__order_headers", "marts.fct_web_sessions", "reports.rpt_web_traffic")
 
 
 @dataclasses.dataclass
@@ -96,6 +100,52 @@ def test_facts_are_partitioned_by_month_and_clustered_as_declared(built: Built) 
     assert orders.clustering_fields == ["customer_key"]
     assert dimension.time_partitioning is None and dimension.clustering_fields is None
     assert rows > 1000
+
+
+def test_views_are_real_views_and_keep_money_exact(built: Built) -> None:
+    """The emulator builds `create or replace view` as BigQuery does (with the launcher's
+    NUMERIC), so the staging models are views there too, and money read through them keeps
+    every decimal: the order totals add up to the cent on both engines."""
+    total = "select sum(total_due), sum(tax_amount) from {}"
+    headers = ("staging", "stg_sales__order_headers")
+    with BigQueryWarehouse(built.bigquery) as wh:
+        kinds = {n: wh.table_kind(*n.split(".")) for n in VIEWS}
+        on_bigquery = wh.fetch_all(total.format(wh.relation(*headers)))
+    with DuckDBWarehouse(built.duckdb.duckdb_path, read_only=True) as duck:
+        on_duckdb = duck.fetch_all(total.format(duck.relation(*headers)))
+    assert kinds == dict.fromkeys(VIEWS, "view")
+    assert on_bigquery == on_duckdb
+    assert on_bigquery[0][0] % 1 != 0  # cents (and beyond) survive the view
+
+
+def test_a_model_s_new_layout_replaces_the_table_laid_out_before(built: Built) -> None:
+    """A `create or replace` over a table with another partitioning or clustering spec fails on
+    BigQuery; the adapter drops such a table first (the emulator would accept either way, so
+    what is checked here is that each build leaves the declared layout and the rows)."""
+    sql = "select date '2024-01-15' as order_date, 7 as customer_key"
+    layouts = [
+        Layout("order_date", "MONTH", ("customer_key",)),
+        PLAIN,
+        Layout("order_date", "DAY"),
+        Layout(cluster_by=("customer_key",)),
+    ]
+    with BigQueryWarehouse(built.bigquery) as wh:
+        materializer = BigQueryMaterializer(wh)
+        for layout in layouts:
+            result = materializer.table("marts", "layout_probe", sql, layout=layout)
+            assert (result.rows, wh.table_layout("marts", "layout_probe")) == (1, layout)
+        wh.execute(f"drop table {wh.relation('marts', 'layout_probe')}")
+
+
+def test_bigquery_check_after_a_run_reads_every_table_as_built(
+    on_emulator: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["bigquery-check", "--json"], capsys)
+
+    assert code == 0, err
+    document = json.loads(out)
+    assert [q["name"] for q in document["queries"] if q["refused"] or q["stand_ins"]] == []
+    assert document["notes"] == []  # every table laid out as declared
 
 
 def test_dry_run_lists_bytes_per_model_and_the_total(

@@ -426,7 +426,7 @@ WITH order_headers AS (
     order_details.unit_price_discount,
     CAST(order_details.order_quantity * order_details.unit_price * (
       1 - order_details.unit_price_discount
-    ) AS DECIMAL(38, 9)) AS line_total, /* money has 4 decimals and discounts 4 at most: the exact product fits numeric(38, 9), */ /* which both engines hold exactly (an unqualified numeric loses digits on DuckDB). */
+    ) AS DECIMAL(38, 9)) AS line_total, /* money has 4 decimals and discounts 4 at most: the exact product fits numeric (38 */ /* digits, 9 decimals; compiled as DECIMAL(38, 9) for DuckDB), exact on both engines. */
     CASE
       WHEN order_headers.modified_at IS NULL OR order_details.modified_at IS NULL
       THEN NULL

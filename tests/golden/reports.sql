@@ -219,6 +219,46 @@ SELECT
   *
 FROM final
 
+-- model: rpt_web_sessions_live
+/* One row per web session with a page view in the last 25 hours: what the dashboard's live panel */
+/* reads (windows of up to 24 hours). A view, evaluated when read. Its filter sits on the event */
+/* time itself, before any aggregation, so on BigQuery it reads only the last two days' */
+/* partitions of raw.web_events; marts.fct_web_sessions (every session) reads them all. A session */
+/* that began more than 25 hours ago shows only its recent page views. */
+WITH events AS (
+  SELECT
+    *
+  FROM staging.stg_web__events
+), recent AS (
+  SELECT
+    session_id,
+    country_name,
+    device_type,
+    event_at,
+    order_value
+  FROM events
+  WHERE
+    event_at >= (
+      CURRENT_TIMESTAMP - INTERVAL '25' HOUR
+    )
+), final AS (
+  SELECT
+    session_id,
+    MIN(country_name) AS country_name,
+    MIN(device_type) AS device_type,
+    MIN(event_at) AS started_at,
+    MAX(event_at) AS ended_at,
+    COUNT(*) AS page_views,
+    COUNT_IF(order_value > 0) AS orders,
+    SUM(order_value) AS order_value
+  FROM recent
+  GROUP BY
+    session_id
+)
+SELECT
+  *
+FROM final
+
 -- model: rpt_web_traffic
 /* Question 5: web traffic by country, next to what the shop sold to that ship-to country. A view */
 /* over the stream, so `report` shows events as soon as they are ingested. */

@@ -306,7 +306,7 @@ WITH source AS (
 ), final AS (
   SELECT
     CAST(event_id AS TEXT) AS event_id,
-    CAST("timestamp" AS TIMESTAMPTZ) AS event_at,
+    "timestamp" AS event_at, /* as stored (a TIMESTAMP; raw.web_events is partitioned by it on BigQuery): a filter */ /* on event_at is then one on the partitioning column itself, so BigQuery skips days */
     CAST(session_id AS TEXT) AS session_id,
     CAST(user_id AS TEXT) AS user_id,
     TRY_CAST(user_id AS BIGINT) AS customer_id,

@@ -477,6 +477,30 @@ def test_views_need_every_airbyte_table_and_a_free_raw_name(tmp_path: Path) -> N
         apply_raw_views(settings)
 
 
+def test_tables_from_before_airbyte_refreshes_lack_the_generation_id_and_still_work(
+    tmp_path: Path,
+) -> None:
+    """Destinations older than Airbyte's 2024 refreshes release write no
+    `_airbyte_generation_id`: `* except` may only name the columns the table has."""
+    settings = airbyte_duckdb(tmp_path)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        for table in TABLES:
+            con.execute(
+                f"alter table {AIRBYTE_DATASET}.{table.name} drop column _airbyte_generation_id"
+            )
+
+    apply_raw_views(settings)
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        columns = con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw'"
+            " and table_name = 'person_countryregion' order by ordinal_position"
+        ).fetchall()
+        row = con.execute("select countryregioncode, _dlt_id from raw.person_countryregion")
+        assert row.fetchall() == [("US", "raw-1")]
+    assert [c for (c,) in columns] == contract_columns(TABLES[0])
+
+
 def test_a_table_without_airbyte_columns_is_a_one_line_error(tmp_path: Path) -> None:
     settings = airbyte_duckdb(tmp_path)
     with duckdb.connect(str(settings.duckdb_path)) as con:

@@ -97,3 +97,27 @@ def test_bad_delete_settings_are_config_errors(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.load(environ=env, project_dir=tmp_path)
+
+
+def test_bytes_billed_limit_from_default_config_env_and_option(tmp_path: Path) -> None:
+    assert Settings.load(environ={}, project_dir=tmp_path).bigquery_max_bytes_billed == 10**10
+    dlt = tmp_path / ".dlt"
+    dlt.mkdir()
+    (dlt / "config.toml").write_text("[adventure_elt.bigquery]\nmax_bytes_billed = 50_000_000\n")
+    assert Settings.load(environ={}, project_dir=tmp_path).bigquery_max_bytes_billed == 50_000_000
+    env = {"ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED": "0"}  # no limit
+    assert Settings.load(environ=env, project_dir=tmp_path).bigquery_max_bytes_billed is None
+    option = {"bigquery_max_bytes_billed": 20_000_000}
+    assert Settings.load(option, environ=env, project_dir=tmp_path).bigquery_max_bytes_billed == (
+        20_000_000
+    )
+
+
+@pytest.mark.parametrize("value", ["1000", "10GB", "-5", "1e10", "10485759"])
+def test_a_bytes_billed_limit_bigquery_would_refuse_is_a_config_error(
+    value: str, tmp_path: Path
+) -> None:
+    env = {"ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED": value}
+    with pytest.raises(ConfigError, match="at least 10,485,760 \\(BigQuery's minimum\\)") as e:
+        Settings.load(environ=env, project_dir=tmp_path)
+    assert "\n" not in str(e.value)

@@ -29,14 +29,14 @@ def test_bigquery_target_runs_the_file_as_written(tmp_path: Path) -> None:
 
 def test_bigquery_relation_hook_renames_only_tables() -> None:
     sql = (
-        "select o.x, cast(y as numeric(10, 2)) as y\n"
+        "select o.x, safe_cast(y as numeric) as y -- as written\n"
         "from raw.sales_x as o\njoin staging.stg_y using (k)"
     )
     compiled = compile_query(sql, "bigquery", lambda layer, name: f"`acme.aw_{layer}.{name}`")
-    # sqlglot's BigQuery writer would drop numeric(10, 2): the text must stay as written
+    # the text stays as written (comments and spelling too): only the tables are renamed
     assert compiled == (
-        "select o.x, cast(y as numeric(10, 2)) as y\nfrom `acme.aw_raw.sales_x` as o\n"
-        "join `acme.aw_staging.stg_y` using (k)"
+        "select o.x, safe_cast(y as numeric) as y -- as written\n"
+        "from `acme.aw_raw.sales_x` as o\njoin `acme.aw_staging.stg_y` using (k)"
     )
 
 

@@ -16,13 +16,16 @@ import pytest
 import sqlglot
 from transform_helpers import write_file, write_project
 
+from adventure_elt.transform.compile import compile_query
 from adventure_elt.transform.lint import PortabilityError, check_portability, lint_sql
 from adventure_elt.transform.project import load_project
 
 REJECTED = [
-    ("numeric", "cast(amount as numeric)"),
     ("numeric", "cast(amount as bignumeric)"),
-    ("numeric", "cast(amount as decimal)"),
+    ("parameterized_type", "cast(amount as numeric(38, 9))"),
+    ("parameterized_type", "safe_cast(amount as bignumeric(40, 10))"),
+    ("parameterized_type", "cast(order_id as string(10))"),
+    ("parameterized_type", "cast(amount as array<numeric(10, 2)>)"),
     ("format", "format('%05d', order_id)"),
     ("dayofweek", "extract(dayofweek from order_date)"),
     ("week_number", "extract(isoweek from order_date)"),
@@ -59,8 +62,9 @@ def test_each_rule_rejects_with_file_line_and_portable_form(
 
 
 PORTABLE = [
-    "cast(amount as numeric(38, 9))",
-    "cast(amount as bignumeric(38, 9))",
+    "cast(amount as numeric)",
+    "safe_cast(amount as decimal)",
+    "cast(order_id as string)",
     "concat('#', cast(order_id as string))",
     "cast(format_date('%w', order_date) as int64) + 1",
     "cast(format_date('%V', order_date) as int64)",
@@ -90,11 +94,22 @@ def _on_duckdb(bigquery_sql: str) -> object:
 
 
 # 2024-01-07 is a Sunday; 2024-01-01 a Monday
-def test_why_numeric_needs_precision() -> None:
-    # BigQuery NUMERIC keeps 9 decimals; DuckDB's DECIMAL(18,3) rounds
+def test_why_bignumeric_is_rejected_and_numeric_is_compiled_with_its_precision() -> None:
+    # BigQuery NUMERIC keeps 9 decimals (BIGNUMERIC 38); sqlglot alone gives DuckDB's
+    # DECIMAL(18,3) and DECIMAL(38,5), which round
     assert _on_duckdb("select cast('1.123456789' as numeric)") == Decimal("1.123")
     assert _on_duckdb("select cast('1.123456789' as bignumeric)") == Decimal("1.12346")
-    assert _on_duckdb("select cast('1.123456789' as numeric(38, 9))") == Decimal("1.123456789")
+    # compile pins plain NUMERIC to BigQuery's (38, 9), so the value survives
+    compiled = compile_query("select cast('1.123456789' as numeric)", "duckdb")
+    with duckdb.connect() as con:
+        assert con.execute(compiled).fetchall()[0][0] == Decimal("1.123456789")
+
+
+def test_the_parameterized_rule_names_the_type_and_the_plain_form() -> None:
+    ast = sqlglot.parse_one("select\n  cast(x as numeric(38, 9)) as x", read="bigquery")
+    (issue,) = lint_sql(ast, "m.sql")
+    assert str(issue).startswith("m.sql:2: BigQuery refuses a parameterized type (NUMERIC(38, 9))")
+    assert issue.portable.startswith("the plain type: numeric")
 
 
 def test_why_format_is_rejected() -> None:

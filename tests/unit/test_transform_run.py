@@ -126,11 +126,11 @@ def test_lint_failure_builds_nothing(tmp_path: Path) -> None:
     write_file(
         sql_dir,
         "reports/rpt_bad.sql",
-        "select\n    cast(revenue as numeric) as r\nfrom reports.rpt_revenue\n",
+        "select\n    cast(revenue as numeric(38, 9)) as r\nfrom reports.rpt_revenue\n",
     )
     make_raw(settings)
     with pytest.raises(
-        PortabilityError, match=r"sql/reports/rpt_bad.sql:2: NUMERIC without precision"
+        PortabilityError, match=r"sql/reports/rpt_bad.sql:2: BigQuery refuses a parameterized type"
     ):
         transform(settings, sql_dir=sql_dir)
     assert not any(

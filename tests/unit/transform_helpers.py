@@ -19,7 +19,7 @@ final as (
     select
         cast(orderid as int64) as order_id,
         cast(customerid as int64) as customer_id,
-        cast(amount as numeric(38, 9)) as amount,
+        cast(amount as numeric) as amount,
         cast(status as int64) as status_code
     from source
 )

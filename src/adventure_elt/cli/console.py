@@ -26,6 +26,7 @@ from adventure_elt.progress import ProgressEvent
 from adventure_elt.redact import redact
 
 if TYPE_CHECKING:
+    from adventure_elt.bigquery_check import BigQueryCheck
     from adventure_elt.pipeline import RunResult
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
@@ -178,6 +179,35 @@ def print_run(result: RunResult) -> None:
     for s in result.steps:
         table.add_row(s.step, s.status, str(s.attempts), f"{s.rows:,}", f"{s.seconds:.1f}")
     out.print(table)
+
+
+def print_bigquery_check(check: BigQueryCheck) -> None:
+    """Every dry run (bytes, or why BigQuery refused it), then the totals and the notes."""
+    from adventure_elt.transform.cost import format_bytes
+
+    table = Table(
+        title=f"Dry runs on {check.project} ({check.location})",
+        title_justify="left",
+        caption="* read tables not built yet as empty stand-ins: their bytes are left out",
+    )
+    for column, justify in (("kind", "left"), ("query", "left"), ("bytes", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    table.add_column("BigQuery says")
+    for q in check.queries:
+        size = "" if q.bytes_processed is None else f"{q.bytes_processed:,}"
+        mark = " *" if q.stand_ins else ""
+        verdict = "[red]refused[/red]: " + q.refused if q.refused else "ok"
+        table.add_row(q.kind, q.name, size + mark, verdict)
+    data_console(160).print(table)
+    limit = "no limit" if not check.max_bytes_billed else f"{check.max_bytes_billed:,} bytes"
+    for kind, what in (("model", "a transform"), ("check", "test"), ("semantic", "report")):
+        total = check.total_bytes(kind)
+        out.print(f"{what}: {total:,} bytes processed ({format_bytes(total)})", highlight=False)
+    out.print(f"maximum bytes billed per query: {limit}", highlight=False)
+    for q in check.over_limit:
+        out.print(f"above the limit (BigQuery would refuse it): {q.name}", highlight=False)
+    for note in check.notes:
+        out.print(f"note: {note}", highlight=False)
 
 
 REPORT_TABLE_ROWS = 20  # the longer answers (cities, months) print their top rows; --json has all

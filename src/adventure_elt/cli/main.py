@@ -14,7 +14,7 @@ import traceback
 import typer
 from rich.markup import escape
 
-from adventure_elt.cli import oltp, replicate, run, serve, stream, transform
+from adventure_elt.cli import bigquery, oltp, replicate, run, serve, stream, transform
 from adventure_elt.cli.console import err, print_error, redacted_output
 from adventure_elt.cli.options import global_options
 from adventure_elt.errors import AdventureEltError, first_line
@@ -42,6 +42,7 @@ app.command("transform")(transform.transform_command)
 app.command("test")(transform.test_command)
 app.command("compile")(transform.compile_command)
 app.command("lineage")(transform.lineage_command)
+app.command("bigquery-check")(bigquery.bigquery_check_command)
 app.add_typer(stream.app, name="stream")
 app.command("query")(serve.query_command)
 app.command("report")(serve.report_command)

@@ -27,16 +27,25 @@ BatchSizeOption = Annotated[
     int, typer.Option(help="write a micro-batch when it holds this many lines", min=1)
 ]
 MaxWaitOption = Annotated[
-    str, typer.Option(help="write a micro-batch when its first line waited this long")
+    str | None,
+    typer.Option(
+        help="write a micro-batch when its first line waited this long "
+        "[default: 500ms on DuckDB, 10s on BigQuery]",
+        show_default=False,
+    ),
 ]
 MaxAgeOption = Annotated[str, typer.Option(help="reject events older than this, e.g. 7d")]
 MaxFutureOption = Annotated[str, typer.Option(help="reject events further ahead than this")]
 
 
 def _ingest_options(
-    batch_size: int, max_wait: str, max_age: str | None = None, max_future: str | None = None
+    batch_size: int,
+    max_wait: str | None,
+    max_age: str | None = None,
+    max_future: str | None = None,
 ) -> IngestOptions:
-    """IngestOptions; without max_age and max_future, the default TimeWindow."""
+    """IngestOptions; without max_age and max_future, the default TimeWindow; without
+    max_wait, the sink's own."""
     from adventure_elt.durations import parse_duration
     from adventure_elt.stream.ingest import IngestOptions
     from adventure_elt.stream.validate import TimeWindow
@@ -44,9 +53,8 @@ def _ingest_options(
     window = TimeWindow()
     if max_age is not None and max_future is not None:
         window = TimeWindow(max_future=parse_duration(max_future), max_age=parse_duration(max_age))
-    return IngestOptions(
-        batch_size=batch_size, max_wait=parse_duration(max_wait).total_seconds(), window=window
-    )
+    wait = None if max_wait is None else parse_duration(max_wait).total_seconds()
+    return IngestOptions(batch_size=batch_size, max_wait=wait, window=window)
 
 
 def _print_batch(event: ProgressEvent) -> None:
@@ -108,7 +116,7 @@ def stream_ingest(
         str, typer.Option("--from", help="JSON-lines file to read, or - for stdin")
     ] = "-",
     batch_size: BatchSizeOption = 50_000,
-    max_wait: MaxWaitOption = "500ms",
+    max_wait: MaxWaitOption = None,
     max_age: MaxAgeOption = "7d",
     max_future: MaxFutureOption = "5m",
     as_json: JsonOption = False,
@@ -136,7 +144,7 @@ def stream_run(
     duration: DurationOption = "10s",
     seed: Annotated[int | None, typer.Option(help="random seed of the events")] = None,
     batch_size: BatchSizeOption = 50_000,
-    max_wait: MaxWaitOption = "500ms",
+    max_wait: MaxWaitOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Generate and ingest web events in one process (a demo of the whole stream).

@@ -34,7 +34,12 @@ def transform_command(
     ] = False,
     max_bytes: Annotated[
         int | None,
-        typer.Option(help="BigQuery: refuse to run when the dry run totals more bytes", min=0),
+        typer.Option(
+            help="BigQuery: refuse to run when the dry run totals more bytes, and cap every "
+            "query job at that many bytes billed [env ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED "
+            "caps the jobs of every command]",
+            min=0,
+        ),
     ] = None,
     warehouse: Annotated[
         str | None, typer.Option(help="duckdb or bigquery (overrides the global option)")
@@ -47,11 +52,11 @@ def transform_command(
     """
     from adventure_elt.transform import transform
 
-    settings = settings_from(ctx, warehouse=warehouse)
+    settings = settings_from(ctx, warehouse=warehouse, bigquery_max_bytes_billed=max_bytes)
     if dry_run or max_bytes is not None:
         from adventure_elt.transform.cost import check_budget, estimate
 
-        plan = estimate(settings, select, sql_dir)
+        plan = estimate(settings, select, sql_dir, full_refresh)
         if dry_run:
             _print_cost_plan(plan, as_json=as_json)
         if max_bytes is not None:

@@ -9,7 +9,10 @@ metadata columns `_airbyte_raw_id`, `_airbyte_extracted_at`, `_airbyte_meta` and
 catalog table bridges the two:
 
 - every source column, unchanged (`* except` the Airbyte columns, so a column Airbyte adds later
-  with `propagate_columns` shows up as it does after `sync`);
+  with `propagate_columns` shows up as it does after `sync`). The except list names only the
+  Airbyte columns the table really has: destinations from before Airbyte's 2024 refreshes
+  release write no `_airbyte_generation_id`, and BigQuery refuses `* except` of a column that
+  does not exist (https://cloud.google.com/bigquery/docs/reference/standard-sql/query-syntax#select_except);
 - `_airbyte_extracted_at` → `_extracted_at` (when the row was read from the source);
 - `_airbyte_raw_id` → `_dlt_id` (a unique id per stored row);
 - `_airbyte_meta.sync_id` → `_dlt_load_id`: Airbyte's sync (job) id, one value per sync and
@@ -60,6 +63,8 @@ AIRBYTE_COLUMNS = (
     "_airbyte_meta",
     "_airbyte_generation_id",
 )
+# The ones the views read: every Destinations V2 table has them (the generation id came in 2024).
+REQUIRED_AIRBYTE_COLUMNS = ("_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta")
 # What they become: the loader columns of the raw layer contract (see transform/schema.py).
 LOADER_COLUMNS = {
     "_extracted_at": "_airbyte_extracted_at",
@@ -94,7 +99,11 @@ def _relation(dataset: str, name: str, project: str | None) -> str:
 
 
 def render_view_sql(
-    table: SourceTable, airbyte_dataset: str, raw_dataset: str, project: str | None = None
+    table: SourceTable,
+    airbyte_dataset: str,
+    raw_dataset: str,
+    project: str | None = None,
+    airbyte_columns: Sequence[str] = AIRBYTE_COLUMNS,
 ) -> str:
     """The BigQuery `create or replace view` of one catalog table, without a trailing `;`.
 
@@ -104,12 +113,13 @@ def render_view_sql(
         raw_dataset: the raw layer's dataset (`<prefix>_raw`).
         project: Google Cloud project of both datasets; None = leave names dataset-qualified
             (the project that runs the statement).
+        airbyte_columns: the Airbyte columns the table has, left out of `* except`.
     """
     loaders = ",\n".join(f"    {source} as {column}" for column, source in LOADER_COLUMNS.items())
     return (
         f"create or replace view {_relation(raw_dataset, table.raw_name, project)} as\n"
         "select\n"
-        f"    * except ({', '.join(AIRBYTE_COLUMNS)}),\n"
+        f"    * except ({', '.join(airbyte_columns)}),\n"
         f"{loaders}\n"
         f"from {_relation(airbyte_dataset, airbyte_table(table), project)}"
     )
@@ -173,7 +183,8 @@ def apply_raw_views(
                     "Airbyte view; give the Airbyte path its own dataset prefix "
                     "(ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX) or drop the table"
                 )
-            _execute(warehouse, _statement_for(warehouse, table, airbyte_dataset), table)
+            columns = _airbyte_columns(warehouse, table, airbyte_dataset)
+            _execute(warehouse, _statement_for(warehouse, table, airbyte_dataset, columns), table)
             applied.append(
                 AppliedView(
                     view=warehouse.relation("raw", table.raw_name),
@@ -210,12 +221,32 @@ def _execute(warehouse: Warehouse, sql: str, table: SourceTable) -> None:
         ) from None
 
 
-def _statement_for(warehouse: Warehouse, table: SourceTable, airbyte_dataset: str) -> str:
+def _airbyte_columns(warehouse: Warehouse, table: SourceTable, airbyte_dataset: str) -> list[str]:
+    """The Airbyte metadata columns Airbyte's table of `table` has; WarehouseError when one the
+    views read is missing (not a table destination-bigquery's Destinations V2 wrote)."""
+    present = set(warehouse.dataset_columns(airbyte_dataset, airbyte_table(table)))
+    missing = [c for c in REQUIRED_AIRBYTE_COLUMNS if c not in present]
+    if missing:
+        raise WarehouseError(
+            f"cannot create the view raw.{table.raw_name}: {airbyte_dataset}."
+            f"{airbyte_table(table)} has no {', '.join(missing)}; is it a table Airbyte's "
+            "destination-bigquery (Destinations V2 or later) wrote?"
+        )
+    return [c for c in AIRBYTE_COLUMNS if c in present]
+
+
+def _statement_for(
+    warehouse: Warehouse, table: SourceTable, airbyte_dataset: str, airbyte_columns: list[str]
+) -> str:
     if isinstance(warehouse, BigQueryWarehouse):
         return render_view_sql(
-            table, airbyte_dataset, warehouse.dataset("raw"), project=warehouse.project
+            table,
+            airbyte_dataset,
+            warehouse.dataset("raw"),
+            project=warehouse.project,
+            airbyte_columns=airbyte_columns,
         )
-    sql = render_view_sql(table, airbyte_dataset, "raw")
+    sql = render_view_sql(table, airbyte_dataset, "raw", airbyte_columns=airbyte_columns)
     return sqlglot.transpile(sql, read="bigquery", write=warehouse.kind)[0]
 
 

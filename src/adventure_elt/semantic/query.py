@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adventure_elt.errors import WarehouseError, first_line
+from adventure_elt.errors import AdventureEltError, WarehouseError, first_line
 from adventure_elt.semantic.compiler import compile_query
 from adventure_elt.semantic.errors import QueryError
 from adventure_elt.semantic.model import SemanticModel, default_model_dir, load_model
@@ -124,6 +124,8 @@ def run_sql(warehouse: Warehouse, sql: str, model: SemanticModel) -> pa.Table:
     """Run compiled SQL; a missing mart is a WarehouseError, a refused query a QueryError."""
     try:
         return warehouse.fetch_arrow(sql)
+    except AdventureEltError:  # already one line, from the adapter (e.g. the bytes-billed limit)
+        raise
     except Exception as exc:  # the engines' own error classes differ; all are reported alike
         missing = _missing_tables(warehouse, model, sql)
         if missing:

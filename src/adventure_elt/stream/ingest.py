@@ -63,13 +63,14 @@ class IngestOptions:
 
     Args:
         batch_size: write a batch when it holds this many lines.
-        max_wait: write a batch when its first line has waited this long (seconds).
+        max_wait: write a batch when its first line has waited this long (seconds); None =
+            the sink's own interval (`EventSink.max_wait`: 0.5 s on DuckDB, 10 s on BigQuery).
         window: how far from now an event's timestamp may be.
         source: a label for the rejected lines' `source` column (a path or `-`).
     """
 
     batch_size: int = 50_000
-    max_wait: float = 0.5
+    max_wait: float | None = None
     window: TimeWindow = field(default_factory=TimeWindow)
     source: str = "-"
 
@@ -128,6 +129,7 @@ def ingest(
         The counts; WarehouseError (saying how many lines were not stored) if a batch fails.
     """
     options = options or IngestOptions()
+    max_wait = sink.max_wait if options.max_wait is None else options.max_wait
     stop = stop or threading.Event()
     chunks: queue.Queue[list[tuple[bytes, int]] | None] = queue.Queue(_QUEUE_CHUNKS)
     done_reading = threading.Event()
@@ -160,7 +162,7 @@ def ingest(
                 if batch.lines:
                     # wake when the batch is due; a due batch waiting for the writer checks
                     # back every few milliseconds rather than spinning
-                    remaining = batch.started + options.max_wait - time.monotonic()
+                    remaining = batch.started + max_wait - time.monotonic()
                     timeout = min(timeout, max(_BUSY_POLL, remaining))
                 try:
                     chunk = chunks.get(timeout=timeout)
@@ -184,7 +186,7 @@ def ingest(
                     _add(batch, line, size, counts.read, clock(), options.window)
                     if batch.lines >= options.batch_size:
                         batch = flush(batch)
-                due = batch.lines and time.monotonic() - batch.started >= options.max_wait
+                due = batch.lines and time.monotonic() - batch.started >= max_wait
                 # A due batch waits while the writer is busy: handing it over would not store it
                 # any sooner, and a bigger batch costs the same one transaction (group commit).
                 if ended or (due and writer.idle):
@@ -485,13 +487,13 @@ def _events_table(batch: _Batch, now: datetime, batch_id: str) -> pa.Table:
     rows = list(batch.events.values())
     columns: dict[str, pa.Array] = {}
     for name in EVENT_FIELDS:
-        arrow_type = EVENT_COLUMNS[name][0]
+        arrow_type = EVENT_COLUMNS[name]
         if name == "timestamp":
             columns[name] = pa.array([ts for _, ts in rows], pa.int64()).cast(arrow_type)
         else:
             columns[name] = pa.array([fields[name] for fields, _ in rows], arrow_type)
     n = len(rows)
-    columns["_ingested_at"] = pa.array([now] * n, EVENT_COLUMNS["_ingested_at"][0])
+    columns["_ingested_at"] = pa.array([now] * n, EVENT_COLUMNS["_ingested_at"])
     columns["_batch_id"] = pa.array([batch_id] * n, pa.string())
     return pa.table(columns, schema=EVENTS_SCHEMA)
 

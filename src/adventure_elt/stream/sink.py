@@ -26,7 +26,13 @@ from adventure_elt.warehouse import DuckDBWarehouse
 
 
 class EventSink(ABC):
-    """Stores micro-batches of checked events and of rejected lines."""
+    """Stores micro-batches of checked events and of rejected lines.
+
+    `max_wait` is how long, by default, a batch's first line waits before the batch is written:
+    what one write costs decides it (a short DuckDB transaction; a billed lookup on BigQuery).
+    """
+
+    max_wait: float = 0.5
 
     @abstractmethod
     def write_batch(self, events: pa.Table, rejected: pa.Table) -> int:

@@ -4,6 +4,11 @@
 table keeps its source's names) plus `_ingested_at` and `_batch_id`; `raw.web_events_rejected`
 is the dead-letter table: every refused line with its reason and (truncated) text. Both exist
 empty on a warehouse that never streamed, so the web models always build.
+
+On BigQuery `raw.web_events` is partitioned by the event's day and clustered by `event_id`:
+the ingester's duplicate lookup names the batch's time window and its ids, and the live views
+read the last minutes or hours, so each reads the few partitions (and blocks) it needs instead
+of the whole table. A table created before this layout keeps its own (see the README).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from adventure_elt.warehouse import Layout
+
 if TYPE_CHECKING:
     from adventure_elt.warehouse import Warehouse
 
@@ -19,50 +26,42 @@ EVENTS_TABLE = "web_events"
 REJECTED_TABLE = "web_events_rejected"
 RAW_LAYER = "raw"
 
-# column -> (Arrow type, DuckDB type, BigQuery type)
-EVENT_COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
-    "event_id": (pa.string(), "varchar", "string"),
-    "timestamp": (pa.timestamp("us", tz="UTC"), "timestamp with time zone", "timestamp"),
-    "session_id": (pa.string(), "varchar", "string"),
-    "user_id": (pa.string(), "varchar", "string"),
-    "page_url": (pa.string(), "varchar", "string"),
-    "referrer_url": (pa.string(), "varchar", "string"),
-    "ip_address": (pa.string(), "varchar", "string"),
-    "user_agent": (pa.string(), "varchar", "string"),
-    "device_type": (pa.string(), "varchar", "string"),
-    "duration": (pa.float64(), "double", "float64"),
-    "country": (pa.string(), "varchar", "string"),
-    "order_value": (pa.float64(), "double", "float64"),
-    "_ingested_at": (pa.timestamp("us", tz="UTC"), "timestamp with time zone", "timestamp"),
-    "_batch_id": (pa.string(), "varchar", "string"),
+# column -> Arrow type (each engine's adapter picks its own column type for it)
+EVENT_COLUMNS: dict[str, pa.DataType] = {
+    "event_id": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "session_id": pa.string(),
+    "user_id": pa.string(),
+    "page_url": pa.string(),
+    "referrer_url": pa.string(),
+    "ip_address": pa.string(),
+    "user_agent": pa.string(),
+    "device_type": pa.string(),
+    "duration": pa.float64(),
+    "country": pa.string(),
+    "order_value": pa.float64(),
+    "_ingested_at": pa.timestamp("us", tz="UTC"),
+    "_batch_id": pa.string(),
 }
-REJECTED_COLUMNS: dict[str, tuple[pa.DataType, str, str]] = {
-    "rejected_at": (pa.timestamp("us", tz="UTC"), "timestamp with time zone", "timestamp"),
-    "source": (pa.string(), "varchar", "string"),
-    "line_number": (pa.int64(), "bigint", "int64"),
-    "line_bytes": (pa.int64(), "bigint", "int64"),
-    "reason": (pa.string(), "varchar", "string"),
-    "raw_text": (pa.string(), "varchar", "string"),
-    "_batch_id": (pa.string(), "varchar", "string"),
+REJECTED_COLUMNS: dict[str, pa.DataType] = {
+    "rejected_at": pa.timestamp("us", tz="UTC"),
+    "source": pa.string(),
+    "line_number": pa.int64(),
+    "line_bytes": pa.int64(),
+    "reason": pa.string(),
+    "raw_text": pa.string(),
+    "_batch_id": pa.string(),
 }
-EVENTS_SCHEMA = pa.schema([(name, t[0]) for name, t in EVENT_COLUMNS.items()])
-REJECTED_SCHEMA = pa.schema([(name, t[0]) for name, t in REJECTED_COLUMNS.items()])
+EVENTS_SCHEMA = pa.schema(list(EVENT_COLUMNS.items()))
+REJECTED_SCHEMA = pa.schema(list(REJECTED_COLUMNS.items()))
+EVENTS_LAYOUT = Layout(partition_field="timestamp", granularity="DAY", cluster_by=("event_id",))
 
 
 def ensure_event_tables(warehouse: Warehouse) -> None:
     """Create `raw.web_events` and `raw.web_events_rejected` if they do not exist (idempotent).
 
     Args:
-        warehouse: an open, writable warehouse (DuckDB or BigQuery: types are per engine).
+        warehouse: an open, writable warehouse.
     """
-    engine = 1 if warehouse.kind == "duckdb" else 2
-    warehouse.create_layer(RAW_LAYER)
-    existing = warehouse.list_tables(RAW_LAYER)
-    for table, columns in ((EVENTS_TABLE, EVENT_COLUMNS), (REJECTED_TABLE, REJECTED_COLUMNS)):
-        if table in existing:
-            continue
-        quote = '"' if engine == 1 else "`"
-        body = ", ".join(f"{quote}{name}{quote} {types[engine]}" for name, types in columns.items())
-        warehouse.execute(
-            f"create table if not exists {warehouse.relation(RAW_LAYER, table)} ({body})"
-        )
+    warehouse.ensure_table(RAW_LAYER, EVENTS_TABLE, EVENTS_SCHEMA, EVENTS_LAYOUT)
+    warehouse.ensure_table(RAW_LAYER, REJECTED_TABLE, REJECTED_SCHEMA)

@@ -174,6 +174,11 @@ def run_checks(
     return CheckReport(results)
 
 
+def count_sql(sql: str) -> str:
+    """The query counting a check's offending rows (what `test` runs first)."""
+    return f"select count(*) from (\n{sql}\n) as offending"
+
+
 def _selected(project: Project, selection: str | Sequence[str] | None) -> list[str]:
     return select(project, build_dag(project), selection)
 
@@ -189,7 +194,7 @@ def _run_one(
     except Exception as exc:  # a malformed SQL check is reported, not fatal for the others
         return result(0, bq_sql, f"cannot parse: {exc}")
     try:
-        (count,) = wh.fetch_all(f"select count(*) from (\n{sql}\n) as offending")[0]
+        (count,) = wh.fetch_all(count_sql(sql))[0]
         sample: list[dict[str, Any]] = []
         if count:
             sample = wh.fetch_arrow(

@@ -1,8 +1,11 @@
 """Turn a model's BigQuery SQL into the SQL the target engine runs.
 
-For DuckDB, sqlglot transpiles the statement. For BigQuery, the file runs as written; only the
-`<layer>.<table>` references may be renamed through a `relation(layer, name)` hook (production
-datasets are `<prefix>_<layer>`), which is what `Warehouse.relation` provides.
+For DuckDB, sqlglot transpiles the statement, with one correction: BigQuery's plain NUMERIC is
+38 digits with 9 decimals, which sqlglot writes as DuckDB's bare DECIMAL (18 digits, 3 decimals);
+it is written DECIMAL(38, 9) instead. (Models cannot spell `numeric(38, 9)` themselves: BigQuery
+refuses parameterized types in CAST, see the portability lint.) For BigQuery, the file runs as
+written; only the `<layer>.<table>` references may be renamed through a `relation(layer, name)`
+hook (production datasets are `<prefix>_<layer>`), which is what `Warehouse.relation` provides.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ TARGETS: tuple[Target, ...] = ("duckdb", "bigquery")
 RelationFn = Callable[[str, str], str]
 
 _LAYERS = (*SOURCE_LAYERS, SEED_LAYER, *MODEL_LAYERS)
+# BigQuery's NUMERIC: 38 digits of precision, 9 of them decimals
+# https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#decimal_types
+BIGQUERY_NUMERIC = (38, 9)
 
 
 def _check_target(target: str) -> Target:
@@ -51,20 +57,32 @@ def compile_query(
     Returns:
         The SQL to run.
 
-    >>> print(compile_query("select cast(x as numeric(38, 9)) as x from raw.t", "duckdb"))
+    >>> print(compile_query("select cast(x as numeric) as x from raw.t", "duckdb"))
     SELECT
       CAST(x AS DECIMAL(38, 9)) AS x
     FROM raw.t
     """
     target = _check_target(target)
     if target == "bigquery" and isinstance(sql, str):
-        # never regenerate BigQuery SQL: sqlglot's BigQuery writer drops NUMERIC(p, s)
-        # parameters, so the file runs as written with only its table names swapped
+        # never regenerate BigQuery SQL: the file is what was reviewed (and sqlglot's writer
+        # does not round-trip every construct), so it runs as written with its tables renamed
         return sql if relation is None else _rename_in_text(sql, relation)
     ast = sqlglot.parse_one(sql, read=DIALECT) if isinstance(sql, str) else sql.copy()
     if relation is not None:
         _rename_tables(ast, target, relation)
+    if target == "duckdb":
+        _pin_numeric(ast)
     return ast.sql(dialect=target, pretty=True)
+
+
+def _pin_numeric(ast: exp.Expr) -> None:
+    """Give every plain NUMERIC/DECIMAL BigQuery's precision and scale, (38, 9)."""
+    for data_type in ast.find_all(exp.DataType):
+        if data_type.this == exp.DataType.Type.DECIMAL and not data_type.expressions:
+            data_type.set(
+                "expressions",
+                [exp.DataTypeParam(this=exp.Literal.number(n)) for n in BIGQUERY_NUMERIC],
+            )
 
 
 def _rename_tables(ast: exp.Expr, target: Target, relation: RelationFn) -> None:
@@ -81,7 +99,11 @@ def _rename_tables(ast: exp.Expr, target: Target, relation: RelationFn) -> None:
 
 
 def _rename_in_text(sql: str, relation: RelationFn) -> str:
-    """Swap `<layer>.<table>` references for `relation(layer, table)` in the original text."""
+    """Swap `<layer>.<table>` references for `relation(layer, table)` in the original text.
+
+    The relation may also be a parenthesized query (`bigquery-check` stands one in for a table
+    not built yet); it is then aliased with the table's name, like a renamed table.
+    """
     ast = sqlglot.parse_one(sql, read=DIALECT)
     edits: list[tuple[int, int, str]] = []
     for table in table_references(ast):
@@ -93,9 +115,8 @@ def _rename_in_text(sql: str, relation: RelationFn) -> str:
         if start > 0 and sql[start - 1] == "`" and end < len(sql) and sql[end] == "`":
             start, end = start - 1, end + 1
         text = relation(table.db, table.name)
-        if (
-            table.args.get("alias") is None
-            and exp.to_table(text, dialect="bigquery").name != table.name
+        if table.args.get("alias") is None and (
+            text.startswith("(") or exp.to_table(text, dialect="bigquery").name != table.name
         ):
             text += f" as {table.name}"
         edits.append((start, end, text))

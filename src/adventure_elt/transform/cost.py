@@ -1,10 +1,12 @@
 """The cost guard: what a transform would process on BigQuery, from dry-run jobs.
 
-BigQuery bills on-demand queries by the bytes they read. Each selected model's build query is
-sent as a dry-run job (nothing runs, nothing is billed) and BigQuery answers the bytes it would
-process. A view costs nothing to create (its reads are billed in the models that select from
-it), so views count 0. `check_budget` refuses a plan above a limit, or one it cannot fully
-estimate (an upstream table not built yet: run once with a known-small selection first).
+BigQuery bills on-demand queries by the bytes they read. Each query a selected model's build
+would run is sent as a dry-run job (nothing runs, nothing is billed) and BigQuery answers the
+bytes it would process: a table's query; for an incremental model whose table exists, its
+unique-key check and its `MERGE` (which reads the target as well as the model's query). A view
+costs nothing to create (its reads are billed in the models that select from it), so views
+count 0. `check_budget` refuses a plan above a limit, or one it cannot fully estimate (an
+upstream table not built yet: run once with a known-small selection first).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from adventure_elt.errors import AdventureEltError, ConfigError
+from adventure_elt.errors import AdventureEltError, ConfigError, WarehouseError
 from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
+from adventure_elt.transform.materialize import BigQueryMaterializer
 from adventure_elt.transform.run import load_selection
 
 
@@ -31,14 +34,16 @@ class ModelCost:
     Args:
         model: `layer.name`.
         materialized: `view`, `table` or `incremental`.
-        bytes_processed: bytes BigQuery would process; None when the dry run failed.
+        bytes_processed: bytes BigQuery would process; None when a dry run failed.
         error: why it could not be estimated.
+        queries: how many billed queries the build runs (2 for an incremental merge).
     """
 
     model: str
     materialized: str
     bytes_processed: int | None
     error: str | None = None
+    queries: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -74,8 +79,10 @@ def estimate(
     settings: Settings,
     select_: str | Sequence[str] | None = None,
     sql_dir: Path | None = None,
+    full_refresh: bool = False,
 ) -> CostPlan:
-    """Dry-run every selected model on BigQuery and collect the bytes each would process.
+    """Dry-run the queries of every selected model's build on BigQuery and add up the bytes
+    each would process (`full_refresh`: as `transform --full-refresh` would build them).
 
     Raises:
         ConfigError: the warehouse is not BigQuery (DuckDB has no bytes to bill).
@@ -92,13 +99,26 @@ def estimate(
     with open_warehouse(settings) as wh:
         if not isinstance(wh, BigQueryWarehouse):  # settings said bigquery
             raise ConfigError("--dry-run needs the BigQuery warehouse")
+        materializer = BigQueryMaterializer(wh)
         for key in keys:
             node = project.nodes[key]
-            if node.materialized == "view":
-                plan.models.append(ModelCost(key, node.materialized, 0))
+            try:
+                queries = materializer.build_queries(
+                    node.layer,
+                    node.name,
+                    compile_node(node, "bigquery", wh.relation),
+                    node.materialized,
+                    node.config.unique_key,
+                    full_refresh=full_refresh,
+                    layout=node.config.layout,
+                )
+            except WarehouseError as exc:  # the model's query does not compile yet
+                plan.models.append(ModelCost(key, node.materialized, None, str(exc)))
                 continue
-            run = wh.dry_run(compile_node(node, "bigquery", wh.relation))
-            plan.models.append(ModelCost(key, node.materialized, run.bytes_processed, run.error))
+            runs = [wh.dry_run(sql) for sql in queries]
+            failed = next((run.error for run in runs if run.bytes_processed is None), None)
+            total = None if failed else sum(run.bytes_processed or 0 for run in runs)
+            plan.models.append(ModelCost(key, node.materialized, total, failed, len(queries)))
     return plan
 
 

@@ -5,8 +5,13 @@ gives other values (or other types) makes local tests lie about production. Each
 checked with sqlglot 30.30 transpiling to DuckDB 2.0 and compared with BigQuery's documented
 semantics (see tests/unit/test_transform_lint.py):
 
-- `numeric`: unqualified NUMERIC/DECIMAL becomes DuckDB DECIMAL(18,3) (BigQuery: 38 digits, 9
-  decimals) and BIGNUMERIC becomes DECIMAL(38,5): both silently round.
+- `numeric`: BIGNUMERIC becomes DuckDB DECIMAL(38,5) and silently rounds (DuckDB holds at most 38
+  digits; BigQuery's BIGNUMERIC has 76). Plain NUMERIC is fine: `compile` writes it as
+  DECIMAL(38, 9), which is BigQuery's NUMERIC (sqlglot alone would write DuckDB's DECIMAL(18,3)).
+- `parameterized_type`: BigQuery allows precision, scale and length parameters (`NUMERIC(38, 9)`,
+  `STRING(10)`) only on columns and script variables, so `cast(x as numeric(38, 9))` fails there
+  while DuckDB and the emulator accept it. A model has no column definitions: no parameters at all.
+  https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#parameterized_data_types
 - `format`: FORMAT('%d', x) is passed through, but DuckDB's FORMAT uses `{}` placeholders and
   returns the pattern text.
 - `dayofweek`: EXTRACT(DAYOFWEEK) is 1 = Sunday on BigQuery, 0 = Sunday on DuckDB.
@@ -74,19 +79,21 @@ def _is_output_column(node: exp.Expr) -> bool:
 
 def _check(node: exp.Expr) -> tuple[str, str, str] | None:
     """(rule, problem, portable form) if `node` is on the deny-list."""
-    if isinstance(node, exp.DataType) and not node.expressions:
-        if node.this == exp.DataType.Type.DECIMAL:
-            return (
-                "numeric",
-                "NUMERIC without precision becomes DuckDB DECIMAL(18,3) and loses digits",
-                "NUMERIC(38, 9) (BigQuery NUMERIC's own precision and scale)",
-            )
-        if node.this == exp.DataType.Type.BIGDECIMAL:
-            return (
-                "numeric",
-                "BIGNUMERIC becomes DuckDB DECIMAL(38,5) and loses decimals",
-                "NUMERIC(38, 9)",
-            )
+    if isinstance(node, exp.DataType) and any(
+        isinstance(e, exp.DataTypeParam) for e in node.expressions
+    ):
+        return (
+            "parameterized_type",
+            f"BigQuery refuses a parameterized type ({node.sql(dialect='bigquery')}) outside a "
+            "column definition, e.g. in CAST",
+            "the plain type: numeric (38 digits, 9 decimals on both engines), string, bytes",
+        )
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.BIGDECIMAL:
+        return (
+            "numeric",
+            "BIGNUMERIC becomes DuckDB DECIMAL(38,5) and loses decimals",
+            "numeric (38 digits, 9 decimals on both engines)",
+        )
     if isinstance(node, exp.Format):
         return (
             "format",

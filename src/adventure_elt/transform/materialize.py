@@ -1,22 +1,21 @@
 """Build a compiled model in the warehouse as a view, a table, or an incremental table.
 
 The statements are standard SQL that DuckDB and BigQuery both accept (`create or replace`,
-`except distinct`, `delete … where exists`, `insert … select`); relations come from
-`Warehouse.relation`. `BigQueryMaterializer` differs where BigQuery does: partitioned and
-clustered tables are created through the API (so both sit in the table's metadata) and then
-filled; incremental models merge with one `MERGE` statement (atomic: BigQuery runs no
-multi-statement transaction outside a script). `materializer_for` picks the class by engine.
+`except distinct`, `delete … where exists`, `insert … select`); relations, quoting and table
+replacement (with BigQuery's partitioning and clustering) come from the `Warehouse` adapter.
+`BigQueryMaterializer` differs where BigQuery does: incremental models merge with one `MERGE`
+statement (atomic: BigQuery runs no multi-statement transaction outside a script), and a table
+whose partitioning or clustering no longer matches `_models.yml` is rebuilt rather than merged
+into. `materializer_for` picks the class by engine.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from adventure_elt.errors import ModelError
-from adventure_elt.warehouse import BigQueryWarehouse, Warehouse
+from adventure_elt.warehouse import PLAIN, BigQueryWarehouse, Layout, Warehouse
 
 
 @dataclass(frozen=True)
@@ -76,23 +75,13 @@ class Materializer:
         )
         return BuildResult(rows=None, full_refresh=True)
 
-    def table(
-        self,
-        layer: str,
-        name: str,
-        sql: str,
-        *,
-        partition_by: Mapping[str, Any] | None = None,
-        cluster_by: Sequence[str] = (),
-    ) -> BuildResult:
-        """`create or replace table … as` the query; a view of the same name is dropped first.
+    def table(self, layer: str, name: str, sql: str, *, layout: Layout = PLAIN) -> BuildResult:
+        """Replace the table by the query's rows; a view of the same name is dropped first.
 
-        `partition_by`/`cluster_by` (from `_models.yml`) apply on BigQuery only.
+        `layout` (partitioning and clustering, from `_models.yml`) applies on BigQuery only.
         """
         self._drop_other_kind(layer, name, "table")
-        self.warehouse.execute(
-            f"create or replace table {self.warehouse.relation(layer, name)} as\n{sql}"
-        )
+        self.warehouse.replace_table(layer, name, sql, layout)
         return BuildResult(rows=self.count(layer, name), full_refresh=True)
 
     def incremental(
@@ -103,8 +92,7 @@ class Materializer:
         unique_key: Sequence[str],
         *,
         full_refresh: bool = False,
-        partition_by: Mapping[str, Any] | None = None,
-        cluster_by: Sequence[str] = (),
+        layout: Layout = PLAIN,
     ) -> BuildResult:
         """Merge the model's current output into its table, writing only the rows that changed.
 
@@ -126,20 +114,19 @@ class Materializer:
         table rebuild the table from scratch.
         """
         wh = self.warehouse
-        target = wh.relation(layer, name)
         if full_refresh or self.existing_kind(layer, name) != "table":
-            return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
+            return self.table(layer, name, sql, layout=layout)
         incoming_name, changed_name = f"{name}__incoming", f"{name}__changed"
         incoming, changed = wh.relation(layer, incoming_name), wh.relation(layer, changed_name)
-        wh.execute(f"create or replace table {incoming} as\n{sql}")
+        wh.replace_table(layer, incoming_name, sql)
         try:
             columns = self.columns(layer, incoming_name)
             self._check_key_columns(layer, name, columns, unique_key)
             if not set(columns) <= set(self.columns(layer, name)):
-                wh.execute(f"create or replace table {target} as select * from {incoming}")
+                wh.replace_table(layer, name, f"select * from {incoming}", layout)
                 return BuildResult(rows=self.count(layer, name), full_refresh=True)
             self._check_unique(layer, name, incoming, unique_key)
-            return self._merge(target, incoming, changed, columns, unique_key)
+            return self._merge(layer, name, incoming_name, changed_name, columns, unique_key)
         finally:
             wh.execute(f"drop table if exists {incoming}")
             wh.execute(f"drop table if exists {changed}")
@@ -156,11 +143,13 @@ class Materializer:
                 "model's output; fix unique_key in _models.yml"
             )
 
+    def unique_check_sql(self, incoming: str, key: Sequence[str]) -> str:
+        """The query returning one `unique_key` value that `incoming` holds twice, if any."""
+        cols = ", ".join(self.warehouse.quote(k) for k in key)
+        return f"select {cols} from {incoming} group by {cols} having count(*) > 1 limit 1"
+
     def _check_unique(self, layer: str, name: str, incoming: str, key: Sequence[str]) -> None:
-        cols = ", ".join(_q(k) for k in key)
-        dupes = self.warehouse.fetch_all(
-            f"select {cols} from {incoming} group by {cols} having count(*) > 1 limit 1"
-        )
+        dupes = self.warehouse.fetch_all(self.unique_check_sql(incoming, key))
         if dupes:
             raise ModelError(
                 f"{layer}.{name}: unique_key ({', '.join(key)}) is not unique in the model's "
@@ -169,23 +158,28 @@ class Materializer:
 
     def _merge(
         self,
-        target: str,
-        incoming: str,
-        changed: str,
+        layer: str,
+        name: str,
+        incoming_name: str,
+        changed_name: str,
         columns: Sequence[str],
         key: Sequence[str],
     ) -> BuildResult:
         wh = self.warehouse
-        cols = ", ".join(_q(c) for c in columns)
+        q = wh.quote
+        target, incoming = wh.relation(layer, name), wh.relation(layer, incoming_name)
+        changed = wh.relation(layer, changed_name)
+        cols = ", ".join(q(c) for c in columns)
 
         def match(a: str, b: str) -> str:
-            return " and ".join(f"{a}.{_q(k)} is not distinct from {b}.{_q(k)}" for k in key)
+            return " and ".join(f"{a}.{q(k)} is not distinct from {b}.{q(k)}" for k in key)
 
         wh.execute("begin transaction")
         try:
-            wh.execute(
-                f"create or replace table {changed} as select {cols} from {incoming}"
-                f" except distinct select {cols} from {target}"
+            wh.replace_table(
+                layer,
+                changed_name,
+                f"select {cols} from {incoming} except distinct select {cols} from {target}",
             )
             (changed_rows,) = wh.fetch_all(f"select count(*) from {changed}")[0]
             (updated,) = wh.fetch_all(
@@ -215,41 +209,13 @@ class Materializer:
         )
 
 
-def _q(identifier: str) -> str:
-    # plain names need no quotes on either engine; anything else gets DuckDB's double quotes
-    if re.fullmatch(r"[a-z_][a-z0-9_]*", identifier):
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 class BigQueryMaterializer(Materializer):
-    """BigQuery: partitioned/clustered tables through the API, incremental models by MERGE."""
+    """BigQuery: incremental models by one MERGE, rebuilt when their layout changed."""
 
     warehouse: BigQueryWarehouse
 
     def __init__(self, warehouse: BigQueryWarehouse) -> None:
         super().__init__(warehouse)
-
-    def table(
-        self,
-        layer: str,
-        name: str,
-        sql: str,
-        *,
-        partition_by: Mapping[str, Any] | None = None,
-        cluster_by: Sequence[str] = (),
-    ) -> BuildResult:
-        """Like the base class; with partitioning or clustering, create the table through the
-        API (its metadata holds both) with the query's schema from a dry run, then fill it."""
-        if not partition_by and not cluster_by:
-            return super().table(layer, name, sql)
-        wh = self.warehouse
-        self._drop_other_kind(layer, name, "table")
-        schema = wh.query_schema(sql)
-        wh.create_table(layer, name, schema, partition_by, cluster_by)
-        columns = ", ".join(_q(field.name) for field in schema)
-        wh.execute(f"insert into {wh.relation(layer, name)} ({columns})\n{sql}")
-        return BuildResult(rows=self.count(layer, name), full_refresh=True)
 
     def incremental(
         self,
@@ -259,55 +225,109 @@ class BigQueryMaterializer(Materializer):
         unique_key: Sequence[str],
         *,
         full_refresh: bool = False,
-        partition_by: Mapping[str, Any] | None = None,
-        cluster_by: Sequence[str] = (),
+        layout: Layout = PLAIN,
     ) -> BuildResult:
         """One `MERGE`: update rows whose values changed, insert new keys, delete keys gone
-        from the model's output; rows that did not change are not written."""
+        from the model's output; rows that did not change are not written.
+
+        The table is rebuilt instead on the first run, with `full_refresh`, when the model has
+        columns the table lacks, or when `_models.yml` now declares another partitioning or
+        clustering (merging would keep the old one).
+        """
+        columns = self._merge_columns(layer, name, sql, unique_key, full_refresh, layout)
+        if columns is None:
+            return self.table(layer, name, sql, layout=layout)
         wh = self.warehouse
-        existing = None if full_refresh else wh.describe(layer, name)
-        if existing is None or existing[0] != "table":
-            return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
-        target_columns = existing[1]
-        columns = [field.name for field in wh.query_schema(sql)]
-        self._check_key_columns(layer, name, columns, unique_key)
-        if not set(columns) <= set(target_columns):
-            return self.table(layer, name, sql, partition_by=partition_by, cluster_by=cluster_by)
-        incoming = f"(\n{sql}\n)"
-        self._check_unique(layer, name, incoming, unique_key)
+        self._check_unique(layer, name, f"(\n{sql}\n)", unique_key)
         inserted, updated, deleted = wh.execute_dml(
-            merge_statement(wh.relation(layer, name), sql, columns, unique_key)
+            merge_statement(wh.relation(layer, name), sql, columns, unique_key, wh.quote)
         )
         return BuildResult(
             rows=self.count(layer, name), inserted=inserted, updated=updated, deleted=deleted
         )
 
+    def build_queries(
+        self,
+        layer: str,
+        name: str,
+        sql: str,
+        materialized: str,
+        unique_key: Sequence[str] = (),
+        *,
+        full_refresh: bool = False,
+        layout: Layout = PLAIN,
+    ) -> list[str]:
+        """The queries a build of `layer.name` would run that read data (what BigQuery bills),
+        for a cost estimate: none for a view, the model's query for a table or a rebuild, and
+        the unique-key check and the `MERGE` (its source query and the target's scan) for an
+        incremental merge. Not listed: dry runs and metadata calls (free), and the row count
+        after the build, which BigQuery answers from the table's metadata."""
+        if materialized == "view":
+            return []
+        columns = None
+        if materialized == "incremental":
+            columns = self._merge_columns(layer, name, sql, unique_key, full_refresh, layout)
+        if columns is None:
+            return [sql]
+        wh = self.warehouse
+        return [
+            self.unique_check_sql(f"(\n{sql}\n)", unique_key),
+            merge_statement(wh.relation(layer, name), sql, columns, unique_key, wh.quote),
+        ]
 
-def merge_statement(target: str, sql: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    def _merge_columns(
+        self,
+        layer: str,
+        name: str,
+        sql: str,
+        unique_key: Sequence[str],
+        full_refresh: bool,
+        layout: Layout,
+    ) -> list[str] | None:
+        """The model's columns when its table can take a merge; None when it must be rebuilt."""
+        wh = self.warehouse
+        if full_refresh or wh.table_layout(layer, name) != layout:
+            return None  # missing, a view, or laid out differently
+        columns = [field.name for field in wh.query_schema(sql)]
+        self._check_key_columns(layer, name, columns, unique_key)
+        if not set(columns) <= set(wh.column_types(layer, name)):
+            return None
+        return columns
+
+
+def merge_statement(
+    target: str,
+    sql: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    quote: Callable[[str], str],
+) -> str:
     """The BigQuery `MERGE` of an incremental model (keys compared with `=`: they are unique
-    and not null in the model's output).
+    and not null in the model's output); `quote` quotes a column name (`Warehouse.quote`).
 
-    >>> print(merge_statement("`p.d.t`", "select 1 as id, 2 as v", ["id", "v"], ["id"]))
+    >>> from adventure_elt.warehouse import bigquery_quote
+    >>> print(merge_statement("`p.d.t`", "select 1 as id, 2 as v", ["id", "v"], ["id"],
+    ...                       bigquery_quote))
     merge `p.d.t` as t
     using (
     select 1 as id, 2 as v
     ) as s
-    on t.id = s.id
-    when matched and not (t.v is not distinct from s.v) then update set v = s.v
-    when not matched by target then insert (id, v) values (s.id, s.v)
+    on t.`id` = s.`id`
+    when matched and not (t.`v` is not distinct from s.`v`) then update set `v` = s.`v`
+    when not matched by target then insert (`id`, `v`) values (s.`id`, s.`v`)
     when not matched by source then delete
     """
-    on = " and ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+    on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in key)
     values = [c for c in columns if c not in key]
     lines = [f"merge {target} as t", f"using (\n{sql.strip()}\n) as s", f"on {on}"]
     if values:
-        same = " and ".join(f"t.{_q(c)} is not distinct from s.{_q(c)}" for c in values)
-        assignments = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in values)
+        same = " and ".join(f"t.{quote(c)} is not distinct from s.{quote(c)}" for c in values)
+        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in values)
         lines.append(f"when matched and not ({same}) then update set {assignments}")
-    names = ", ".join(_q(c) for c in columns)
+    names = ", ".join(quote(c) for c in columns)
     lines.append(
         f"when not matched by target then insert ({names})"
-        f" values ({', '.join(f's.{_q(c)}' for c in columns)})"
+        f" values ({', '.join(f's.{quote(c)}' for c in columns)})"
     )
     lines.append("when not matched by source then delete")
     return "\n".join(lines)

@@ -22,7 +22,8 @@ import yaml
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-from adventure_elt.errors import ModelError
+from adventure_elt.errors import ConfigError, ModelError
+from adventure_elt.warehouse.base import PLAIN, Layout
 
 MODEL_LAYERS: tuple[str, ...] = ("staging", "marts", "reports")
 SEED_LAYER = "seeds"
@@ -56,8 +57,7 @@ class NodeConfig:
     materialized: str
     description: str = ""
     unique_key: tuple[str, ...] = ()
-    partition_by: Mapping[str, Any] | None = None
-    cluster_by: tuple[str, ...] = ()
+    layout: Layout = PLAIN
     column_descriptions: Mapping[str, str] = field(default_factory=dict)
     column_tests: tuple[ColumnTest, ...] = ()
     sql_tests: tuple[SqlTest, ...] = ()
@@ -382,12 +382,15 @@ def _config(entry: Mapping[str, Any], where: str, default: str) -> NodeConfig:
             raise ModelError(f"{where}: a model-level test needs `name:` and `sql:`")
         sql_tests.append(SqlTest(name=str(test.get("name") or "sql_check"), sql=str(test["sql"])))
     types = entry.get("column_types") or {}
+    try:
+        layout = Layout.parse(entry.get("partition_by"), _names(entry.get("cluster_by")))
+    except ConfigError as exc:
+        raise ModelError(f"{where}: {exc}") from None
     return NodeConfig(
         materialized=materialized,
         description=str(entry.get("description") or ""),
         unique_key=unique_key,
-        partition_by=entry.get("partition_by"),
-        cluster_by=_names(entry.get("cluster_by")),
+        layout=layout,
         column_descriptions=descriptions,
         column_tests=tuple(tests),
         sql_tests=tuple(sql_tests),
@@ -450,8 +453,9 @@ def seed_sql(path: Path, declared: Mapping[str, str], where: str) -> str:
     """BigQuery SQL that returns a seed CSV's rows with typed columns.
 
     Types come from `_seeds.yml` `column_types` when declared, else are inferred: INT64 when
-    every value is an integer, BOOL for true/false, DATE for YYYY-MM-DD, NUMERIC(38, 9) for
-    decimals, STRING otherwise. Empty cells are NULL.
+    every value is an integer, BOOL for true/false, DATE for YYYY-MM-DD, NUMERIC for decimals
+    (38 digits, 9 decimals; BigQuery refuses `NUMERIC(38, 9)` in a CAST), STRING otherwise.
+    Empty cells are NULL.
     """
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
@@ -499,5 +503,5 @@ def _infer_type(values: list[str]) -> str:
     if all(_DATE.match(v) for v in present):
         return "DATE"
     if all(_INT.match(v) or _DEC.match(v) for v in present):
-        return "NUMERIC(38, 9)"
+        return "NUMERIC"
     return "STRING"

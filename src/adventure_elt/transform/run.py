@@ -180,16 +180,9 @@ def _build(
                 sql,
                 node.config.unique_key,
                 full_refresh=full_refresh,
-                partition_by=node.config.partition_by,
-                cluster_by=node.config.cluster_by,
+                layout=node.config.layout,
             )
-        return materializer.table(
-            node.layer,
-            node.name,
-            sql,
-            partition_by=node.config.partition_by,
-            cluster_by=node.config.cluster_by,
-        )
+        return materializer.table(node.layer, node.name, sql, layout=node.config.layout)
     except ModelError:
         raise
     except Exception as exc:

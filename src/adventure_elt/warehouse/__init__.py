@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from adventure_elt.errors import ConfigError
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse.base import LAYERS, DryRun, Warehouse
+from adventure_elt.warehouse.base import LAYERS, PLAIN, DryRun, Layout, Warehouse
 from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_quote
 from adventure_elt.warehouse.duckdb import (
     DuckDBWarehouse,
@@ -35,9 +35,11 @@ def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:
 __all__ = [
     "ENGINES",
     "LAYERS",
+    "PLAIN",
     "BigQueryWarehouse",
     "DryRun",
     "DuckDBWarehouse",
+    "Layout",
     "Warehouse",
     "bigquery_quote",
     "connect_duckdb",

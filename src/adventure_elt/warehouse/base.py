@@ -7,15 +7,71 @@ datasets `<prefix>_<layer>` in production.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
+from adventure_elt.errors import ConfigError
+
 if TYPE_CHECKING:
     from adventure_elt.settings import Settings
 
 LAYERS: tuple[str, ...] = ("raw", "staging", "marts", "reports", "ops")
+# BigQuery's time-unit partitioning granularities
+GRANULARITIES: tuple[str, ...] = ("HOUR", "DAY", "MONTH", "YEAR")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a table's rows are stored: time partitioning and clustering.
+
+    BigQuery keeps both in the table's metadata (queries filtering on them read less); DuckDB
+    has neither and ignores the layout.
+
+    Args:
+        partition_field: the DATE or TIMESTAMP column the table is partitioned by, or None.
+        granularity: `HOUR`, `DAY`, `MONTH` or `YEAR` (of `partition_field`).
+        cluster_by: clustering columns, in order (BigQuery takes up to four).
+    """
+
+    partition_field: str | None = None
+    granularity: str = "DAY"
+    cluster_by: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, partition_by: Any = None, cluster_by: Sequence[str] = ()) -> Layout:
+        """The layout `_models.yml` declares (`partition_by: {field, granularity}`).
+
+        >>> Layout.parse({"field": "order_date", "granularity": "month"}, ["customer_key"])
+        Layout(partition_field='order_date', granularity='MONTH', cluster_by=('customer_key',))
+
+        Raises:
+            ConfigError: no `field`, an unknown granularity, or more than four cluster columns.
+        """
+        field, granularity = None, "DAY"
+        if partition_by:
+            if not isinstance(partition_by, Mapping) or not partition_by.get("field"):
+                raise ConfigError("partition_by needs a `field:` (a DATE or TIMESTAMP column)")
+            field = str(partition_by["field"])
+            granularity = str(partition_by.get("granularity") or "day").upper()
+            if granularity not in GRANULARITIES:
+                raise ConfigError(
+                    f"partition_by granularity {granularity.lower()!r} is not one of "
+                    f"{', '.join(g.lower() for g in GRANULARITIES)}"
+                )
+        if len(cluster_by) > 4:
+            raise ConfigError(f"cluster_by names {len(cluster_by)} columns; BigQuery takes 4")
+        return cls(field, granularity, tuple(cluster_by))
+
+    @property
+    def is_plain(self) -> bool:
+        """True when the table is neither partitioned nor clustered."""
+        return self.partition_field is None and not self.cluster_by
+
+
+PLAIN = Layout()  # neither partitioned nor clustered
 
 
 class Warehouse(ABC):
@@ -51,6 +107,27 @@ class Warehouse(ABC):
     @abstractmethod
     def relation(self, layer: str, name: str) -> str:
         """The quoted, fully qualified name to use in SQL for `layer.name`."""
+
+    @abstractmethod
+    def quote(self, name: str) -> str:
+        """One identifier (a column name), quoted for this engine's SQL."""
+
+    @abstractmethod
+    def dataset_columns(self, dataset: str, name: str) -> list[str]:
+        """Column names of `dataset.name`, a table outside the layers (a BigQuery dataset or
+        DuckDB schema named as is, e.g. where Airbyte writes), in order; empty when missing."""
+
+    @abstractmethod
+    def replace_table(self, layer: str, name: str, sql: str, layout: Layout = PLAIN) -> None:
+        """Make `layer.name` a table holding the rows of `sql`, laid out as `layout`, in place
+        of whatever table of that name was there."""
+
+    @abstractmethod
+    def ensure_table(
+        self, layer: str, name: str, schema: pa.Schema, layout: Layout = PLAIN
+    ) -> None:
+        """Create `layer.name` empty with `schema`'s columns if it does not exist (an existing
+        table is left as it is)."""
 
     @abstractmethod
     def append(self, layer: str, name: str, rows: pa.Table) -> None:
@@ -89,7 +166,9 @@ class DryRun:
     Args:
         bytes_processed: bytes the query would read (what on-demand pricing bills), or None.
         error: why the dry run failed (e.g. an upstream table that is not built yet).
+        columns: the result's columns as (name, SQL type), when the dry run succeeded.
     """
 
     bytes_processed: int | None
     error: str | None = None
+    columns: tuple[tuple[str, str], ...] = ()

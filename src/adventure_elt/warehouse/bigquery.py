@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pyarrow as pa
 
-from adventure_elt.errors import ConfigError, WarehouseError, first_line
+from adventure_elt.errors import BytesBilledLimitError, ConfigError, WarehouseError, first_line
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse.base import DryRun, Warehouse
+from adventure_elt.warehouse.base import PLAIN, DryRun, Layout, Warehouse
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -30,6 +30,11 @@ class BigQueryWarehouse(Warehouse):
     Opening checks the project, the credentials and the endpoint with one cheap call, so a
     command fails with one line before it reads or writes anything. The client honours the
     standard `BIGQUERY_EMULATOR_HOST` variable.
+
+    Every query job carries `maximum_bytes_billed` from the settings
+    (`ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED`), so BigQuery itself refuses a query that would
+    bill more, before it runs and bills anything
+    (https://cloud.google.com/bigquery/docs/best-practices-costs#limit_query_costs_by_restricting_the_number_of_bytes_billed).
     """
 
     kind = "bigquery"
@@ -49,6 +54,7 @@ class BigQueryWarehouse(Warehouse):
             )
         self.settings = settings
         self.project: str = project
+        self.max_bytes_billed = settings.bigquery_max_bytes_billed
         self.location = settings.bigquery_location
         self.credentials = credentials
         client: Any = bigquery.Client
@@ -85,10 +91,30 @@ class BigQueryWarehouse(Warehouse):
         from google.cloud import bigquery
 
         values = [_parameter(v) for v in params or ()]
+        if self.max_bytes_billed and not options.get("dry_run"):
+            options["maximum_bytes_billed"] = self.max_bytes_billed
         return bigquery.QueryJobConfig(query_parameters=values, **options)
 
+    def _query(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """Run a query job to its end; the finished job (results and statistics)."""
+        from google.api_core import exceptions as api_errors
+
+        try:
+            job = self.client.query(sql, job_config=self._job_config(params))
+            job.result()
+        except api_errors.GoogleAPICallError as exc:
+            refusal = _bytes_billed_refusal(exc)
+            if refusal is not None:
+                raise BytesBilledLimitError(
+                    f"BigQuery refused a query above the limit of {self.max_bytes_billed:,} bytes "
+                    f"billed ({refusal}); raise ADVENTURE_ELT_BIGQUERY_MAX_BYTES_BILLED (or "
+                    "--max-bytes) if the query is meant to read that much"
+                ) from None
+            raise
+        return job
+
     def _run(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        return self.client.query(sql, job_config=self._job_config(params)).result()
+        return self._query(sql, params).result()
 
     def execute(self, sql: str, params: list[Any] | None = None) -> None:
         self._run(sql, params)
@@ -99,8 +125,7 @@ class BigQueryWarehouse(Warehouse):
         From the job's DML statistics; an endpoint that gives only the total (some emulators)
         has it counted as updated.
         """
-        job = self.client.query(sql, job_config=self._job_config(None))
-        job.result()
+        job = self._query(sql)
         stats = getattr(job, "dml_stats", None)
         if stats is None:
             return 0, int(job.num_dml_affected_rows or 0), 0
@@ -129,35 +154,75 @@ class BigQueryWarehouse(Warehouse):
         try:
             job = self.client.query(sql, job_config=self.dry_run_config())
         except api_errors.GoogleAPICallError as exc:
-            return DryRun(None, first_line(exc))
-        return DryRun(int(job.total_bytes_processed or 0))
+            return DryRun(None, _api_message(exc))
+        columns = tuple((str(f.name), sql_type(f)) for f in job.schema or ())
+        return DryRun(int(job.total_bytes_processed or 0), None, columns)
 
     def query_schema(self, sql: str) -> list[Any]:
-        """The result columns of `sql` as `SchemaField`s, from a dry run (nothing runs)."""
-        job = self.client.query(sql, job_config=self.dry_run_config())
+        """The result columns of `sql` as `SchemaField`s, from a dry run (nothing runs).
+
+        Raises:
+            WarehouseError: BigQuery refused the query (its first line).
+        """
+        from google.api_core import exceptions as api_errors
+
+        try:
+            job = self.client.query(sql, job_config=self.dry_run_config())
+        except api_errors.GoogleAPICallError as exc:
+            raise WarehouseError(first_line(exc)) from None
         return list(job.schema or [])
 
-    def create_table(
-        self,
-        layer: str,
-        name: str,
-        schema: Sequence[Any],
-        partition_by: Mapping[str, Any] | None = None,
-        cluster_by: Sequence[str] = (),
-    ) -> None:
-        """(Re)create an empty table whose metadata holds its partitioning and clustering."""
+    def _table(self, layer: str, name: str, schema: Sequence[Any], layout: Layout) -> Any:
+        """A table resource with `layout` in its metadata (not created yet)."""
         from google.cloud import bigquery
 
         table = bigquery.Table(self.table_id(layer, name), schema=list(schema))
-        if partition_by:
-            granularity = str(partition_by.get("granularity", "day")).upper()
+        if layout.partition_field is not None:
             table.time_partitioning = bigquery.TimePartitioning(
-                type_=granularity, field=str(partition_by["field"])
+                type_=layout.granularity, field=layout.partition_field
             )
-        if cluster_by:
-            table.clustering_fields = list(cluster_by)
-        self.client.delete_table(table.reference, not_found_ok=True)
-        self.client.create_table(table)
+        if layout.cluster_by:
+            table.clustering_fields = list(layout.cluster_by)
+        return table
+
+    def table_layout(self, layer: str, name: str) -> Layout | None:
+        """The partitioning and clustering of the table `layer.name`; None when it is missing
+        (or a view)."""
+        table = self.table_metadata(layer, name)
+        if table is None or str(table.table_type).upper() != "TABLE":
+            return None
+        return _layout(table)
+
+    def replace_table(self, layer: str, name: str, sql: str, layout: Layout = PLAIN) -> None:
+        """`create or replace table … as` the query, or, for a partitioned or clustered layout,
+        an empty table created through the API (its metadata then holds the layout) filled by
+        `insert … select`.
+
+        BigQuery refuses `create or replace` over a table with another partitioning or
+        clustering spec ("Cannot replace a table with a different partitioning spec"), so a
+        table whose layout differs from `layout` is dropped first.
+        """
+        relation, table_id = self.relation(layer, name), self.table_id(layer, name)
+        if layout.is_plain:
+            existing = self.table_layout(layer, name)
+            if existing is not None and existing != layout:
+                self.client.delete_table(table_id)
+            self.execute(f"create or replace table {relation} as\n{sql}")
+            return
+        schema = self.query_schema(sql)
+        self.client.delete_table(table_id, not_found_ok=True)
+        self.client.create_table(self._table(layer, name, schema, layout))
+        columns = ", ".join(self.quote(field.name) for field in schema)
+        self.execute(f"insert into {relation} ({columns})\n{sql}")
+
+    def ensure_table(
+        self, layer: str, name: str, schema: pa.Schema, layout: Layout = PLAIN
+    ) -> None:
+        from google.cloud import bigquery
+
+        self.create_layer(layer)
+        fields = [bigquery.SchemaField(f.name, bigquery_type(f.type)) for f in schema]
+        self.client.create_table(self._table(layer, name, fields, layout), exists_ok=True)
 
     def table_metadata(self, layer: str, name: str) -> Any:
         """The BigQuery table resource (schema, partitioning, clustering, sizes), or None when
@@ -194,6 +259,18 @@ class BigQueryWarehouse(Warehouse):
 
     def relation(self, layer: str, name: str) -> str:
         return f"`{self.table_id(layer, name)}`"
+
+    def quote(self, name: str) -> str:
+        return bigquery_quote(name)
+
+    def dataset_columns(self, dataset: str, name: str) -> list[str]:
+        from google.api_core import exceptions as api_errors
+
+        try:
+            table = self.client.get_table(f"{self.project}.{dataset}.{name}")
+        except api_errors.NotFound:
+            return []
+        return [str(field.name) for field in table.schema]
 
     def append(self, layer: str, name: str, rows: pa.Table) -> None:
         import pyarrow.parquet as pq
@@ -248,6 +325,70 @@ def bigquery_quote(name: str) -> str:
     `odd\\`name`
     """
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def bigquery_type(arrow_type: pa.DataType) -> str:
+    """The BigQuery column type that holds an Arrow type's values.
+
+    >>> bigquery_type(pa.timestamp("us", tz="UTC")), bigquery_type(pa.float64())
+    ('TIMESTAMP', 'FLOAT64')
+    """
+    if pa.types.is_timestamp(arrow_type):
+        return "DATETIME" if arrow_type.tz is None else "TIMESTAMP"
+    checks = (
+        (pa.types.is_boolean, "BOOL"),
+        (pa.types.is_integer, "INT64"),
+        (pa.types.is_floating, "FLOAT64"),
+        (pa.types.is_decimal, "NUMERIC"),
+        (pa.types.is_date, "DATE"),
+        (pa.types.is_binary, "BYTES"),
+    )
+    return next((kind for check, kind in checks if check(arrow_type)), "STRING")
+
+
+def sql_type(field: Any) -> str:
+    """A result column's type as GoogleSQL spells it in a CAST: no precision or length
+    parameters (BigQuery refuses them there); arrays and structs spelled out.
+
+    >>> from google.cloud.bigquery import SchemaField
+    >>> sql_type(SchemaField("amount", "NUMERIC", precision=38, scale=9))
+    'NUMERIC'
+    >>> sql_type(SchemaField("tags", "RECORD", mode="REPEATED",
+    ...                      fields=[SchemaField("n", "INTEGER"), SchemaField("s", "STRING")]))
+    'ARRAY<STRUCT<`n` INT64, `s` STRING>>'
+    """
+    kind = str(field.field_type).upper()
+    kind = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(kind, kind)
+    if kind in ("RECORD", "STRUCT"):
+        inner = ", ".join(f"{bigquery_quote(f.name)} {sql_type(f)}" for f in field.fields)
+        kind = f"STRUCT<{inner}>"
+    return f"ARRAY<{kind}>" if field.mode == "REPEATED" else kind
+
+
+def _layout(table: Any) -> Layout:
+    """The layout held in a BigQuery table resource's metadata."""
+    partitioning = table.time_partitioning
+    field = None if partitioning is None else (partitioning.field or "_PARTITIONTIME")
+    granularity = "DAY" if partitioning is None else str(partitioning.type_ or "DAY").upper()
+    return Layout(field, granularity, tuple(table.clustering_fields or ()))
+
+
+def _api_message(exc: Any) -> str:
+    """BigQuery's own reason for an error (without the request's method and URL)."""
+    for error in getattr(exc, "errors", None) or []:
+        if isinstance(error, dict) and error.get("message"):
+            return first_line(Exception(error["message"]))
+    return first_line(exc)
+
+
+def _bytes_billed_refusal(exc: Any) -> str | None:
+    """BigQuery's message when it refused a job for its `maximum_bytes_billed` (reason
+    `bytesBilledLimitExceeded`, https://cloud.google.com/bigquery/docs/error-messages), else
+    None."""
+    for error in getattr(exc, "errors", None) or []:
+        if isinstance(error, dict) and error.get("reason") == "bytesBilledLimitExceeded":
+            return str(error.get("message") or "bytesBilledLimitExceeded")
+    return None
 
 
 def bigquery_credentials(settings: Settings) -> tuple[Any, str | None]:
@@ -320,8 +461,7 @@ def _endpoint() -> str:
 
 def _type_name(field: Any) -> str:
     """The column type as BigQuery spells it; decimals with their precision and scale."""
-    kind = str(field.field_type).upper()
-    kind = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(kind, kind)
+    kind = sql_type(field)
     if kind in ("NUMERIC", "BIGNUMERIC"):
         default = (38, 9) if kind == "NUMERIC" else (76, 38)
         precision = field.precision or default[0]

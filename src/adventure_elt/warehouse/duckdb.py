@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pyarrow as pa
 
 from adventure_elt.errors import WarehouseError
-from adventure_elt.warehouse.base import Warehouse
+from adventure_elt.warehouse.base import PLAIN, Layout, Warehouse
 
 if TYPE_CHECKING:
     import duckdb
@@ -77,18 +77,49 @@ class DuckDBWarehouse(Warehouse):
         return [str(r[0]) for r in rows]
 
     def create_layer(self, layer: str) -> None:
-        self.execute(f'create schema if not exists "{layer}"')
+        self.execute(f"create schema if not exists {self.quote(layer)}")
 
     def relation(self, layer: str, name: str) -> str:
-        return f'"{layer}"."{name}"'
+        return f"{self.quote(layer)}.{self.quote(name)}"
+
+    def quote(self, name: str) -> str:
+        return duckdb_quote(name)
+
+    def dataset_columns(self, dataset: str, name: str) -> list[str]:
+        rows = self.fetch_all(
+            "select column_name from information_schema.columns"
+            " where table_schema = ? and table_name = ? order by ordinal_position",
+            [dataset, name],
+        )
+        return [str(r[0]) for r in rows]
+
+    def replace_table(self, layer: str, name: str, sql: str, layout: Layout = PLAIN) -> None:
+        # one statement: readers see the old table or the new one, never none
+        self.execute(f"create or replace table {self.relation(layer, name)} as\n{sql}")
+
+    def ensure_table(
+        self, layer: str, name: str, schema: pa.Schema, layout: Layout = PLAIN
+    ) -> None:
+        self.create_layer(layer)
+        self._create_from(layer, name, schema.empty_table())
+
+    def _create_from(self, layer: str, name: str, rows: pa.Table) -> None:
+        """Create `layer.name` with the columns (and DuckDB types) of `rows` if it is missing."""
+        self.connection.register("_schema_rows", rows)
+        try:
+            self.execute(
+                f"create table if not exists {self.relation(layer, name)}"
+                " as from _schema_rows limit 0"
+            )
+        finally:
+            self.connection.unregister("_schema_rows")
 
     def append(self, layer: str, name: str, rows: pa.Table) -> None:
         self.create_layer(layer)
-        target = self.relation(layer, name)
+        self._create_from(layer, name, rows)
         self.connection.register("_appended_rows", rows)
         try:
-            self.execute(f"create table if not exists {target} as from _appended_rows limit 0")
-            self.execute(f"insert into {target} by name from _appended_rows")
+            self.execute(f"insert into {self.relation(layer, name)} by name from _appended_rows")
         finally:
             self.connection.unregister("_appended_rows")
 
@@ -107,6 +138,15 @@ class DuckDBWarehouse(Warehouse):
 
     def close(self) -> None:
         self.connection.close()
+
+
+def duckdb_quote(name: str) -> str:
+    """A double-quoted DuckDB identifier.
+
+    >>> print(duckdb_quote('odd"name'))
+    "odd""name"
+    """
+    return '"' + name.replace('"', '""') + '"'
 
 
 T = TypeVar("T")

@@ -1,0 +1,115 @@
+"""What the BigQuery adapter asks BigQuery for, through the real client against a canned BigQuery
+(`tests/canned_bigquery.py`): where the emulator is lenient or silent — replacing a table laid
+out otherwise (the emulator ignores partitioning specs in DDL and never refuses), and the layout
+of the stream's raw table — the requests themselves are the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+pytest.importorskip("google.cloud.bigquery", reason="the bigquery extra is not installed")
+
+from adventure_elt.settings import Settings
+from adventure_elt.stream.tables import EVENTS_TABLE, ensure_event_tables
+from adventure_elt.warehouse import PLAIN, BigQueryWarehouse, Layout
+from canned_bigquery import PROJECT, Canned, canned_bigquery, table_resource
+
+TABLE = "adventure_marts.fct"
+TABLE_PATH = f"/bigquery/v2/projects/{PROJECT}/datasets/adventure_marts/tables/fct"
+COLUMNS = [("order_date", "DATE"), ("customer_key", "INTEGER")]
+MONTHLY = Layout("order_date", "MONTH", ("customer_key",))
+
+
+@pytest.fixture
+def canned(monkeypatch: pytest.MonkeyPatch) -> Iterator[Canned]:
+    answers = Canned(bytes_per_query=1_000, columns=COLUMNS)
+    with canned_bigquery(monkeypatch, answers):
+        yield answers
+
+
+@pytest.fixture
+def wh(canned: Canned) -> Iterator[BigQueryWarehouse]:
+    with BigQueryWarehouse(Settings(warehouse="bigquery", bigquery_project=PROJECT)) as warehouse:
+        yield warehouse
+
+
+def jobs_after(canned: Canned, request: str) -> list[str]:
+    """The queries of the jobs sent after `request` (which must have been sent)."""
+    position = canned.requests.index(request)
+    later = canned.requests[position:].count(
+        f"POST /bigquery/v2/projects/{PROJECT}/jobs"
+    )  # fmt: skip
+    return [q["query"] for q in canned.queries[len(canned.queries) - later :]]
+
+
+def test_a_table_laid_out_otherwise_is_dropped_before_create_or_replace(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    """BigQuery refuses `create or replace table` over a table with another partitioning or
+    clustering spec ("Cannot replace a table with a different partitioning spec")."""
+    canned.tables[TABLE] = table_resource(
+        TABLE, COLUMNS, ("order_date", "MONTH"), ("customer_key",)
+    )
+
+    wh.replace_table("marts", "fct", "select date '2024-01-01' as order_date", PLAIN)
+
+    assert canned.writes == [f"DELETE {TABLE_PATH}"]
+    (replace,) = jobs_after(canned, f"DELETE {TABLE_PATH}")
+    assert replace.startswith(f"create or replace table `{PROJECT}.adventure_marts.fct` as")
+
+
+def test_a_table_laid_out_as_declared_is_replaced_in_one_statement(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    canned.tables[TABLE] = table_resource(TABLE, COLUMNS)
+
+    wh.replace_table("marts", "fct", "select 1 as x", PLAIN)
+
+    assert canned.writes == []
+    assert canned.queries[-1]["query"].startswith("create or replace table")
+
+
+def test_a_partitioned_layout_is_created_through_the_api_then_filled(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    wh.replace_table("marts", "fct", "select date '2024-01-01' as order_date", MONTHLY)
+
+    (created,) = canned.created
+    assert created["timePartitioning"] == {"type": "MONTH", "field": "order_date"}
+    assert created["clustering"] == {"fields": ["customer_key"]}
+    assert [f["name"] for f in created["schema"]["fields"]] == ["order_date", "customer_key"]
+    assert canned.queries[-1]["query"].startswith(
+        f"insert into `{PROJECT}.adventure_marts.fct` (`order_date`, `customer_key`)"
+    )
+
+
+def test_the_stream_s_raw_table_is_partitioned_by_event_day_and_clustered_by_event_id(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    ensure_event_tables(wh)
+
+    tables = [t for t in canned.created if "tableReference" in t]
+    events = next(t for t in tables if t["tableReference"]["tableId"] == EVENTS_TABLE)
+    assert events["timePartitioning"] == {"type": "DAY", "field": "timestamp"}
+    assert events["clustering"] == {"fields": ["event_id"]}
+    types = {f["name"]: f["type"] for f in events["schema"]["fields"]}
+    assert (types["timestamp"], types["event_id"], types["duration"]) == (
+        "TIMESTAMP",
+        "STRING",
+        "FLOAT64",
+    )
+    rejected = next(t for t in tables if t["tableReference"]["tableId"] != EVENTS_TABLE)
+    assert "timePartitioning" not in rejected and "clustering" not in rejected
+
+
+def test_the_layout_of_an_ingestion_time_partitioned_table_is_not_taken_for_plain(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    resource = table_resource(TABLE, COLUMNS)
+    resource["timePartitioning"] = {"type": "DAY"}  # no field: ingestion time
+    canned.tables[TABLE] = resource
+
+    assert wh.table_layout("marts", "fct") == Layout("_PARTITIONTIME", "DAY")
