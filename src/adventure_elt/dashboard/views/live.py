@@ -1,5 +1,6 @@
-"""The live panel: web sessions of the last minutes, re-read every few seconds while a stream
-runs (`adventure-elt stream run`). Reads the semantic layer's web traffic view, uncached.
+"""The live panel: page views per minute over the chosen window, then the window's sessions by
+country and device, re-read every few seconds while a stream runs (`adventure-elt stream run`).
+Reads the semantic layer's web views, uncached. No sales filter applies here.
 """
 
 from __future__ import annotations
@@ -7,38 +8,69 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
-from adventure_elt.dashboard.charts import COUNT, ranked_bars
+from adventure_elt.dashboard.charts import COUNT, per_minute, ranked_bars
 from adventure_elt.dashboard.data import fetch_live
 from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_settings
+from adventure_elt.semantic.filters import literal
 
 REFRESH = timedelta(seconds=3)
 WINDOWS = {"5 minutes": 5, "15 minutes": 15, "1 hour": 60, "24 hours": 1440}
+DEFAULT_WINDOW = "15 minutes"
 TOTALS = ["sessions", "visits", "web_orders", "web_order_value", "conversion_rate"]
+MINUTE = "web_events.event_minute"
 
 settings = current_settings()
 st.title("Live web traffic")
 window_name = st.segmented_control(
-    "Sessions started in the last", list(WINDOWS), default="15 minutes", key="live_window"
+    "Page views and sessions of the last",
+    list(WINDOWS),
+    default=DEFAULT_WINDOW,
+    key="window",
+    bind="query-params",
 )
-minutes = WINDOWS.get(window_name or "15 minutes", 15)
+minutes = WINDOWS.get(window_name or DEFAULT_WINDOW, WINDOWS[DEFAULT_WINDOW])
 st.caption(
-    f"Refreshes every {REFRESH.seconds} s. Start a stream in another terminal: "
+    f"Refreshes every {REFRESH.seconds} s; times in UTC. Start a stream in another terminal: "
     "`adventure-elt stream run --rate 50 --duration 5m`."
 )
 
 
+def views_per_minute(now: datetime, since: datetime) -> pd.DataFrame:
+    """Page views per minute from `since` to `now`, minutes without any as 0."""
+    found = fetch_live(settings, ["page_views"], [MINUTE], where=[f"event_at >= {literal(since)}"])
+    minute = MINUTE.replace(".", "_")
+    index = pd.date_range(
+        pd.Timestamp(since).floor("min"), pd.Timestamp(now).floor("min"), freq="min"
+    )
+    counts = found.set_index(pd.to_datetime(found[minute], utc=True))["page_views"]
+    filled = counts.reindex(index, fill_value=0).rename_axis(minute).reset_index()
+    return filled
+
+
 @st.fragment(run_every=REFRESH)
 def live_panel() -> None:
-    """Totals, countries and devices of the sessions started in the window, read afresh."""
+    """Page views per minute, then totals, countries and devices of the window, read afresh."""
     now = datetime.now(UTC)
-    since = [f"started_at >= '{(now - timedelta(minutes=minutes)).isoformat()}'"]
-    totals = fetch_live(settings, TOTALS, where=since)
+    since = now - timedelta(minutes=minutes)
+    started = [f"started_at >= {literal(since)}"]
+    st.subheader("Page views per minute")
+    st.altair_chart(
+        per_minute(
+            views_per_minute(now, since),
+            minute=MINUTE.replace(".", "_"),
+            value="page_views",
+            value_title="Page views",
+        ),
+        width="stretch",
+    )
+    totals = fetch_live(settings, TOTALS, where=started)
     row = totals.iloc[0] if not totals.empty else None
     if row is None or not row["sessions"]:
-        st.info(f"No web sessions started in the last {minutes} minutes.")
+        st.info(f"No web sessions started in the last {window_name or DEFAULT_WINDOW}.")
         st.caption(f"Checked at {now:%H:%M:%S} UTC.")
         return
     cards = st.columns(5)
@@ -52,11 +84,11 @@ def live_panel() -> None:
         settings,
         ["visits", "sessions", "web_orders"],
         ["country"],
-        where=since,
+        where=started,
         limit=15,
         order_by=["-visits"],
     )
-    devices = fetch_live(settings, ["sessions"], ["device_type"], where=since)
+    devices = fetch_live(settings, ["sessions"], ["device_type"], where=started)
     left, right = st.columns([2, 1], gap="large")
     with left:
         st.subheader("Visits by country")
@@ -67,7 +99,7 @@ def live_panel() -> None:
                 value="visits",
                 title="Country",
                 value_title="Visits",
-                money=False,
+                value_format=COUNT,
                 extra=(("sessions", "Sessions", COUNT), ("web_orders", "Web orders", COUNT)),
             ),
             width="stretch",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import monthly_bars
+from adventure_elt.dashboard.charts import incomplete_note, monthly_bars
 from adventure_elt.dashboard.data import DATE, column, fetch
 from adventure_elt.dashboard.headline import show_headline
 from adventure_elt.dashboard.numbers import count_text, money_text
-from adventure_elt.dashboard.sidebar import current_filters, current_settings
+from adventure_elt.dashboard.sidebar import current_filters, current_settings, current_span
+from adventure_elt.dashboard.tables import show_table
 
 MONTH = f"{DATE}.month"
+YEAR = f"{DATE}.year"
 
-settings, filters = current_settings(), current_filters()
+settings, filters, span = current_settings(), current_filters(), current_span()
 st.title("New customers per month")
 st.caption(
     "A customer is new in the month of their first order; with filters on, the first order "
@@ -43,14 +45,27 @@ third.metric(
     border=True,
 )
 
+last = span.end if span else None
 st.altair_chart(
-    monthly_bars(months, month=column(MONTH), value="new_customers", value_title="New customers"),
+    monthly_bars(
+        months,
+        month=column(MONTH),
+        value="new_customers",
+        value_title="New customers",
+        incomplete=last,
+    ),
     width="stretch",
 )
+if note := incomplete_note(list(months[column(MONTH)]), last):
+    st.caption(note)
 
-with st.expander("The figures"):
-    years = months.assign(year=months[column(MONTH)].dt.year)
-    st.dataframe(
-        years.groupby("year", as_index=False)[["new_customers"]].sum(),
-        hide_index=True,
+with st.expander("The figures (download as CSV from each table's toolbar)"):
+    years = fetch(
+        settings,
+        ["new_customers", "customers", "revenue", "avg_spend_per_customer"],
+        [YEAR],
+        where=filters.where(),
     )
+    years[column(YEAR)] = years[column(YEAR)].dt.year
+    show_table(years, {column(YEAR): "Year"}, key="year_table")
+    show_table(months, {column(MONTH): "Month"}, key="month_table")

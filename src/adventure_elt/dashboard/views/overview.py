@@ -1,0 +1,55 @@
+"""The overview (the dashboard's home, at `/`): the headline, revenue month by month, and how
+current the figures are."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from adventure_elt.dashboard.charts import incomplete_note, monthly_bars
+from adventure_elt.dashboard.data import DATE, column, fetch, fetch_freshness
+from adventure_elt.dashboard.headline import show_headline
+from adventure_elt.dashboard.periods import day_name
+from adventure_elt.dashboard.sidebar import current_filters, current_settings, current_span
+
+MONTH = f"{DATE}.month"
+
+settings, filters, span = current_settings(), current_filters(), current_span()
+st.title("AdventureWorks at a glance")
+st.caption(
+    "Revenue, orders and customers under the sidebar's filters; pick a period to see the change "
+    "against the one before. The pages on the left answer one business question each."
+)
+show_headline()
+
+months = fetch(settings, ["revenue", "orders"], [MONTH], where=filters.where())
+if months.empty:
+    st.info("No orders match the filters.")
+    st.stop()
+st.subheader("Revenue by month")
+last = span.end if span else None
+st.altair_chart(
+    monthly_bars(
+        months,
+        month=column(MONTH),
+        value="revenue",
+        value_title="Revenue",
+        money=True,
+        incomplete=last,
+    ),
+    width="stretch",
+)
+if note := incomplete_note(list(months[column(MONTH)]), last):
+    st.caption(note)
+
+state = fetch_freshness(settings)
+synced = [t.synced_at for t in state.tables if t.synced_at is not None]
+facts = [f"Orders up to **{day_name(last)}**" if last else "No orders yet"]
+if synced:
+    facts.append(f"source last synced **{max(synced):%d %b %Y %H:%M} UTC**")
+if state.runs:
+    run = [s for s in state.runs if s.run_id == state.runs[0].run_id]
+    failed = [s.step for s in run if s.status != "ok"]
+    outcome = f"failed at {failed[0]}" if failed else "ok"
+    facts.append(f"last pipeline run {run[0].started_at:%d %b %Y %H:%M} UTC, {outcome}")
+st.markdown(" · ".join(facts) + ".")
+st.page_link("views/freshness.py", label="Data freshness", icon=":material/update:")
