@@ -11,9 +11,7 @@ import pytest
 from adventure_elt.oltp import server
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
-
-REPO = Path(__file__).resolve().parents[1]
-ADVENTUREWORKS = REPO.parent / "shared" / "adventureworks"
+from real_data import ADVENTUREWORKS
 
 # dlt writes to a system folder as root and phones home unless told otherwise.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 # so reading freshness does not load the sync's dependencies.
 EXTRACTED_AT = "_extracted_at"
 INGESTED_AT = "_ingested_at"
+# The web stream's row among the tables (the others are named as in the source).
+WEB_EVENTS = "web events"
 RUNS_LAYER, RUNS_TABLE = "ops", "runs"
 RUN_COLUMNS = ("run_id", "step", "started_at", "ended_at", "status", "attempts", "rows", "error")
 
@@ -35,7 +37,7 @@ class TableFreshness:
     """One raw table: how many live rows it has and when its rows were last extracted.
 
     Args:
-        name: the source's name (`sales.salesorderheader`, or `web events` for the stream).
+        name: the source's name (`sales.salesorderheader`), or WEB_EVENTS for the stream.
         rows: rows in the raw layer, soft-deleted ones left out; None when not synced yet.
         synced_at: when the newest rows were read from the source (UTC); None when none were.
     """
@@ -66,6 +68,12 @@ class Freshness:
     tables: list[TableFreshness]
     runs: list[RunStep]
 
+    @property
+    def synced_at(self) -> datetime | None:
+        """When the source tables were last synced (the newest of their times), if ever."""
+        times = [t.synced_at for t in self.tables if t.name != WEB_EVENTS and t.synced_at]
+        return max(times) if times else None
+
 
 def freshness(settings: Settings, *, runs: int = 5) -> Freshness:
     """Open the warehouse read-only and read its tables' freshness and the last `runs` runs.
@@ -94,7 +102,7 @@ def table_freshness(warehouse: Warehouse) -> list[TableFreshness]:
         raw layer yet has rows and synced_at None.
     """
     stamped = [(t.qualified_name, t.raw_name, EXTRACTED_AT) for t in TABLES]
-    stamped.append(("web events", EVENTS_TABLE, INGESTED_AT))
+    stamped.append((WEB_EVENTS, EVENTS_TABLE, INGESTED_AT))
     present = set(warehouse.list_tables(RAW_LAYER))
     selects = []
     for name, raw_name, stamp in stamped:

@@ -22,13 +22,13 @@ st.caption(
     "runs that built it. Read from the raw layer and ops.runs, refreshed every minute."
 )
 
-synced = [t.synced_at for t in state.tables if t.synced_at is not None]
+synced = state.synced_at
 first, second, third = st.columns(3)
 first.metric("Orders up to", day_name(span.end) if span else "–", border=True)
 second.metric(
     "Source last synced",
-    f"{age_text((now - max(synced)).total_seconds())} ago" if synced else "never",
-    delta=f"{max(synced):%d %b %Y %H:%M} UTC" if synced else None,
+    f"{age_text((now - synced).total_seconds())} ago" if synced else "never",
+    delta=f"{synced:%d %b %Y %H:%M} UTC" if synced else None,
     delta_color="off",
     delta_arrow="off",
     border=True,

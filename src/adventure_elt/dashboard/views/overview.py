@@ -42,10 +42,9 @@ if note := incomplete_note(list(months[column(MONTH)]), last):
     st.caption(note)
 
 state = fetch_freshness(settings)
-synced = [t.synced_at for t in state.tables if t.synced_at is not None]
 facts = [f"Orders up to **{day_name(last)}**" if last else "No orders yet"]
-if synced:
-    facts.append(f"source last synced **{max(synced):%d %b %Y %H:%M} UTC**")
+if state.synced_at:
+    facts.append(f"source last synced **{state.synced_at:%d %b %Y %H:%M} UTC**")
 if state.runs:
     run = [s for s in state.runs if s.run_id == state.runs[0].run_id]
     failed = [s.step for s in run if s.status != "ok"]
