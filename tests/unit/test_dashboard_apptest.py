@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 pytest.importorskip("streamlit", reason="the dashboard extra (streamlit) is not installed")
@@ -86,6 +88,22 @@ def _no_error(app: AppTest) -> None:
 def _metric(app: AppTest, label: str) -> Any:
     found = [m for m in app.metric if m.label == label]
     assert found, f"no metric {label!r} on the page"
+    return found[0]
+
+
+def _charts(app: AppTest) -> list[pd.DataFrame]:
+    """The data of every chart on the page (each layer's data set)."""
+    return [
+        pa.ipc.open_stream(data.data.data).read_all().to_pandas()
+        for chart in app.get("vega_lite_chart")
+        for data in chart.proto.datasets  # type: ignore[attr-defined]
+    ]
+
+
+def _table(app: AppTest, first_column: str) -> pd.DataFrame:
+    """The page's table whose first column is labelled `first_column`."""
+    found = [t.value for t in app.dataframe if t.value.columns[0] == first_column]
+    assert found, f"no table of {first_column!r} on the page"
     return found[0]
 
 
@@ -164,7 +182,9 @@ def test_a_link_with_unknown_values_says_what_it_ignored(
     )
 
 
-def test_category_filter_and_drill_down_to_products(app: AppTest, figures: Report) -> None:
+def test_category_filter_and_drill_down_to_products(
+    app: AppTest, figures: Report, demo_warehouse: Settings
+) -> None:
     sales = figures["product_sales"]
     category = sorted({s["category"] for s in sales})[-1]
     mine = [s for s in sales if s["category"] == category]
@@ -182,9 +202,16 @@ def test_category_filter_and_drill_down_to_products(app: AppTest, figures: Repor
     }
     top = max(mine, key=lambda s: s["revenue"])["subcategory"]
     assert app.selectbox(key="drill_subcategory").value == top
-    products = app.dataframe[2].value
-    assert products["Revenue"].sum() <= max(s["revenue"] for s in mine) + 0.01
-    assert list(products["Revenue"]) == sorted(products["Revenue"], reverse=True)
+    best = _sql(
+        demo_warehouse,
+        "select p.product_name, sum(s.line_total) as revenue from marts.fct_sales as s"
+        " join marts.dim_product as p on p.product_key = s.product_key"
+        " where p.subcategory_name = ? group by 1 order by revenue desc limit 10",
+        [top],
+    )
+    products = _table(app, "Product")
+    assert list(products["Product"]) == [name for name, _ in best]
+    assert list(products["Revenue"]) == pytest.approx([float(r) for _, r in best], abs=0.01)
 
 
 def test_a_date_range_counts_the_orders_and_new_customers_of_those_days(
@@ -237,6 +264,11 @@ def test_last_12_months_ends_on_the_last_order_day_and_compares_with_the_12_befo
     change = (float(now) - float(before)) / float(before)
     assert _metric(app, "Revenue").proto.delta == f"{change:+.1%}"
     assert any("the previous 12 months" in c.value for c in app.caption)
+    # The overview's monthly chart marks the data's last month as incomplete.
+    bands = [f for f in _charts(app) if "note" in f.columns]
+    assert [(b["note"][0], b["start"][0].date()) for b in bands] == [
+        ("incomplete", last.replace(day=1))
+    ]
 
 
 def test_fulfilment_figures_are_the_order_dates(app: AppTest, demo_warehouse: Settings) -> None:
@@ -255,16 +287,43 @@ def test_fulfilment_figures_are_the_order_dates(app: AppTest, demo_warehouse: Se
 
 
 def test_web_traffic_page_and_live_panel_show_the_streamed_sessions(
-    app: AppTest, figures: Report
+    app: AppTest, figures: Report, demo_warehouse: Settings
 ) -> None:
     visits = sum(w["visits"] for w in figures["web_traffic"])
     sessions = sum(w["sessions"] for w in figures["web_traffic"])
     assert visits == 600
+    reached = [
+        count
+        for ((count,),) in (
+            _sql(
+                demo_warehouse,
+                "select count(*) from marts.fct_web_sessions where deepest_funnel_stage >= ?",
+                [stage],
+            )
+            for stage in range(6)
+        )
+    ]
+    devices = _sql(
+        demo_warehouse,
+        "select device_type, count(*), sum(orders) from marts.fct_web_sessions group by 1",
+    )
 
     _open(app, "views/web_traffic.py")
     assert _metric(app, "Web visits").value == f"{visits:,}"
     assert _keys(app) == {"country"}  # no order dates or products on web sessions
     assert not [m for m in app.metric if m.value.startswith("r =")]
+    funnel = _table(app, "Stage")
+    assert list(funnel["Stage"]) == [
+        "Home",
+        "Category",
+        "Product",
+        "Cart",
+        "Checkout",
+        "Order placed",
+    ]
+    assert list(funnel["Sessions"]) == reached and reached[0] == sessions
+    conversion = _table(app, "Device").set_index("Device")["Conversion rate"].to_dict()
+    assert conversion == pytest.approx({d: orders / n for d, n, orders in devices})
 
     _open(app, "views/live.py")
     assert _keys(app) == set()  # the sales filters do nothing here: none is shown
@@ -272,6 +331,8 @@ def test_web_traffic_page_and_live_panel_show_the_streamed_sessions(
     assert not app.exception
     assert _metric(app, "Sessions").value == f"{sessions:,}"
     assert _metric(app, "Visits").value == f"{visits:,}"
+    per_minute = [f for f in _charts(app) if "page_views" in f.columns]
+    assert len(per_minute) == 1 and per_minute[0]["page_views"].sum() == visits
 
 
 def test_freshness_page_shows_each_raw_table_and_the_last_run(

@@ -115,4 +115,10 @@ with st.expander("The figures (download as CSV from each table's toolbar)"):
             "shop_revenue": ("Shop revenue", "money"),
         },
     )
+    show_table(
+        funnel,
+        {"stage": "Stage"},
+        key="funnel_table",
+        extra={"share": ("Of all sessions", "percent")},
+    )
     show_table(devices, {"device_type": "Device"}, key="device_table")

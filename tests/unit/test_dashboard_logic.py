@@ -1,4 +1,5 @@
-"""The dashboard's pure logic: periods on the data's own timeline, link notes, number texts.
+"""The dashboard's pure logic: periods on the data's own timeline, link notes, number texts,
+table layouts.
 
 Pure functions, so plain unit tests and the docstrings' examples; the pages that use them are
 tested under AppTest (test_dashboard_apptest.py) and in Chromium (tests/browser).
@@ -9,6 +10,7 @@ from __future__ import annotations
 import doctest
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,6 +29,8 @@ from adventure_elt.dashboard.periods import (
     preset_of,
     preset_period,
 )
+from adventure_elt.dashboard.tables import table_layout
+from adventure_elt.semantic import cached_model
 
 FIRST, LAST = date(2011, 5, 31), date(2014, 6, 30)
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31))
@@ -90,3 +94,29 @@ def test_numbers_for_deltas_and_ages() -> None:
     assert numbers.change_text(100, 0) is None
     assert numbers.age_text(59) == "59 s"
     assert numbers.age_text(86_400) == "1 day"
+
+
+def test_tables_take_labels_and_formats_from_the_semantic_model() -> None:
+    frame = pd.DataFrame(
+        {
+            "order_date_month": pd.to_datetime(["2014-05-01", "2014-06-01"]),
+            "revenue": [1.5, 2.5],
+            "orders": [1, 2],
+            "conversion_rate": [0.1, 0.2],
+            "internal": [0, 0],
+            "share": [0.5, 0.5],
+        }
+    )
+
+    renamed, config = table_layout(
+        frame, {"order_date_month": "Month"}, cached_model(), {"share": ("Share", "percent")}
+    )
+
+    assert list(renamed.values()) == ["Month", "Revenue", "Orders", "Conversion rate", "Share"]
+    assert {label: c["type_config"].get("format") for label, c in config.items()} == {
+        "Month": "MMM YYYY",
+        "Revenue": "dollar",
+        "Orders": "%,d",
+        "Conversion rate": "percent",
+        "Share": "percent",
+    }
