@@ -69,6 +69,11 @@ class Freshness:
     runs: list[RunStep]
 
     @property
+    def last_run(self) -> list[RunStep]:
+        """The steps of the latest run, in order; empty when none was recorded."""
+        return [s for s in self.runs if s.run_id == self.runs[0].run_id] if self.runs else []
+
+    @property
     def synced_at(self) -> datetime | None:
         """When the source tables were last synced (the newest of their times), if ever."""
         times = [t.synced_at for t in self.tables if t.name != WEB_EVENTS and t.synced_at]

@@ -32,7 +32,7 @@ import pytest
 
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
-from pg_databases import fresh_database
+from pipeline_warehouse import pipeline_warehouse
 from real_data import ADVENTUREWORKS
 
 if TYPE_CHECKING:
@@ -82,25 +82,17 @@ def warehouse(pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> It
         return
     if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
         pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
-    from adventure_elt.oltp import server
     from adventure_elt.oltp.loader import load_csv
-    from adventure_elt.pipeline import run
     from adventure_elt.stream.generator import EventGenerator, event_lines
-    from adventure_elt.stream.ingest import ingest_source
 
-    home = tmp_path_factory.mktemp("real-warehouse")
-    with fresh_database(pg_admin_dsn) as db:
-        settings = Settings(source_dsn=db.dsn, duckdb_path=home / "warehouse.duckdb", home=home)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
-            with server.connect(settings) as conn:
-                load_csv(conn, ADVENTUREWORKS)
-            assert run(settings).ok
-            generator = EventGenerator(seed=1, clock=_minutes_ago(EVENTS_PER_MINUTE))
-            events = home / "events.jsonl"
-            count = sum(EVENTS_PER_MINUTE)
-            events.write_bytes(b"".join(event_lines(generator, count=count)))
-            ingest_source(settings, events)
+    generator = EventGenerator(seed=1, clock=_minutes_ago(EVENTS_PER_MINUTE))
+    events = b"".join(event_lines(generator, count=sum(EVENTS_PER_MINUTE)))
+    with pipeline_warehouse(
+        pg_admin_dsn,
+        tmp_path_factory.mktemp("real-warehouse"),
+        lambda conn: load_csv(conn, ADVENTUREWORKS),
+        events,
+    ) as settings:
         yield settings
 
 

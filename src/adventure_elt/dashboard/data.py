@@ -31,6 +31,7 @@ CACHE_SECONDS = 60
 # Dimensions the filters act on. `order_date` is each fact's own order date; `country` the
 # ship-to country of an order (and the visitor's country for web events).
 DATE = "order_date"
+MONTH = f"{DATE}.month"
 COUNTRY = "geography.country"
 CATEGORY = "product.category"
 

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import PICK
+from adventure_elt.dashboard.charts import PICK, ranked_bars
 
 if TYPE_CHECKING:
     import altair as alt
+    import pandas as pd
 
 
 def clickable_chart(chart: alt.LayerChart, *, key: str, field: str, target: str) -> None:
@@ -25,6 +26,41 @@ def clickable_chart(chart: alt.LayerChart, *, key: str, field: str, target: str)
         on_select=partial(_follow_click, key, field, target),
         selection_mode=PICK,
     )
+
+
+def revenue_bars(
+    frame: pd.DataFrame,
+    label: str,
+    title: str,
+    tooltip: tuple[tuple[str, str, str], ...],
+    *,
+    key: str,
+    target: str | None = None,
+) -> None:
+    """Revenue bars per `label`, longest first, `tooltip` columns beside; a click on a bar sets
+    the select box `target` (when given) to the bar's label.
+
+    Args:
+        frame: one row per bar, with a `revenue` column.
+        label: the column naming each bar.
+        title: the axis title of the labels.
+        tooltip: more columns for the tooltip, as (column, title, format).
+        key: the chart's key.
+        target: the select box a click drills into, if any.
+    """
+    chart = ranked_bars(
+        frame,
+        label=label,
+        value="revenue",
+        title=title,
+        value_title="Revenue",
+        extra=tooltip,
+        clickable=target is not None,
+    )
+    if target is None:
+        st.altair_chart(chart, width="stretch", key=key)
+    else:
+        clickable_chart(chart, key=key, field=label, target=target)
 
 
 def drill_select(label: str, options: Sequence[str], *, key: str) -> str | None:

@@ -4,6 +4,7 @@ each with its change against the previous period of the same length when a perio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +20,9 @@ from adventure_elt.dashboard.sidebar import (
     shows,
 )
 from adventure_elt.settings import Settings
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
 
 # measure -> (label, kind); the same measures `report` sums up in its customer_summary.
 HEADLINE: dict[str, tuple[str, str]] = {
@@ -105,6 +109,28 @@ def show_headline() -> dict[str, float]:
         st.caption(previous.reason)
     st.session_state[HEADLINE_KEY] = values
     return values
+
+
+def card(
+    where: DeltaGenerator,
+    label: str,
+    value: str,
+    *,
+    note: str | None = None,
+    help: str | None = None,
+) -> None:
+    """A bordered figure card in `where` (a column), with a grey note under the value.
+
+    Args:
+        where: the column (or container) to draw it in.
+        label: what the figure is.
+        value: the figure, written.
+        note: a fact beside it (no arrow, no colour: not a change).
+        help: the tooltip.
+    """
+    where.metric(
+        label, value, delta=note, delta_color="off", delta_arrow="off", help=help, border=True
+    )
 
 
 def headline_values(settings: Settings, filters: Filters) -> dict[str, float]:

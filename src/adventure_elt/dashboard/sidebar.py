@@ -124,21 +124,16 @@ def _period_inputs(span: Period, notes: list[str]) -> tuple[date | None, date | 
         if note:
             notes.append(note)
     presets = st.container()
-    start = st.date_input(
-        "From",
-        value=span.start,
-        min_value=span.start,
-        max_value=span.end,
-        key=FROM_PARAM,
-        bind="query-params",
-    )
-    end = st.date_input(
-        "To",
-        value=span.end,
-        min_value=span.start,
-        max_value=span.end,
-        key=TO_PARAM,
-        bind="query-params",
+    start, end = (
+        st.date_input(
+            label,
+            value=default,
+            min_value=span.start,
+            max_value=span.end,
+            key=param,
+            bind="query-params",
+        )
+        for label, default, param in (("From", span.start, FROM_PARAM), ("To", span.end, TO_PARAM))
     )
     if not isinstance(start, date) or not isinstance(end, date):
         start, end = span.start, span.end  # a day being typed: no filter until it is complete

@@ -4,29 +4,25 @@ top products (click a bar or pick in the select boxes), and each category's reve
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import COUNT, incomplete_note, monthly_bars, ranked_bars
-from adventure_elt.dashboard.data import CATEGORY, DATE, column, fetch
-from adventure_elt.dashboard.drill import clickable_chart, drill_select
+from adventure_elt.dashboard.charts import COUNT
+from adventure_elt.dashboard.data import CATEGORY, MONTH, column, fetch
+from adventure_elt.dashboard.drill import drill_select, revenue_bars
 from adventure_elt.dashboard.headline import show_headline
-from adventure_elt.dashboard.sidebar import current_filters, current_settings, current_span
+from adventure_elt.dashboard.monthly import show_monthly
+from adventure_elt.dashboard.sidebar import current_filters, current_settings
 from adventure_elt.dashboard.tables import show_table
 from adventure_elt.semantic.filters import is_in
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 SUBCATEGORY = "product.subcategory"
 PRODUCT = "product.name"
-MONTH = f"{DATE}.month"
 MEASURES = ["revenue", "units", "orders"]
 TOP_PRODUCTS = 10
 TOOLTIP = (("units", "Units", COUNT), ("orders", "Orders", COUNT))
 
-settings, filters, span = current_settings(), current_filters(), current_span()
+settings, filters = current_settings(), current_filters()
 st.title("Revenue by product category")
 st.caption(
     "Which products earn the money. Click a bar (or pick below) to drill down from a category "
@@ -40,24 +36,17 @@ if categories.empty:
     st.stop()
 
 
-def bars(frame: pd.DataFrame, label: str, title: str, *, key: str, target: str) -> None:
-    """Revenue bars, units and orders in the tooltip; a click drills into the bar."""
-    chart = ranked_bars(
-        frame,
-        label=label,
-        value="revenue",
-        title=title,
-        value_title="Revenue",
-        extra=TOOLTIP,
-        clickable=True,
-    )
-    clickable_chart(chart, key=key, field=label, target=target)
-
-
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("Categories")
-    bars(categories, column(CATEGORY), "Category", key="category_bars", target="drill_category")
+    revenue_bars(
+        categories,
+        column(CATEGORY),
+        "Category",
+        TOOLTIP,
+        key="category_bars",
+        target="drill_category",
+    )
 with right:
     category = drill_select(
         "Drill down into", categories[column(CATEGORY)].tolist(), key="drill_category"
@@ -67,10 +56,11 @@ with right:
         settings, MEASURES, [SUBCATEGORY], where=in_category, order_by=["-revenue"]
     )
     st.subheader(f"{category} by subcategory")
-    bars(
+    revenue_bars(
         subcategories,
         column(SUBCATEGORY),
         "Subcategory",
+        TOOLTIP,
         key="subcategory_bars",
         target="drill_subcategory",
     )
@@ -87,35 +77,18 @@ products = fetch(
     limit=TOP_PRODUCTS,
 )
 st.subheader(f"Top {len(products)} products of {subcategory}")
-st.altair_chart(
-    ranked_bars(
-        products,
-        label=column(PRODUCT),
-        value="revenue",
-        title="Product",
-        value_title="Revenue",
-        extra=TOOLTIP,
-    ),
-    width="stretch",
-)
+revenue_bars(products, column(PRODUCT), "Product", TOOLTIP, key="product_bars")
 
 st.subheader("Revenue by month and category")
 months = fetch(settings, ["revenue"], [MONTH, CATEGORY], where=filters.where())
-st.altair_chart(
-    monthly_bars(
-        months,
-        month=column(MONTH),
-        value="revenue",
-        value_title="Revenue",
-        color=column(CATEGORY),
-        color_title="Category",
-        money=True,
-        incomplete=span.end if span else None,
-    ),
-    width="stretch",
+show_monthly(
+    months,
+    value="revenue",
+    value_title="Revenue",
+    color=column(CATEGORY),
+    color_title="Category",
+    money=True,
 )
-if note := incomplete_note(list(months[column(MONTH)]), span.end if span else None):
-    st.caption(note)
 
 with st.expander("The figures (download as CSV from each table's toolbar)"):
     show_table(categories, {column(CATEGORY): "Category"}, key="category_table")

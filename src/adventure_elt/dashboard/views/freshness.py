@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from adventure_elt.dashboard.data import fetch_freshness
+from adventure_elt.dashboard.headline import card
 from adventure_elt.dashboard.numbers import age_text
 from adventure_elt.dashboard.periods import day_name
 from adventure_elt.dashboard.sidebar import current_settings, current_span
@@ -24,28 +25,23 @@ st.caption(
 
 synced = state.synced_at
 first, second, third = st.columns(3)
-first.metric("Orders up to", day_name(span.end) if span else "–", border=True)
-second.metric(
+card(first, "Orders up to", day_name(span.end) if span else "–")
+card(
+    second,
     "Source last synced",
     f"{age_text((now - synced).total_seconds())} ago" if synced else "never",
-    delta=f"{synced:%d %b %Y %H:%M} UTC" if synced else None,
-    delta_color="off",
-    delta_arrow="off",
-    border=True,
+    note=f"{synced:%d %b %Y %H:%M} UTC" if synced else None,
 )
-if state.runs:
-    latest = [s for s in state.runs if s.run_id == state.runs[0].run_id]
+if latest := state.last_run:
     failed = [s for s in latest if s.status != "ok"]
-    third.metric(
+    card(
+        third,
         "Last pipeline run",
         f"failed at {failed[0].step}" if failed else "ok",
-        delta=f"{latest[0].started_at:%d %b %Y %H:%M} UTC",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
+        note=f"{latest[0].started_at:%d %b %Y %H:%M} UTC",
     )
 else:
-    third.metric("Last pipeline run", "none recorded", border=True)
+    card(third, "Last pipeline run", "none recorded")
 
 st.subheader("Source tables")
 tables = pd.DataFrame(

@@ -4,20 +4,16 @@ bar or pick in the select boxes)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import COUNT, ranked_bars
+from adventure_elt.dashboard.charts import COUNT
 from adventure_elt.dashboard.data import COUNTRY, column, fetch
-from adventure_elt.dashboard.drill import clickable_chart, drill_select
+from adventure_elt.dashboard.drill import drill_select, revenue_bars
 from adventure_elt.dashboard.headline import show_headline
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
 from adventure_elt.dashboard.tables import show_table
 from adventure_elt.semantic.filters import is_in
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 STATE = "geography.state_province"
 CITY = "geography.city"
@@ -39,25 +35,10 @@ if countries.empty:
     st.stop()
 
 
-def bars(frame: pd.DataFrame, label: str, title: str, *, key: str, target: str = "") -> None:
-    """Revenue bars with orders and customers in the tooltip; clickable when `target` is set."""
-    chart = ranked_bars(
-        frame,
-        label=label,
-        value="revenue",
-        title=title,
-        value_title="Revenue",
-        extra=TOOLTIP,
-        clickable=bool(target),
-    )
-    if target:
-        clickable_chart(chart, key=key, field=label, target=target)
-    else:
-        st.altair_chart(chart, width="stretch", key=key)
-
-
 st.subheader("Countries")
-bars(countries, column(COUNTRY), "Country", key="country_bars", target="drill_country")
+revenue_bars(
+    countries, column(COUNTRY), "Country", TOOLTIP, key="country_bars", target="drill_country"
+)
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -67,7 +48,14 @@ with left:
     in_country = replace(filters, countries=(country,) if country else ()).where()
     states = fetch(settings, MEASURES, [STATE], where=in_country, order_by=["-revenue"])
     st.subheader(f"{country} by state / province")
-    bars(states, column(STATE), "State / province", key="state_bars", target="drill_state")
+    revenue_bars(
+        states,
+        column(STATE),
+        "State / province",
+        TOOLTIP,
+        key="state_bars",
+        target="drill_state",
+    )
 with right:
     state = drill_select("State / province", states[column(STATE)].tolist(), key="drill_state")
     cities = fetch(
@@ -79,7 +67,7 @@ with right:
         limit=TOP_CITIES,
     )
     st.subheader(f"Top cities in {state}")
-    bars(cities, column(CITY), "City", key="city_bars")
+    revenue_bars(cities, column(CITY), "City", TOOLTIP, key="city_bars")
 
 with st.expander("The figures (download as CSV from each table's toolbar)"):
     show_table(countries, {column(COUNTRY): "Country"}, key="country_table")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from adventure_elt.dashboard.charts import COUNT, per_minute, ranked_bars
 from adventure_elt.dashboard.data import fetch_live
+from adventure_elt.dashboard.headline import card
 from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_settings
 from adventure_elt.semantic.filters import literal
@@ -74,11 +75,11 @@ def live_panel() -> None:
         st.caption(f"Checked at {now:%H:%M:%S} UTC.")
         return
     cards = st.columns(5)
-    cards[0].metric("Sessions", count_text(float(row["sessions"])), border=True)
-    cards[1].metric("Visits", count_text(float(row["visits"])), border=True)
-    cards[2].metric("Web orders", count_text(float(row["web_orders"])), border=True)
-    cards[3].metric("Order value", money_short(float(row["web_order_value"])), border=True)
-    cards[4].metric("Conversion", f"{float(row['conversion_rate'] or 0):.1%}", border=True)
+    card(cards[0], "Sessions", count_text(float(row["sessions"])))
+    card(cards[1], "Visits", count_text(float(row["visits"])))
+    card(cards[2], "Web orders", count_text(float(row["web_orders"])))
+    card(cards[3], "Order value", money_short(float(row["web_order_value"])))
+    card(cards[4], "Conversion", f"{float(row['conversion_rate'] or 0):.1%}")
 
     countries = fetch_live(
         settings,

@@ -9,21 +9,21 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from adventure_elt.dashboard.charts import COUNT, incomplete_note, monthly_bars, ranked_bars
-from adventure_elt.dashboard.data import DATE, column, fetch
-from adventure_elt.dashboard.headline import show_headline
+from adventure_elt.dashboard.charts import COUNT, ranked_bars
+from adventure_elt.dashboard.data import MONTH, column, fetch
+from adventure_elt.dashboard.headline import card, show_headline
+from adventure_elt.dashboard.monthly import show_monthly
 from adventure_elt.dashboard.numbers import count_text, money_short
-from adventure_elt.dashboard.sidebar import current_filters, current_settings, current_span
+from adventure_elt.dashboard.sidebar import current_filters, current_settings
 from adventure_elt.dashboard.tables import show_table
 
 STATUS = "order_status.status"
 CODE = "order_status.code"
-MONTH = f"{DATE}.month"
 SHIPPING_DAYS = "shipping_days"
 FULFILMENT = ["order_count", "shipped_orders", "late_orders", "unshipped_orders"]
 TIMING = ["days_to_ship", "max_days_to_ship", "days_ahead_of_due", "on_time_rate"]
 
-settings, filters, span = current_settings(), current_filters(), current_span()
+settings, filters = current_settings(), current_filters()
 st.title("Order status and fulfilment")
 st.caption(
     "Where orders stand (in process → shipped, or rejected / cancelled), how many days they take "
@@ -38,15 +38,12 @@ if found.empty:
     st.stop()
 
 # One card per status that has orders; the others are named in one line, not six zero cards.
-cards = st.columns(6)
-for card, row in zip(cards, found.itertuples(index=False), strict=False):
-    card.metric(
+for slot, row in zip(st.columns(6), found.itertuples(index=False), strict=False):
+    card(
+        slot,
         getattr(row, column(STATUS)),
         count_text(float(row.orders)),
-        delta=f"{money_short(row.revenue)} revenue",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
+        note=f"{money_short(row.revenue)} revenue",
     )
 every_status = fetch(settings, [], [STATUS])[column(STATUS)].tolist()
 empty = [s for s in every_status if s not in set(found[column(STATUS)])]
@@ -57,39 +54,34 @@ totals = fetch(settings, FULFILMENT + TIMING, where=where).iloc[0]
 shipped = bool(totals["shipped_orders"])
 st.subheader("Fulfilment")
 first, second, third, fourth = st.columns(4)
-first.metric(
+card(
+    first,
     "Days from order to ship",
     f"{totals['days_to_ship']:.1f}" if shipped else "–",
-    delta=f"longest {totals['max_days_to_ship']:.0f}" if shipped else None,
-    delta_color="off",
-    delta_arrow="off",
+    note=f"longest {totals['max_days_to_ship']:.0f}" if shipped else None,
     help="Average over shipped orders, and the longest any order took.",
-    border=True,
 )
-second.metric(
+card(
+    second,
     "Shipped on time",
     f"{totals['on_time_rate']:.1%}" if shipped else "–",
-    delta=f"{count_text(float(totals['late_orders']))} late",
-    delta_color="off",
-    delta_arrow="off",
+    note=f"{count_text(float(totals['late_orders']))} late",
     help="Shipped on or before the due date, of all shipped orders; late: after it.",
-    border=True,
 )
-third.metric(
+card(
+    third,
     "Days to spare before due",
     f"{totals['days_ahead_of_due']:.1f}" if shipped else "–",
     help="Average days between ship date and due date (negative: late).",
-    border=True,
 )
-fourth.metric(
+card(
+    fourth,
     "Not shipped yet",
     count_text(float(totals["unshipped_orders"])),
     help="Orders without a ship date (in process, approved, backordered, rejected, cancelled).",
-    border=True,
 )
 
 months = fetch(settings, FULFILMENT + TIMING, [MONTH], where=where)
-last = span.end if span else None
 left, right = st.columns(2, gap="large")
 with left:
     st.subheader("Days from order to ship, by month")
@@ -125,20 +117,7 @@ with right:
         behind["kind"] = behind["kind"].map(
             {"late_orders": "Shipped late", "unshipped_orders": "Not shipped yet"}
         )
-        st.altair_chart(
-            monthly_bars(
-                behind,
-                month=column(MONTH),
-                value="count",
-                value_title="Orders",
-                color="kind",
-                color_title="",
-                incomplete=last,
-            ),
-            width="stretch",
-        )
-if note := incomplete_note(list(months[column(MONTH)]), last):
-    st.caption(note)
+        show_monthly(behind, value="count", value_title="Orders", color="kind")
 
 spread = fetch(settings, ["order_count"], [SHIPPING_DAYS], where=where)
 spread = spread.dropna(subset=[column(SHIPPING_DAYS)])
@@ -159,17 +138,12 @@ st.altair_chart(
 if len(found) > 1:
     st.subheader("Orders by status, by month")
     by_status = fetch(settings, ["orders"], [MONTH, STATUS], where=where)
-    st.altair_chart(
-        monthly_bars(
-            by_status,
-            month=column(MONTH),
-            value="orders",
-            value_title="Orders",
-            color=column(STATUS),
-            color_title="Status",
-            incomplete=last,
-        ),
-        width="stretch",
+    show_monthly(
+        by_status,
+        value="orders",
+        value_title="Orders",
+        color=column(STATUS),
+        color_title="Status",
     )
 
 with st.expander("The figures (download as CSV from each table's toolbar)"):

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import incomplete_note, monthly_bars
-from adventure_elt.dashboard.data import DATE, column, fetch, fetch_freshness
+from adventure_elt.dashboard.data import MONTH, fetch, fetch_freshness
 from adventure_elt.dashboard.headline import show_headline
+from adventure_elt.dashboard.monthly import show_monthly
 from adventure_elt.dashboard.periods import day_name
 from adventure_elt.dashboard.sidebar import current_filters, current_settings, current_span
-
-MONTH = f"{DATE}.month"
 
 settings, filters, span = current_settings(), current_filters(), current_span()
 st.title("AdventureWorks at a glance")
@@ -26,27 +24,13 @@ if months.empty:
     st.info("No orders match the filters.")
     st.stop()
 st.subheader("Revenue by month")
-last = span.end if span else None
-st.altair_chart(
-    monthly_bars(
-        months,
-        month=column(MONTH),
-        value="revenue",
-        value_title="Revenue",
-        money=True,
-        incomplete=last,
-    ),
-    width="stretch",
-)
-if note := incomplete_note(list(months[column(MONTH)]), last):
-    st.caption(note)
+show_monthly(months, value="revenue", value_title="Revenue", money=True)
 
 state = fetch_freshness(settings)
-facts = [f"Orders up to **{day_name(last)}**" if last else "No orders yet"]
+facts = [f"Orders up to **{day_name(span.end)}**" if span else "No orders yet"]
 if state.synced_at:
     facts.append(f"source last synced **{state.synced_at:%d %b %Y %H:%M} UTC**")
-if state.runs:
-    run = [s for s in state.runs if s.run_id == state.runs[0].run_id]
+if run := state.last_run:
     failed = [s.step for s in run if s.status != "ok"]
     outcome = f"failed at {failed[0]}" if failed else "ok"
     facts.append(f"last pipeline run {run[0].started_at:%d %b %Y %H:%M} UTC, {outcome}")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from adventure_elt.dashboard.charts import PERCENT, bubble_scatter, funnel_bars, ranked_bars
 from adventure_elt.dashboard.data import fetch
-from adventure_elt.dashboard.headline import show_headline
+from adventure_elt.dashboard.headline import card, show_headline
 from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
 from adventure_elt.dashboard.tables import show_table
@@ -43,15 +43,15 @@ sales = fetch(settings, SALES, [COUNTRY], where=where)
 both = web.merge(sales, on=COUNTRY, how="left").fillna({"revenue": 0.0, "orders": 0})
 
 first, second, third, fourth = st.columns(4)
-first.metric("Web visits", count_text(float(both["visits"].sum())), border=True)
-second.metric("Sessions", count_text(float(both["sessions"].sum())), border=True)
-third.metric("Web order value", money_short(float(both["web_order_value"].sum())), border=True)
+card(first, "Web visits", count_text(float(both["visits"].sum())))
+card(second, "Sessions", count_text(float(both["sessions"].sum())))
+card(third, "Web order value", money_short(float(both["web_order_value"].sum())))
 sessions = float(both["sessions"].sum())
-fourth.metric(
+card(
+    fourth,
     "Conversion",
     f"{float(both['web_orders'].sum()) / sessions:.1%}" if sessions else "–",
     help="Web orders / sessions.",
-    border=True,
 )
 
 st.altair_chart(
