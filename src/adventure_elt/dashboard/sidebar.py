@@ -21,7 +21,7 @@ from adventure_elt.dashboard.links import (
     bad_day,
     unknown_choices,
 )
-from adventure_elt.dashboard.periods import PRESETS, Period, preset_of, preset_period
+from adventure_elt.dashboard.periods import PRESETS, Period, day_name, preset_of, preset_period
 from adventure_elt.settings import Settings
 
 FILTERS_KEY = "filters"
@@ -149,8 +149,7 @@ def _period_inputs(span: Period, notes: list[str]) -> tuple[date | None, date | 
         key=PERIOD_KEY,
         on_change=_apply_preset,
         args=(span,),
-        help="Periods end on the data's last order day, "
-        f"{span.end.day} {span.end:%b %Y}, not today.",
+        help=f"Periods end on the data's last order day, {day_name(span.end)}, not today.",
     )
     return (start if start > span.start else None), (end if end < span.end else None)
 
