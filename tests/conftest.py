@@ -11,9 +11,8 @@ import pytest
 from adventure_elt.oltp import server
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
-
-REPO = Path(__file__).resolve().parents[1]
-ADVENTUREWORKS = REPO.parent / "shared" / "adventureworks"
+from pipeline_warehouse import pipeline_warehouse
+from real_data import ADVENTUREWORKS
 
 # dlt writes to a system folder as root and phones home unless told otherwise.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -68,19 +67,13 @@ def demo_warehouse(
     """A warehouse the real pipeline built from a small synthetic source (scale 0.02, seed 1),
     plus 600 streamed web events; shared, read-only, by the dashboard and notebook tests."""
     from adventure_elt.oltp import generator
-    from adventure_elt.pipeline import run
     from adventure_elt.stream.generator import EventGenerator, event_lines
-    from adventure_elt.stream.ingest import ingest_source
 
-    home = tmp_path_factory.mktemp("demo-warehouse")
-    with fresh_database(pg_admin_dsn) as db:
-        settings = Settings(source_dsn=db.dsn, duckdb_path=home / "warehouse.duckdb", home=home)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("DLT_DATA_DIR", str(home / "dlt-data"))
-            with server.connect(settings) as conn:
-                generator.seed(conn, scale=0.02, seed=1)
-            run(settings)
-            events = home / "events.jsonl"
-            events.write_bytes(b"".join(event_lines(EventGenerator(seed=1), count=600)))
-            ingest_source(settings, events)
+    events = b"".join(event_lines(EventGenerator(seed=1), count=600))
+    with pipeline_warehouse(
+        pg_admin_dsn,
+        tmp_path_factory.mktemp("demo-warehouse"),
+        lambda conn: generator.seed(conn, scale=0.02, seed=1),
+        events,
+    ) as settings:
         yield settings

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+# The real AdventureWorks CSV files (beside the project); tests skip when they are absent.
+ADVENTUREWORKS = Path(__file__).resolve().parents[2] / "shared" / "adventureworks"
+
 # Row counts from ../shared/adventureworks/README.md.
 README_ROWS = {
     "person.countryregion": 238,

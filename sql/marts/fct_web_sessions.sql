@@ -1,35 +1,13 @@
--- One row per web session: how far down the funnel it went and what it bought. A view, so the
--- sessions of events streamed a second ago are there without a transform run.
+-- One row per web session: how far down the funnel it went and what it bought. A view over the
+-- page views, so the sessions of events streamed a second ago are there without a transform run.
 with
 
-events as (
-    select * from staging.stg_web__events
+page_views as (
+    select * from marts.fct_web_page_views
 ),
 
 customers as (
     select * from marts.dim_customer
-),
-
-page_views as (
-    select
-        session_id,
-        user_id,
-        customer_id,
-        country_name,
-        device_type,
-        referrer_url,
-        event_at,
-        duration_seconds,
-        order_value,
-        case
-            when page_url like '%/checkout/complete%' then 5
-            when page_url like '%/checkout%' then 4
-            when page_url like '%/cart%' then 3
-            when page_url like '%/product/%' then 2
-            when page_url like '%/category/%' then 1
-            else 0
-        end as funnel_stage
-    from events
 ),
 
 sessions as (

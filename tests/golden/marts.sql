@@ -458,19 +458,17 @@ SELECT
   *
 FROM final
 
--- model: fct_web_sessions
-/* One row per web session: how far down the funnel it went and what it bought. A view, so the */
-/* sessions of events streamed a second ago are there without a transform run. */
+-- model: fct_web_page_views
+/* One row per page view of the web stream, with the funnel stage its page marks. A view, so the */
+/* page views streamed a second ago are there without a transform run; fct_web_sessions rolls it */
+/* up per session. */
 WITH events AS (
   SELECT
     *
   FROM staging.stg_web__events
-), customers AS (
+), final AS (
   SELECT
-    *
-  FROM marts.dim_customer
-), page_views AS (
-  SELECT
+    event_id,
     session_id,
     user_id,
     customer_id,
@@ -494,6 +492,22 @@ WITH events AS (
       ELSE 0
     END AS funnel_stage
   FROM events
+)
+SELECT
+  *
+FROM final
+
+-- model: fct_web_sessions
+/* One row per web session: how far down the funnel it went and what it bought. A view over the */
+/* page views, so the sessions of events streamed a second ago are there without a transform run. */
+WITH page_views AS (
+  SELECT
+    *
+  FROM marts.fct_web_page_views
+), customers AS (
+  SELECT
+    *
+  FROM marts.dim_customer
 ), sessions AS (
   SELECT
     session_id,

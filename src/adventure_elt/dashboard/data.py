@@ -8,7 +8,7 @@ The sidebar's filters become the semantic layer's `where` conditions on dimensio
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from adventure_elt.semantic.filters import is_in
+from adventure_elt.dashboard.periods import Period
+from adventure_elt.freshness import Freshness, freshness
+from adventure_elt.semantic.filters import between, is_in, literal
 from adventure_elt.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ CACHE_SECONDS = 60
 # Dimensions the filters act on. `order_date` is each fact's own order date; `country` the
 # ship-to country of an order (and the visitor's country for web events).
 DATE = "order_date"
+MONTH = f"{DATE}.month"
 COUNTRY = "geography.country"
 CATEGORY = "product.category"
 
@@ -52,7 +55,7 @@ class Filters:
     def where(
         self, *, dates: bool = True, categories: bool = True, country: str = COUNTRY
     ) -> list[str]:
-        """The filters as semantic `where` conditions.
+        """The filters as semantic `where` conditions, values written by `semantic.filters`.
 
         Args:
             dates: include the order-date range (views without orders cannot take it).
@@ -60,18 +63,24 @@ class Filters:
             country: the dimension the country filter applies to.
 
         >>> Filters(start=date(2013, 1, 1), countries=("France",)).where()
-        ["order_date >= '2013-01-01'", "geography.country IN ('France')"]
+        ["order_date >= CAST('2013-01-01' AS DATE)", "geography.country IN ('France')"]
         """
         conditions: list[str] = []
-        if dates and self.start is not None:
-            conditions.append(f"{DATE} >= '{self.start.isoformat()}'")
-        if dates and self.end is not None:
-            conditions.append(f"{DATE} <= '{self.end.isoformat()}'")
+        if dates and self.start is not None and self.end is not None:
+            conditions.append(between(DATE, self.start, self.end))
+        elif dates and self.start is not None:
+            conditions.append(f"{DATE} >= {literal(self.start)}")
+        elif dates and self.end is not None:
+            conditions.append(f"{DATE} <= {literal(self.end)}")
         if self.countries:
             conditions.append(is_in(country, self.countries))
         if categories and self.categories:
             conditions.append(is_in(CATEGORY, self.categories))
         return conditions
+
+    def during(self, period: Period) -> Filters:
+        """The same filters over another period (e.g. the previous one, for deltas)."""
+        return replace(self, start=period.start, end=period.end)
 
     @property
     def active(self) -> bool:
@@ -129,6 +138,12 @@ def fetch_live(
         settings=settings,
     )
     return to_frame(table)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def fetch_freshness(settings: Settings) -> Freshness:
+    """When each raw table was last synced and the latest pipeline runs, cached a minute."""
+    return freshness(settings)
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:

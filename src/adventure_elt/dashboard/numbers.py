@@ -46,6 +46,30 @@ def count_text(value: float | None) -> str:
     return f"{round(value):,}"
 
 
+def change_text(value: float, before: float) -> str | None:
+    """The change from `before` to `value` in percent, signed; None when `before` is 0.
+
+    >>> change_text(112.3, 100), change_text(96, 100), change_text(5, 0)
+    ('+12.3%', '-4.0%', None)
+    """
+    if not before or math.isnan(before) or math.isnan(value):
+        return None
+    return f"{(value - before) / abs(before):+.1%}"
+
+
+def age_text(seconds: float) -> str:
+    """How long ago, roughly: seconds, minutes, hours, then days.
+
+    >>> age_text(42), age_text(600), age_text(7300), age_text(86400 * 3)
+    ('42 s', '10 min', '2 h', '3 days')
+    """
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {'day' if unit == 'days' and count == 1 else unit}"
+    return f"{max(int(seconds), 0)} s"
+
+
 def parse_number(text: str) -> float:
     """The number in a `money_text` or `count_text` string (for tests reading the page).
 

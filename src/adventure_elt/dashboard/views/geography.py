@@ -1,29 +1,32 @@
-"""Question 4 — geography: orders and revenue by ship-to country, then state, then city."""
+"""Question 4 — geography: orders and revenue by ship-to country, then state, then city (click a
+bar or pick in the select boxes)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import COUNT, ranked_bars
+from adventure_elt.dashboard.charts import COUNT
 from adventure_elt.dashboard.data import COUNTRY, column, fetch
+from adventure_elt.dashboard.drill import drill_select, revenue_bars
 from adventure_elt.dashboard.headline import show_headline
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
+from adventure_elt.dashboard.tables import show_table
 from adventure_elt.semantic.filters import is_in
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 STATE = "geography.state_province"
 CITY = "geography.city"
-MEASURES = ["revenue", "orders"]
+MEASURES = ["revenue", "orders", "customers"]
 TOP_CITIES = 15
+TOOLTIP = (("orders", "Orders", COUNT), ("customers", "Customers", COUNT))
 
 settings, filters = current_settings(), current_filters()
 st.title("Orders and revenue by country")
-st.caption("Where orders ship to. Pick a country to see its states, and a state for its cities.")
+st.caption(
+    "Where orders ship to. Click a country's bar (or pick below) for its states, and a state's "
+    "for its cities."
+)
 show_headline()
 
 countries = fetch(settings, MEASURES, [COUNTRY], where=filters.where(), order_by=["-revenue"])
@@ -32,33 +35,29 @@ if countries.empty:
     st.stop()
 
 
-def bars(frame: pd.DataFrame, label: str, title: str) -> None:
-    """Revenue bars with orders in the tooltip."""
-    st.altair_chart(
-        ranked_bars(
-            frame,
-            label=label,
-            value="revenue",
-            title=title,
-            value_title="Revenue",
-            extra=(("orders", "Orders", COUNT),),
-        ),
-        width="stretch",
-    )
-
-
 st.subheader("Countries")
-bars(countries, column(COUNTRY), "Country")
+revenue_bars(
+    countries, column(COUNTRY), "Country", TOOLTIP, key="country_bars", target="drill_country"
+)
 
 left, right = st.columns(2, gap="large")
 with left:
-    country = st.selectbox("Drill down into", countries[column(COUNTRY)].tolist(), key="country")
-    in_country = replace(filters, countries=(country,)).where()
+    country = drill_select(
+        "Drill down into", countries[column(COUNTRY)].tolist(), key="drill_country"
+    )
+    in_country = replace(filters, countries=(country,) if country else ()).where()
     states = fetch(settings, MEASURES, [STATE], where=in_country, order_by=["-revenue"])
     st.subheader(f"{country} by state / province")
-    bars(states, column(STATE), "State / province")
+    revenue_bars(
+        states,
+        column(STATE),
+        "State / province",
+        TOOLTIP,
+        key="state_bars",
+        target="drill_state",
+    )
 with right:
-    state = st.selectbox("State / province", states[column(STATE)].tolist(), key="state")
+    state = drill_select("State / province", states[column(STATE)].tolist(), key="drill_state")
     cities = fetch(
         settings,
         MEASURES,
@@ -68,4 +67,9 @@ with right:
         limit=TOP_CITIES,
     )
     st.subheader(f"Top cities in {state}")
-    bars(cities, column(CITY), "City")
+    revenue_bars(cities, column(CITY), "City", TOOLTIP, key="city_bars")
+
+with st.expander("The figures (download as CSV from each table's toolbar)"):
+    show_table(countries, {column(COUNTRY): "Country"}, key="country_table")
+    show_table(states, {column(STATE): "State / province"}, key="state_table")
+    show_table(cities, {column(CITY): "City"}, key="city_table")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from adventure_elt.dashboard.charts import monthly_bars
-from adventure_elt.dashboard.data import DATE, column, fetch
-from adventure_elt.dashboard.headline import show_headline
+from adventure_elt.dashboard.data import DATE, MONTH, column, fetch
+from adventure_elt.dashboard.headline import card, show_headline
+from adventure_elt.dashboard.monthly import show_monthly
 from adventure_elt.dashboard.numbers import count_text, money_text
 from adventure_elt.dashboard.sidebar import current_filters, current_settings
+from adventure_elt.dashboard.tables import show_table
 
-MONTH = f"{DATE}.month"
+YEAR = f"{DATE}.year"
 
 settings, filters = current_settings(), current_filters()
 st.title("New customers per month")
@@ -27,30 +28,29 @@ if months.empty:
 
 spend = fetch(settings, ["avg_spend_per_customer", "avg_order_value"], where=filters.where())
 first, second, third = st.columns(3)
-first.metric("New customers", count_text(float(months["new_customers"].sum())), border=True)
-second.metric(
+card(first, "New customers", count_text(float(months["new_customers"].sum())))
+card(
+    second,
     "Average spend per customer",
     money_text(float(spend["avg_spend_per_customer"].iloc[0])),
-    border=True,
 )
 busiest = months.loc[months["new_customers"].idxmax()]
-third.metric(
+card(
+    third,
     "Best month",
     f"{busiest[column(MONTH)]:%B %Y}",
-    delta=f"{count_text(float(busiest['new_customers']))} new",
-    delta_color="off",
-    delta_arrow="off",
-    border=True,
+    note=f"{count_text(float(busiest['new_customers']))} new",
 )
 
-st.altair_chart(
-    monthly_bars(months, month=column(MONTH), value="new_customers", value_title="New customers"),
-    width="stretch",
-)
+show_monthly(months, value="new_customers", value_title="New customers")
 
-with st.expander("The figures"):
-    years = months.assign(year=months[column(MONTH)].dt.year)
-    st.dataframe(
-        years.groupby("year", as_index=False)[["new_customers"]].sum(),
-        hide_index=True,
+with st.expander("The figures (download as CSV from each table's toolbar)"):
+    years = fetch(
+        settings,
+        ["new_customers", "customers", "revenue", "avg_spend_per_customer"],
+        [YEAR],
+        where=filters.where(),
     )
+    years[column(YEAR)] = years[column(YEAR)].dt.year
+    show_table(years, {column(YEAR): "Year"}, key="year_table")
+    show_table(months, {column(MONTH): "Month"}, key="month_table")
