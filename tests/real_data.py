@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-# Row counts from ../shared/adventureworks/README.md.
+# Row counts from data/adventureworks/README.md (the real data shipped with the project).
 README_ROWS = {
     "person.countryregion": 238,
     "person.stateprovince": 181,
