@@ -121,16 +121,28 @@ def oltp_activity(
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="run the same ticks back to back, without pacing")
     ] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="business date of the first new order, e.g. 2014-07-01 "
+            "[default: the source's last order date]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the shop on the source: new orders, status moves, edits and deletes.
 
+    New orders continue the data's own timeline: their dates start at the last order date
+    (or --start) and advance with the ticks.
+
     Example: adventure-elt oltp activity --orders-per-minute 120 --duration 5m
     """
     from adventure_elt.durations import parse_duration
-    from adventure_elt.oltp.activity import run_activity
+    from adventure_elt.oltp.activity import parse_start, run_activity
 
     length = parse_duration(duration)
+    first = parse_start(start) if start is not None else None
     settings = settings_from(ctx)
     if err.is_terminal:
         with RichProgress() as progress:
@@ -140,6 +152,7 @@ def oltp_activity(
                 duration=length,
                 seed=seed,
                 wait=not no_wait,
+                start=first,
                 progress=progress,
             )
     else:
@@ -149,6 +162,7 @@ def oltp_activity(
             duration=length,
             seed=seed,
             wait=not no_wait,
+            start=first,
         )
     if as_json:
         print_json(counts.as_dict())
