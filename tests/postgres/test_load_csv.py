@@ -167,6 +167,17 @@ def test_loading_twice_replaces_rather_than_appends(source_settings: Settings) -
     assert query(dsn, "select count(*) from person.countryregion") == [(2,)]
 
 
+def test_cli_loads_the_data_shipped_with_the_project_by_default(
+    source_settings: Settings, tmp_path: Path
+) -> None:
+    assert source_settings.source_dsn is not None
+    result = cli(
+        "--source-dsn", source_settings.source_dsn, "oltp", "load-csv", "--json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == README_ROWS
+
+
 # ----------------------------------------------------------------------------- bad input
 
 

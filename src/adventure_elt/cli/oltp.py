@@ -179,17 +179,23 @@ def oltp_activity(
 def oltp_load_csv(
     ctx: typer.Context,
     directory: Annotated[
-        Path,
-        typer.Argument(help="folder with the 12 <schema>.<table>.csv.gz files", show_default=False),
-    ],
+        Path | None,
+        typer.Argument(
+            help="folder with the 12 <schema>.<table>.csv.gz files "
+            "[default: the copy shipped with the project]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Replace the 12 tables' rows with the real AdventureWorks CSV files, all or nothing.
 
-    Example: adventure-elt oltp load-csv ../shared/adventureworks
+    Example: adventure-elt oltp load-csv data/adventureworks
     """
     from adventure_elt.oltp import loader, server
+    from adventure_elt.paths import adventureworks_dir
 
+    directory = directory or adventureworks_dir()
     with server.connect(settings_from(ctx)) as conn:
         # Bars only on a terminal: piped into a log, Rich prints them as a block when it stops,
         # so a failed load would no longer end in a single error line.
