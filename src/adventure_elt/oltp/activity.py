@@ -193,12 +193,12 @@ def run_activity(
         raise ConfigError(f"orders per minute must be a positive number, not {orders_per_minute}")
     if duration <= timedelta(0):
         raise ConfigError(f"the activity's duration must be positive, not {duration}")
-    args = (orders_per_minute, duration, seed, wait, start, progress or ignore)
+    progress = progress or ignore
     if isinstance(source, Settings):
         with server.connect_to(server.source_dsn(source), autocommit=True) as conn:
             conn.autocommit = False
-            return _run(conn, *args)
-    return _run(source, *args)
+            return _run(conn, orders_per_minute, duration, seed, wait, start, progress)
+    return _run(source, orders_per_minute, duration, seed, wait, start, progress)
 
 
 def _run(
