@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from adventure_elt.oltp import server
+from adventure_elt.paths import adventureworks_dir as shipped_adventureworks
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
 from pipeline_warehouse import pipeline_warehouse
-from real_data import ADVENTUREWORKS
 
 # dlt writes to a system folder as root and phones home unless told otherwise.
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -54,10 +54,8 @@ def source_settings(pg_admin_dsn: str, tmp_path: Path) -> Iterator[Settings]:
 
 @pytest.fixture
 def adventureworks_dir() -> Path:
-    """The real AdventureWorks CSV files; tests skip when the shared folder is absent."""
-    if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
-        pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
-    return ADVENTUREWORKS
+    """The real AdventureWorks CSV files shipped with the project (data/adventureworks/)."""
+    return shipped_adventureworks()
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-# The real AdventureWorks CSV files (beside the project); tests skip when they are absent.
-ADVENTUREWORKS = Path(__file__).resolve().parents[2] / "shared" / "adventureworks"
-
-# Row counts from ../shared/adventureworks/README.md.
+# Row counts from data/adventureworks/README.md (the real data shipped with the project).
 README_ROWS = {
     "person.countryregion": 238,
     "person.stateprovince": 181,

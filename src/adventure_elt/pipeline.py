@@ -43,27 +43,47 @@ class DemoResult:
 def demo(
     settings: Settings,
     *,
-    scale: float = 1.0,
+    scale: float | None = None,
     seed: int = 0,
     data_dir: Path | None = None,
     stream_seconds: float = 5.0,
     stream_rate: float = 400.0,
     progress: ProgressCallback = ignore,
 ) -> DemoResult:
-    """Fill the source (synthetic data at `scale`, or the real CSVs in `data_dir`), stream a burst
-    of web events, and run it all, so the report's web traffic answer has data.
+    """Fill the source, stream a burst of web events, and run it all, so the report's web
+    traffic answer has data.
 
-    Safe to run twice: the server start is idempotent, the source tables are refilled, the
-    warehouse is fully refreshed from them, and a second burst only adds new events.
+    The source gets the real AdventureWorks data shipped with the project, or the real CSV files
+    in `data_dir`, or synthetic data when a `scale` is given. Safe to run twice: the server start
+    is idempotent, the source tables are refilled, the warehouse is fully refreshed from them,
+    and a second burst only adds new events.
+
+    Args:
+        settings: where the source and the warehouse are.
+        scale: synthetic data of this size (1 ≈ the real database) instead of the real data.
+        seed: the synthetic data's random seed.
+        data_dir: load the real CSV files from this folder (default: the shipped ones).
+        stream_seconds: seconds of web events to stream first (0: none).
+        stream_rate: web events a second while streaming.
+        progress: called as the steps advance.
+
+    Returns:
+        The source's DSN and rows per table, the events streamed and the pipeline run.
+
+    Raises:
+        ConfigError: both a `scale` and a `data_dir`.
     """
     from adventure_elt.stream.ingest import IngestCounts, run_stream
 
+    if scale is not None and data_dir is not None:
+        raise ConfigError("give either --scale (synthetic data) or --data (real CSV files)")
     dsn = server.source_dsn(settings)
     with server.connect_to(dsn) as conn:
-        if data_dir is not None:
+        if scale is None:
             from adventure_elt.oltp.loader import load_csv
+            from adventure_elt.paths import adventureworks_dir
 
-            load_csv(conn, data_dir, progress=progress)
+            load_csv(conn, data_dir or adventureworks_dir(), progress=progress)
         else:
             from adventure_elt.oltp.generator import seed as seed_tables
 

@@ -1,9 +1,10 @@
 """One `Settings` object that says where the source is and which warehouse to use.
 
 Values are taken, first match wins, from: explicit overrides (CLI options), environment variables,
-`.dlt/secrets.toml`, `.dlt/config.toml` (dlt's conventions, read from the working directory), and
-defaults. The defaults need nothing installed: an embedded PostgreSQL under `.adventure/pg/` and a
-DuckDB file `adventure.duckdb` in the working directory.
+`.dlt/secrets.toml`, `.dlt/config.toml` (dlt's conventions, read from the project folder: the
+nearest at or above the working directory whose `.dlt/config.toml` has an `[adventure_elt]` table),
+and defaults. The defaults need nothing installed: an embedded PostgreSQL under `.adventure/pg/`
+and a DuckDB file `adventure.duckdb`, both in the project folder.
 
 Environment variables (a public contract, Kestra sets them):
 
@@ -40,6 +41,7 @@ application-default login``). ``BIGQUERY_EMULATOR_HOST`` points the client at an
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -50,6 +52,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 from urllib.parse import quote, urlencode
 
+from adventure_elt import paths
 from adventure_elt.errors import ConfigError
 from adventure_elt.redact import is_secret_key, redact, remember_secret
 
@@ -91,6 +94,9 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("destination", "bigquery", "credentials"),
     ),
 }
+
+# The settings that are paths: relative ones from .dlt/ files or defaults are the project's.
+_PROJECT_PATHS = ("duckdb_path", "home", "pg_data")
 
 _DATASET_PREFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,1000}$")
 # A query job's default ceiling: 10 GB is under 6 US cents on demand ($6.25 per TiB) and about
@@ -170,29 +176,53 @@ class Settings:
     ) -> Settings:
         """Read settings from overrides, environment and `.dlt/` files, in that order.
 
+        Relative paths from `.dlt/` files and the defaults (`adventure.duckdb`, `.adventure`)
+        are the project folder's; those given as options or environment variables stay relative
+        to the working directory, as any path typed on a command line.
+
         Args:
             overrides: values given explicitly (CLI options); None values are ignored.
             environ: the environment to read (default `os.environ`).
-            project_dir: where `.dlt/` lives (default: the working directory).
+            project_dir: where `.dlt/` lives (default: the nearest folder at or above the working
+                directory whose `.dlt/config.toml` configures adventure_elt, see
+                `paths.project_dir`; else the working directory).
 
         >>> Settings.load({"warehouse": "duckdb"}, environ={}).warehouse
         'duckdb'
         """
         environ = os.environ if environ is None else environ
-        project_dir = Path.cwd() if project_dir is None else project_dir
+        project_dir = paths.project_dir() if project_dir is None else project_dir
         files = [_read_toml(project_dir / ".dlt" / n) for n in ("secrets.toml", "config.toml")]
         given = {k: v for k, v in (overrides or {}).items() if v is not None}
         values: dict[str, Any] = {}
+        typed: set[str] = set()  # given as an option or an environment variable
         for name, (env_names, key_path) in _SOURCES.items():
             if name in given:
                 values[name] = given[name]
+                typed.add(name)
                 continue
             found = next((environ[e] for e in env_names if environ.get(e)), None)
-            if found is None:
+            if found is not None:
+                typed.add(name)
+            else:
                 found = next((v for f in files if (v := _dig(f, key_path)) is not None), None)
             if found is not None:
                 values[name] = found
-        return cls._from_raw(values)
+        return cls._from_raw(values)._in_project(project_dir, keep=typed)
+
+    def _in_project(self, project_dir: Path, *, keep: set[str]) -> Settings:
+        """These settings with their relative paths, except those in `keep`, under
+        `project_dir`; unchanged when that is the working directory (the usual case)."""
+        if project_dir.absolute() == Path.cwd():
+            return self
+        moved = {
+            name: project_dir / path
+            for name in _PROJECT_PATHS
+            if name not in keep
+            and (path := getattr(self, name)) is not None
+            and not path.is_absolute()
+        }
+        return dataclasses.replace(self, **moved)
 
     @classmethod
     def _from_raw(cls, values: dict[str, Any]) -> Settings:

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from adventure_elt.paths import adventureworks_dir
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 from pipeline_warehouse import pipeline_warehouse
-from real_data import ADVENTUREWORKS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -80,8 +80,6 @@ def warehouse(pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> It
     if given:
         yield Settings(duckdb_path=Path(given).resolve())
         return
-    if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
-        pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
     from adventure_elt.oltp.loader import load_csv
     from adventure_elt.stream.generator import EventGenerator, event_lines
 
@@ -90,7 +88,7 @@ def warehouse(pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> It
     with pipeline_warehouse(
         pg_admin_dsn,
         tmp_path_factory.mktemp("real-warehouse"),
-        lambda conn: load_csv(conn, ADVENTUREWORKS),
+        lambda conn: load_csv(conn, adventureworks_dir()),
         events,
     ) as settings:
         yield settings

@@ -3,13 +3,16 @@ git without outputs."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from adventure_elt.settings import Settings
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "explore.ipynb"
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK = REPO / "notebooks" / "explore.ipynb"
 
 
 def test_notebook_is_committed_without_outputs() -> None:
@@ -23,21 +26,25 @@ def test_notebook_is_committed_without_outputs() -> None:
 
 @pytest.mark.e2e
 @pytest.mark.postgres
-def test_notebook_runs_top_to_bottom(
-    demo_warehouse: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_notebook_runs_top_to_bottom_from_the_notebooks_folder(
+    demo_warehouse: Settings, tmp_path: Path
 ) -> None:
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    # The kernel is a child process: it reads the settings from the environment, like the CLI.
-    monkeypatch.setenv("ADVENTURE_ELT_WAREHOUSE", "duckdb")
-    monkeypatch.setenv("ADVENTURE_ELT_DUCKDB_PATH", str(demo_warehouse.duckdb_path))
+    # A project folder as `make demo` leaves it: the project's .dlt/config.toml, the warehouse
+    # beside it, no ADVENTURE_ELT_* variable. Jupyter starts the kernel in notebooks/.
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    (project / "notebooks").mkdir()
+    shutil.copy(REPO / ".dlt" / "config.toml", project / ".dlt" / "config.toml")
+    shutil.copy(demo_warehouse.duckdb_path, project / "adventure.duckdb")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
         timeout=180,
         kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},  # no .dlt/ of the checkout there
+        resources={"metadata": {"path": str(project / "notebooks")}},
     )
     client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
 
@@ -47,7 +54,10 @@ def test_notebook_runs_top_to_bottom(
         if cell.cell_type == "code"
         for output in cell.outputs
     )
+    assert f"warehouse: duckdb {project / 'adventure.duckdb'}" in outputs
     assert "raw.sales_salesorderdetail.unitprice" in outputs  # the lineage reached the source
+    # Counts print as integers, not floats (31465, not 31465.0).
+    assert re.search(r"semantic layer: \{.*'orders': \d+, 'customers': \d+,", outputs)
     assert "sales_agg" in outputs and "orders_agg" in outputs  # one CTE per fact
     charts = [
         output

@@ -20,13 +20,14 @@ from typing import Any
 import duckdb
 import pytest
 
+from adventure_elt.paths import adventureworks_dir
 from adventure_elt.settings import Settings
 from hostile.hostile_checks import assert_refused, duckdb_row_counts, files_under, run_cli
 from hostile.hostile_filters import HARMLESS, HOSTILE, HOSTILE_FIELDS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
-ADVENTUREWORKS = Path(__file__).resolve().parents[3] / "shared" / "adventureworks"
+ADVENTUREWORKS = adventureworks_dir()
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,6 @@ def real_warehouse(
     from adventure_elt.transform import transform
     from pg_databases import fresh_database
 
-    if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
-        pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
     folder = tmp_path_factory.mktemp("hostile-real")
     with fresh_database(pg_admin_dsn) as db, pytest.MonkeyPatch.context() as patch:
         patch.setenv("DLT_DATA_DIR", str(folder / "dlt-data"))

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +27,9 @@ Run = tuple[Snapshot, ActivityCounts, Snapshot]
 
 # Every status an order can reach from another, possibly over several moves in one run.
 REACHABLE = {1: {2, 3, 4, 5, 6}, 2: {3, 5, 6}, 3: {5, 6}, 4: set(), 5: set(), 6: set()}
-# Columns the clock writes: everything else must be the same on a rerun with the same seed.
-CLOCK_COLUMNS = {"orderdate", "duedate", "shipdate", "modifieddate"}
+# The column the wall clock writes: everything else, business dates included, must be the same
+# on a rerun with the same seed and data.
+CLOCK_COLUMNS = {"modifieddate"}
 
 
 @pytest.fixture
@@ -184,6 +185,43 @@ def test_statuses_only_move_forward_and_shipped_orders_have_a_ship_date(
     assert statuses == {1, 2, 3, 4, 5, 6}
 
 
+def test_new_orders_continue_the_datas_own_timeline(one_minute: Run) -> None:
+    before, _, after = one_minute
+    orders_before, orders_after = before["sales.salesorderheader"], after["sales.salesorderheader"]
+    last_date = max(row["orderdate"] for row in orders_before.values())
+    first_new = max(key[0] for key in orders_before) + 1
+    clock_end = last_date + timedelta(minutes=1)  # a minute of activity
+    new = {key[0]: row for key, row in orders_after.items() if key not in orders_before}
+    assert len(new) > 500
+    for order_id, row in new.items():
+        # 600 orders a minute: order number i of the run is placed 100 ms × i after the start.
+        placed = last_date + timedelta(milliseconds=100 * (order_id - first_new))
+        assert row["orderdate"] == placed, order_id
+        assert row["duedate"] == placed + timedelta(days=12)
+        assert row["shipdate"] is None or placed <= row["shipdate"] < clock_end
+    assert max(row["orderdate"] for row in orders_after.values()) < clock_end
+    shipped_now = [
+        row["shipdate"]
+        for key, row in orders_after.items()
+        if key in orders_before and row["shipdate"] != orders_before[key]["shipdate"]
+    ]
+    assert shipped_now and all(last_date <= day < clock_end for day in shipped_now)
+
+
+def test_start_sets_the_business_date_of_the_first_order(shop: Settings) -> None:
+    last = last_order_id(shop)
+    run_activity(
+        shop,
+        orders_per_minute=60,
+        duration=timedelta(seconds=10),
+        wait=False,
+        start=datetime(2014, 7, 1, 8, 30),
+    )
+    dates = query(shop, f"select orderdate from sales.salesorderheader where salesorderid > {last}")
+    assert {d for (d,) in dates} <= {datetime(2014, 7, 1, 8, 30, s) for s in range(10)}
+    assert (datetime(2014, 7, 1, 8, 30),) in dates
+
+
 def test_every_touched_row_gets_a_later_modifieddate(
     one_minute: Run,
 ) -> None:
@@ -335,11 +373,29 @@ def test_cli_table_names_every_kind(shop: Settings) -> None:
         assert kind in result.stdout
 
 
+def test_cli_start_dates_the_new_orders(shop: Settings) -> None:
+    assert shop.source_dsn is not None
+    last = last_order_id(shop)
+    result = cli(
+        "--source-dsn", shop.source_dsn, "oltp", "activity", "--start", "2014-07-01T10:00+02:00",
+        "--orders-per-minute", "60", "--duration", "3s", "--no-wait", "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    dates = query(
+        shop,
+        f"select orderdate from sales.salesorderheader where salesorderid > {last} order by 1",
+    )
+    assert dates[0] == (datetime(2014, 7, 1, 8, 0),)  # 10:00 at UTC+2
+    assert dates[-1][0] <= datetime(2014, 7, 1, 8, 0, 2)
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
         ("--duration", "5x", "bad duration '5x'; use e.g. 30s, 5m, 1h"),
         ("--orders-per-minute", "0", "orders per minute must be a positive number"),
+        ("--start", "July", "bad start 'July'; use e.g. 2014-07-01"),
+        ("--start", "2014-07-01'; drop table sales.salesorderheader; --", "bad start"),
     ],
 )
 def test_cli_bad_option_is_exit_2_and_one_line(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from adventure_elt import paths
 from adventure_elt.catalog import TABLES
 from adventure_elt.errors import InputFileError
 from adventure_elt.oltp import schema, server
@@ -29,7 +30,7 @@ from real_data import README_ROWS
 
 pytestmark = pytest.mark.postgres
 
-ADVENTUREWORKS = Path(__file__).resolve().parents[3] / "shared" / "adventureworks"
+ADVENTUREWORKS = paths.adventureworks_dir()
 
 TOTAL_DUE = Decimal("123216786.1159")
 
@@ -63,8 +64,6 @@ def loaded(
     pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, int], list[ProgressEvent]]]:
     """A database holding the real data: (dsn, counts load_csv returned, progress events)."""
-    if not (ADVENTUREWORKS / "sales.salesorderheader.csv.gz").is_file():
-        pytest.skip(f"real AdventureWorks data not found at {ADVENTUREWORKS}")
     with fresh_database(pg_admin_dsn, prefix="t_load") as db:
         events: list[ProgressEvent] = []
         with server.connect_to(db.dsn) as conn:
@@ -166,6 +165,17 @@ def test_loading_twice_replaces_rather_than_appends(source_settings: Settings) -
     assert list(counts) == [t.qualified_name for t in TABLES]
     assert counts["person.countryregion"] == 2 and sum(counts.values()) == 2
     assert query(dsn, "select count(*) from person.countryregion") == [(2,)]
+
+
+def test_cli_loads_the_data_shipped_with_the_project_by_default(
+    source_settings: Settings, tmp_path: Path
+) -> None:
+    assert source_settings.source_dsn is not None
+    result = cli(
+        "--source-dsn", source_settings.source_dsn, "oltp", "load-csv", "--json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == README_ROWS
 
 
 # ----------------------------------------------------------------------------- bad input

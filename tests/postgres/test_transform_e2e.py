@@ -27,6 +27,7 @@ from adventure_elt.oltp.activity import run_activity
 from adventure_elt.oltp.generator import seed
 from adventure_elt.replicate.pipeline import sync
 from adventure_elt.report import report
+from adventure_elt.semantic.query import query
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
 
@@ -241,6 +242,7 @@ def test_synthetic_data_then_live_activity_merges_only_what_changed(
     # (c) live activity, replicated with deletes, then an incremental transform
     before = tmp_path / "before.duckdb"
     shutil.copy(settings.duckdb_path, before)
+    years_before = orders_per_year(settings)
     counts = run_activity(
         settings, orders_per_minute=600, duration=timedelta(seconds=30), seed=1, wait=False
     )
@@ -275,3 +277,14 @@ def test_synthetic_data_then_live_activity_merges_only_what_changed(
     revenue, _ = source_figures(settings)
     assert report(settings)["customer_summary"]["revenue"] == cents(revenue)
     assert run_checks(settings).passed
+
+    # the activity continued the data's timeline: new orders in its last year, no new year
+    years_after = orders_per_year(settings)
+    assert set(years_after) == set(years_before) and max(years_before) == "2014"
+    assert years_after["2014"] > years_before["2014"]
+
+
+def orders_per_year(settings: Settings) -> dict[str, int]:
+    """Orders by year of order date, as the semantic layer answers it."""
+    rows = query(["orders"], ["order_date.year"], settings=settings).to_pylist()
+    return {str(row["order_date_year"])[:4]: row["orders"] for row in rows}

@@ -51,10 +51,10 @@ from adventure_elt.replicate.airbyte_views import (
 from adventure_elt.settings import Settings
 from adventure_elt.transform import transform
 from airbyte_shapes import SYNC_ID, contract_columns, create_airbyte_table
+from reference_facts import airbyte_reference
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "airbyte"
-SHARED_AIRBYTE = REPO.parent / "shared" / "airbyte"
 PLACEHOLDER = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 
 CONFIGS = {
@@ -64,9 +64,8 @@ CONFIGS = {
 
 
 def shared(name: str) -> Any:
-    if not SHARED_AIRBYTE.is_dir():
-        pytest.skip(f"Airbyte reference files not found at {SHARED_AIRBYTE}")
-    return json.loads((SHARED_AIRBYTE / name).read_text(encoding="utf-8"))
+    """The facts of one Airbyte reference file (tests/reference/, see reference_facts.py)."""
+    return airbyte_reference(name)
 
 
 def committed(name: str) -> Any:

@@ -1,9 +1,10 @@
 """Every flow in `kestra/` would import into Kestra 2.x and follows the project's flow rules.
 
 Kestra 2.0 rejects a flow with an unknown key (HTTP 422 `Unrecognized field`), so the flows are
-checked key by key against `../shared/kestra/kestra-2-properties.json`, the reference of real
-2.x property names and of the types, keys and input types that 2.0 removed or renamed. The
-checker is tested too: a 1.x-style flow must fail on each planted mistake.
+checked key by key against `tests/reference/kestra-2.json` (facts derived by
+`tests/reference_facts.py`): real 2.x property names and the types, keys and input types that
+2.0 removed or renamed. The checker is tested too: a 1.x-style flow must fail on each planted
+mistake.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ import yaml
 
 from adventure_elt.catalog import TABLES
 from cli_parse import parse_cli
+from reference_facts import kestra_reference
 
 REPO = Path(__file__).resolve().parents[2]
 FLOWS_DIR = REPO / "kestra"
-REFERENCE_PATH = REPO.parent / "shared" / "kestra" / "kestra-2-properties.json"
 NAMESPACE = "company.data.adventure_elt"
 EXPECTED_FLOWS = {
     "adventure_elt_daily",
@@ -106,9 +107,7 @@ class Finding:
 
 
 def load_reference() -> dict[str, Any]:
-    if not REFERENCE_PATH.is_file():
-        pytest.skip(f"Kestra reference not found at {REFERENCE_PATH}")
-    reference: dict[str, Any] = json.loads(REFERENCE_PATH.read_text())
+    reference = kestra_reference()
     reference["types"].setdefault(WORKING_DIRECTORY, _working_directory_spec(reference))
     return reference
 

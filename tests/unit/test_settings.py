@@ -4,17 +4,70 @@ from pathlib import Path
 
 import pytest
 
-from adventure_elt.errors import ConfigError
+from adventure_elt import paths
+from adventure_elt.errors import ConfigError, WarehouseError
 from adventure_elt.redact import redact
 from adventure_elt.settings import Settings
+from adventure_elt.warehouse.duckdb import DuckDBWarehouse
 
 
-def test_defaults_are_embedded_duckdb(tmp_path: Path) -> None:
+def test_defaults_are_embedded_duckdb_in_the_project_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = Settings.load(environ={}, project_dir=tmp_path)
     assert settings.embedded
     assert settings.warehouse == "duckdb"
+    assert settings.duckdb_path == tmp_path / "adventure.duckdb"
+    assert settings.pg_data_dir == tmp_path / ".adventure" / "pg"
+    # Run from the project folder itself, the paths stay short.
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.load(environ={})
     assert settings.duckdb_path == Path("adventure.duckdb")
     assert settings.pg_data_dir == Path(".adventure/pg")
+
+
+def project(tmp_path: Path, config: str = '[adventure_elt]\nwarehouse = "duckdb"\n') -> Path:
+    """A project folder with a `.dlt/config.toml` and a `notebooks/` subfolder."""
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text(config)
+    (tmp_path / "notebooks").mkdir()
+    return tmp_path
+
+
+def test_a_subfolder_of_the_project_reads_the_projects_settings_and_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, '[adventure_elt]\nduckdb_path = "build/w.duckdb"\n')
+    monkeypatch.chdir(root / "notebooks")  # where a notebook's kernel starts
+    settings = Settings.load(environ={})
+    assert settings.duckdb_path == root / "build" / "w.duckdb"
+    assert settings.home == root / ".adventure"
+    # A path typed as an option or an environment variable is the user's, relative to here.
+    env = {"ADVENTURE_ELT_HOME": "mine"}
+    settings = Settings.load({"duckdb_path": "x.duckdb"}, environ=env)
+    assert (settings.duckdb_path, settings.home) == (Path("x.duckdb"), Path("mine"))
+    absolute = {"ADVENTURE_ELT_DUCKDB_PATH": str(tmp_path / "elsewhere.duckdb")}
+    assert Settings.load(environ=absolute).duckdb_path == tmp_path / "elsewhere.duckdb"
+
+
+def test_a_dlt_project_of_another_tool_is_not_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path, "[runtime]\nlog_level = 'INFO'\n")  # no [adventure_elt] table
+    monkeypatch.chdir(root / "notebooks")
+    assert paths.project_dir() == root / "notebooks"
+    assert Settings.load(environ={}).duckdb_path == Path("adventure.duckdb")
+
+
+def test_the_missing_warehouse_error_names_the_absolute_path_it_looked_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(tmp_path)
+    monkeypatch.chdir(root / "notebooks")
+    with pytest.raises(WarehouseError) as error:
+        DuckDBWarehouse.open(Settings.load(environ={}), read_only=True)
+    assert str(error.value).startswith(f"warehouse {root / 'adventure.duckdb'} does not exist")
+    assert not (root / "adventure.duckdb").exists()  # a reader creates nothing
 
 
 def test_precedence_option_then_env_then_secrets_then_config(tmp_path: Path) -> None:
@@ -30,7 +83,7 @@ def test_precedence_option_then_env_then_secrets_then_config(tmp_path: Path) -> 
     env = {"ADVENTURE_ELT_HOME": "from-env"}
     settings = Settings.load({"home": None}, environ=env, project_dir=tmp_path)
     assert settings.home == Path("from-env")
-    assert settings.duckdb_path == Path("c.db")
+    assert settings.duckdb_path == tmp_path / "c.db"  # the project's file
     assert settings.source_dsn == "postgresql://u:p@secrets/db"
     settings = Settings.load({"home": "from-option"}, environ=env, project_dir=tmp_path)
     assert settings.home == Path("from-option")

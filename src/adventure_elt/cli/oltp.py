@@ -121,19 +121,29 @@ def oltp_activity(
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="run the same ticks back to back, without pacing")
     ] = False,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="business date of the first new order, e.g. 2014-07-01 "
+            "[default: the source's last order date]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate the shop on the source: new orders, status moves, edits and deletes.
 
-    A paced run ends with --duration, with fewer orders if the source cannot keep up (it says
-    so); --no-wait runs at most 1,000,000 orders.
+    New orders continue the data's own timeline: their dates start at the last order date
+    (or --start) and advance with the ticks. A paced run ends with --duration, with fewer
+    orders if the source cannot keep up (it says so); --no-wait runs at most 1,000,000 orders.
 
     Example: adventure-elt oltp activity --orders-per-minute 120 --duration 5m
     """
     from adventure_elt.durations import parse_duration
-    from adventure_elt.oltp.activity import run_activity, tick_count
+    from adventure_elt.oltp.activity import parse_start, run_activity, tick_count
 
     length = parse_duration(duration)
+    first = parse_start(start) if start is not None else None
     settings = settings_from(ctx)
     if err.is_terminal:
         with RichProgress() as progress:
@@ -143,6 +153,7 @@ def oltp_activity(
                 duration=length,
                 seed=seed,
                 wait=not no_wait,
+                start=first,
                 progress=progress,
             )
     else:
@@ -152,6 +163,7 @@ def oltp_activity(
             duration=length,
             seed=seed,
             wait=not no_wait,
+            start=first,
         )
     asked = tick_count(orders_per_minute, length)
     if counts.orders_created < asked:
@@ -175,17 +187,23 @@ def oltp_activity(
 def oltp_load_csv(
     ctx: typer.Context,
     directory: Annotated[
-        Path,
-        typer.Argument(help="folder with the 12 <schema>.<table>.csv.gz files", show_default=False),
-    ],
+        Path | None,
+        typer.Argument(
+            help="folder with the 12 <schema>.<table>.csv.gz files "
+            "[default: the copy shipped with the project]",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Replace the 12 tables' rows with the real AdventureWorks CSV files, all or nothing.
 
-    Example: adventure-elt oltp load-csv ../shared/adventureworks
+    Example: adventure-elt oltp load-csv data/adventureworks
     """
     from adventure_elt.oltp import loader, server
+    from adventure_elt.paths import adventureworks_dir
 
+    directory = directory or adventureworks_dir()
     with server.connect(settings_from(ctx)) as conn:
         # Bars only on a terminal: piped into a log, Rich prints them as a block when it stops,
         # so a failed load would no longer end in a single error line.

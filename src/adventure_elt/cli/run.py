@@ -63,12 +63,20 @@ def run_command(
 def demo_command(
     ctx: typer.Context,
     scale: Annotated[
-        float, typer.Option(help="size of the synthetic data; 1 ≈ the real database")
-    ] = 1.0,
+        float | None,
+        typer.Option(
+            help="synthetic data of this size instead of the real data; 1 ≈ the real database",
+            show_default=False,
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="random seed of the synthetic data")] = 0,
     data: Annotated[
         Path | None,
-        typer.Option(help="load the real AdventureWorks CSV files from this folder instead"),
+        typer.Option(
+            help="load the real AdventureWorks CSV files from this folder "
+            "[default: the copy shipped with the project]",
+            show_default=False,
+        ),
     ] = None,
     stream_seconds: Annotated[
         float, typer.Option(min=0, help="seconds of web events to stream first (0: none)")
@@ -76,6 +84,9 @@ def demo_command(
 ) -> None:
     """Everything on embedded defaults: PostgreSQL up, data in, a burst of web events, the
     pipeline, the five answers.
+
+    The data is the real AdventureWorks database shipped with the project; --scale gives
+    synthetic data of any size instead.
 
     Example: adventure-elt demo --scale 0.1
     """

@@ -32,7 +32,7 @@ def check_warehouse(settings: Settings) -> None:
     """Raise WarehouseError when a local DuckDB warehouse has not been built yet."""
     if settings.warehouse == "duckdb" and not settings.duckdb_path.is_file():
         raise WarehouseError(
-            f"warehouse {settings.duckdb_path} does not exist yet; "
+            f"warehouse {settings.duckdb_path.absolute()} does not exist yet; "
             "run 'adventure-elt demo' (or sync + transform) first"
         )
 

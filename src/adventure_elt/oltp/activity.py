@@ -4,16 +4,24 @@ One *tick* is one short transaction, as one request of the shop application woul
 one new order with its lines and, with fixed odds, moves open orders along their status flow
 (in process → approved → shipped, some backordered, rejected or cancelled), changes a list price,
 edits a product, changes a customer's street address, or deletes an abandoned order (its lines go
-by ON DELETE CASCADE). Every row written gets `modifieddate` = the transaction's time in UTC, as
-an application sets it, so incremental replication can find it.
+by ON DELETE CASCADE).
+
+Two clocks, as in a real shop database:
+
+- **Business dates** (`orderdate`, `duedate`, `shipdate`) follow the data's own timeline: a clock
+  that starts at the source's last order date (or `start`) and advances with the ticks, so new
+  orders continue the 2011–2014 history instead of landing years later. Tick `i` happens at
+  `start + i × 60 / orders_per_minute` seconds, which is real time when the ticks are paced.
+- **`modifieddate`** is the transaction's real time in UTC, as an application sets it: it only
+  ever grows past every earlier value, which is what incremental replication's cursor needs.
 
 `orders_per_minute` ticks a minute are paced in real time for `duration`; with `wait=False` the
 same ticks run back to back. A paced run ends with its `duration` (at most `OVERRUN_SECONDS`
 later): when the source cannot keep up with the rate (each tick is a transaction of a few
 milliseconds), it makes fewer orders. An unpaced run of more than `MAX_UNPACED_ORDERS` is
-refused: it would run for hours. Given the same starting data and `seed`, the same rows change
-in the same way (only the timestamps differ). The shop's state (open orders, prices, next ids)
-is read once at the start; run one activity at a time against a source.
+refused: it would run for hours. Given the same starting data, `start` and `seed`, the same rows
+change in the same way (only `modifieddate` differs). The shop's state (open orders, prices,
+next ids) is read once at the start; run one activity at a time against a source.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -66,6 +74,8 @@ P_ADDRESS_CHANGE = 0.10
 # The application writes naive timestamps in UTC; now() is the transaction's start, so all rows
 # of one tick share one modifieddate, as one application transaction would.
 NOW = "(now() at time zone 'UTC')"
+# An order is due 12 days after it is placed, as in AdventureWorks.
+DUE_AFTER = timedelta(days=12)
 
 _CENT = Decimal("0.01")
 _MONEY = Decimal("0.0001")
@@ -129,6 +139,29 @@ def tick_count(orders_per_minute: float, duration: timedelta) -> int:
     return math.ceil(round(orders_per_minute * duration.total_seconds() / 60, 9))
 
 
+def parse_start(text: str) -> datetime:
+    """Read the business clock's start as typed: an ISO date or date and time.
+
+    A time with an offset is converted to UTC; the source's dates have no time zone.
+
+    >>> parse_start("2014-07-01")
+    datetime.datetime(2014, 7, 1, 0, 0)
+    >>> parse_start("2014-07-01T10:00+02:00")
+    datetime.datetime(2014, 7, 1, 8, 0)
+    >>> parse_start("July")
+    Traceback (most recent call last):
+    ...
+    adventure_elt.errors.ConfigError: bad start 'July'; use e.g. 2014-07-01 or 2014-07-01T08:30
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"bad start '{text}'; use e.g. 2014-07-01 or 2014-07-01T08:30") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
 def run_activity(
     source: Settings | psycopg2.extensions.connection,
     *,
@@ -136,6 +169,7 @@ def run_activity(
     duration: timedelta,
     seed: int = 0,
     wait: bool = True,
+    start: datetime | None = None,
     progress: ProgressCallback | None = None,
 ) -> ActivityCounts:
     """Simulate the shop on the source: new orders, status moves, edits and deletes.
@@ -147,6 +181,9 @@ def run_activity(
         duration: how long the shop runs.
         seed: the same seed on the same starting data changes the same rows the same way.
         wait: pace the ticks in real time; False runs the same ticks without sleeping.
+        start: the business date of the first tick (naive, like the source's dates); default
+            the source's last order date, so the activity continues its history (today's date
+            when the source has no orders). No order is dated after `start + duration`.
         progress: called after every tick.
 
     Returns:
@@ -168,11 +205,12 @@ def run_activity(
             f" to back; at most {MAX_UNPACED_ORDERS:,} in one --no-wait run — lower"
             " --orders-per-minute or --duration"
         )
+    progress = progress or ignore
     if isinstance(source, Settings):
         with server.connect_to(server.source_dsn(source), autocommit=True) as conn:
             conn.autocommit = False
-            return _run(conn, orders_per_minute, duration, seed, wait, progress or ignore)
-    return _run(source, orders_per_minute, duration, seed, wait, progress or ignore)
+            return _run(conn, orders_per_minute, duration, seed, wait, start, progress)
+    return _run(source, orders_per_minute, duration, seed, wait, start, progress)
 
 
 def _run(
@@ -181,6 +219,7 @@ def _run(
     duration: timedelta,
     seed: int,
     wait: bool,
+    start: datetime | None,
     progress: ProgressCallback,
 ) -> ActivityCounts:
     task = "shop activity"
@@ -189,7 +228,9 @@ def _run(
     counts = ActivityCounts()
     with _transaction(conn) as cur:
         shop = _Shop(cur, random.Random(seed))
+    start = start or shop.last_order_date or datetime.now(UTC).replace(tzinfo=None)
     started = time.monotonic()
+    at = start
     try:
         for index in range(ticks):
             if wait:
@@ -197,23 +238,28 @@ def _run(
                 if now > started + duration.total_seconds() + OVERRUN_SECONDS:
                     break  # the source cannot keep up with the rate: end with the duration
                 time.sleep(max(0.0, started + index * interval - now))
+            at = start + timedelta(seconds=index * interval)
             with _transaction(conn) as cur:
-                changes = shop.tick(cur)
+                changes = shop.tick(cur, at)
             # Counted only once committed, so an interrupted tick counts for nothing.
             counts.add(changes)
-            progress(ProgressEvent(task, index + 1, ticks, _summary(counts)))
+            progress(ProgressEvent(task, index + 1, ticks, _summary(counts, at)))
         if wait:
             time.sleep(max(0.0, started + duration.total_seconds() - time.monotonic()))
     except KeyboardInterrupt:
         done = counts.orders_created  # one order per tick
-        progress(ProgressEvent(task, done, ticks, "interrupted: " + _summary(counts), True))
+        summary = "interrupted: " + _summary(counts, at)
+        progress(ProgressEvent(task, done, ticks, summary, True))
         return counts
-    progress(ProgressEvent(task, ticks, ticks, _summary(counts), True))
+    progress(ProgressEvent(task, ticks, ticks, _summary(counts, at), True))
     return counts
 
 
-def _summary(counts: ActivityCounts) -> str:
-    return f"{counts.orders_created} orders, {counts.status_changes} status moves"
+def _summary(counts: ActivityCounts, at: datetime) -> str:
+    return (
+        f"{counts.orders_created} orders, {counts.status_changes} status moves,"
+        f" business date {at:%Y-%m-%d %H:%M:%S}"
+    )
 
 
 @contextmanager
@@ -304,6 +350,8 @@ class _Shop:
         self.customers = (first_customer, last_customer)
         self.first_order, last_order = _id_range(cur, "sales.salesorderheader", "salesorderid")
         self.next_order = (last_order or 0) + 1
+        cur.execute("select max(orderdate) from sales.salesorderheader")
+        self.last_order_date: datetime | None = cur.fetchone()[0]
         cur.execute("select coalesce(max(salesorderdetailid), 0) from sales.salesorderdetail")
         self.next_line = int(cur.fetchone()[0]) + 1
         cur.execute(
@@ -319,8 +367,8 @@ class _Shop:
 
     # ------------------------------------------------------------------ one tick
 
-    def tick(self, cur: Any) -> ActivityCounts:
-        """One transaction's worth of shop activity; the caller commits."""
+    def tick(self, cur: Any, at: datetime) -> ActivityCounts:
+        """One transaction's worth of shop activity at business date `at`; the caller commits."""
         rng = self.rng
         changes = ActivityCounts()
         touched: set[int] = set()
@@ -330,14 +378,14 @@ class _Shop:
         # Random rounding: 30 open orders make one move a tick half the time, two the other half.
         moves = min(MAX_MOVES_PER_TICK, int(open_orders / ORDERS_PER_MOVE + rng.random()))
         for _ in range(moves):
-            self._move_status(cur, changes, touched)
+            self._move_status(cur, changes, touched, at)
         if rng.random() < P_PRICE_CHANGE:
             self._change_price(cur, changes)
         if rng.random() < P_PRODUCT_EDIT:
             self._edit_product(cur, changes)
         if rng.random() < P_ADDRESS_CHANGE:
             self._change_address(cur, changes)
-        self._create_order(cur, changes)
+        self._create_order(cur, changes, at)
         return changes
 
     def _pick_open(self, statuses: Sequence[int], touched: set[int]) -> tuple[int, int] | None:
@@ -377,7 +425,9 @@ class _Shop:
             changes.lines_deleted += lines
         touched.add(order_id)
 
-    def _move_status(self, cur: Any, changes: ActivityCounts, touched: set[int]) -> None:
+    def _move_status(
+        self, cur: Any, changes: ActivityCounts, touched: set[int], at: datetime
+    ) -> None:
         picked = self._pick_open(OPEN_STATUSES, touched)
         if picked is None:
             return
@@ -390,10 +440,10 @@ class _Shop:
             f"""update sales.salesorderheader
                 set status = %(target)s,
                     revisionnumber = revisionnumber + 1,
-                    shipdate = case when %(target)s = {SHIPPED} then {NOW} else shipdate end,
+                    shipdate = case when %(target)s = {SHIPPED} then %(at)s else shipdate end,
                     modifieddate = {NOW}
                 where salesorderid = %(order_id)s and status = %(status)s""",
-            {"target": target, "order_id": order_id, "status": status},
+            {"target": target, "order_id": order_id, "status": status, "at": at},
         )
         moved = cur.rowcount == 1
         self._close(order_id, status)
@@ -465,7 +515,7 @@ class _Shop:
         )
         changes.address_changes += cur.rowcount
 
-    def _create_order(self, cur: Any, changes: ActivityCounts) -> None:
+    def _create_order(self, cur: Any, changes: ActivityCounts, at: datetime) -> None:
         rng = self.rng
         header = self._customer_details(cur)
         online = bool(header["onlineorderflag"])
@@ -511,13 +561,15 @@ class _Shop:
             freight=freight,
             totaldue=subtotal + tax + freight,
             rowguid=_uuid(rng),
+            orderdate=at,
+            duedate=at + DUE_AFTER,
         )
         columns = ", ".join(header)
         values = ", ".join(f"%({name})s" for name in header)
         cur.execute(
             f"""insert into sales.salesorderheader
-                    ({columns}, revisionnumber, orderdate, duedate, status, modifieddate)
-                values ({values}, 0, {NOW}, {NOW} + interval '12 days', {IN_PROCESS}, {NOW})""",
+                    ({columns}, revisionnumber, status, modifieddate)
+                values ({values}, 0, {IN_PROCESS}, {NOW})""",
             header,
         )
         psycopg2.extras.execute_values(

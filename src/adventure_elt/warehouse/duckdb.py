@@ -44,8 +44,10 @@ class DuckDBWarehouse(Warehouse):
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
             elif not path.exists():
+                # The absolute path: a notebook or a service may run in another folder.
                 raise WarehouseError(
-                    f"warehouse {path} does not exist yet; run 'adventure-elt sync' first"
+                    f"warehouse {path.absolute()} does not exist yet; run 'adventure-elt sync'"
+                    " first, or set ADVENTURE_ELT_DUCKDB_PATH"
                 )
             self.connection = connect_duckdb(
                 path, read_only=read_only, wait=lock_wait, max_pause=max_pause
