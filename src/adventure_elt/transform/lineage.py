@@ -96,17 +96,70 @@ def _trace(project: Project, columns: Columns, key: str, column: str, depth: int
         return LineageNode(table=key, column=column)
     try:
         root = sqlglot_lineage(
-            column, node.ast.copy(), schema=sqlglot_schema(columns), dialect=DIALECT
+            column,
+            node.ast.copy(),
+            schema=sqlglot_schema(columns),
+            dialect=DIALECT,
+            trim_selects=False,  # see model_column_sources
         )
     except SqlglotError as exc:
         raise ModelError(f"{project.display_path(node)}: cannot trace {column!r}: {exc}") from None
-    result = LineageNode(table=key, column=column, expression=_expression(root))
-    seen: set[tuple[str, str]] = set()
-    for table, col in _leaf_columns(root):
-        if (table, col) not in seen:
-            seen.add((table, col))
-            result.children.append(_trace(project, columns, table, col, depth + 1))
+    source = _column_source(root)
+    result = LineageNode(table=key, column=column, expression=source.expression)
+    for read in source.reads:
+        table, col = read.rsplit(".", 1)
+        result.children.append(_trace(project, columns, table, col, depth + 1))
     return result
+
+
+@dataclass(frozen=True)
+class ColumnSource:
+    """How a model computes one of its columns, and the columns it reads one table up.
+
+    `expression` is empty for a column passed through unchanged; `reads` holds
+    `layer.table.column` names, sorted (sqlglot's walk order changes with its options).
+    """
+
+    expression: str
+    reads: tuple[str, ...]
+
+
+def model_column_sources(project: Project, columns: Columns, key: str) -> dict[str, ColumnSource]:
+    """Every output column of node `key` with how it is computed and what it reads (one level).
+
+    Chaining these per model gives the whole column graph in one pass: sqlglot qualifies each
+    model once for all its columns instead of once per column and per tree it appears in.
+
+    Args:
+        project: the loaded project.
+        columns: columns of every table the model may read (`project_columns`).
+        key: `layer.name` of a model (a seed has no upstream: empty result).
+
+    Returns:
+        Column name -> ColumnSource, in the model's column order; ModelError when sqlglot cannot
+        trace the model.
+    """
+    node = project.nodes[key]
+    if node.is_seed:
+        return {}
+    try:
+        roots = sqlglot_lineage(
+            None,
+            node.ast.copy(),
+            schema=sqlglot_schema(columns),
+            dialect=DIALECT,
+            # trimming copies every select for every column: 5x the time (2 s vs 11 s for the
+            # project's 280 columns), for the same expressions and leaves
+            trim_selects=False,
+        )
+    except SqlglotError as exc:
+        raise ModelError(f"{project.display_path(node)}: cannot trace its columns: {exc}") from None
+    return {name: _column_source(root) for name, root in roots.items()}
+
+
+def _column_source(root: SqlglotNode) -> ColumnSource:
+    reads = {f"{table}.{column}" for table, column in _leaf_columns(root)}
+    return ColumnSource(expression=_expression(root), reads=tuple(sorted(reads)))
 
 
 def _expression(root: SqlglotNode) -> str:
