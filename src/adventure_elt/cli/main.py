@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from adventure_elt.cli import oltp, replicate, run, serve, stream, transform
+from adventure_elt.cli import docs, oltp, replicate, run, serve, stream, transform
 from adventure_elt.cli.console import err
 from adventure_elt.cli.options import global_options
 from adventure_elt.errors import AdventureEltError
@@ -38,6 +38,7 @@ app.command("transform")(transform.transform_command)
 app.command("test")(transform.test_command)
 app.command("compile")(transform.compile_command)
 app.command("lineage")(transform.lineage_command)
+app.command("docs")(docs.docs_command)
 app.add_typer(stream.app, name="stream")
 app.command("query")(serve.query_command)
 app.command("report")(serve.report_command)
