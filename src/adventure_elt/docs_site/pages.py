@@ -290,7 +290,11 @@ class _Site:
             rows.append(
                 tag(
                     "tr",
-                    tag("td", tag("a", column.name, href=f"../columns/{page_name(column.key)}")),
+                    tag(
+                        "td",
+                        tag("a", column.name, href=f"../columns/{page_name(column.key)}"),
+                        class_="name",
+                    ),
                     tag("td", _type(column), class_="type"),
                     tag("td", column.description, class_="description"),
                     tag("td", join((_badge(c) for c in by_column.get(column.name, ())), " ")),
@@ -299,7 +303,7 @@ class _Site:
                         tag("code", column.expression) if column.expression else "",
                         class_="expr",
                     ),
-                    tag("td", self.column_links(column.reads, "../columns/")),
+                    tag("td", self.column_links(column.reads, "../columns/"), class_="reads"),
                     id=f"col-{column.name}",
                 )
             )
