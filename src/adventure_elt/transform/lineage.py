@@ -90,25 +90,28 @@ def column_lineage(
     return _trace(project, columns, node.key, parts[-1], depth=0)
 
 
-def _trace(project: Project, columns: Columns, key: str, column: str, depth: int) -> LineageNode:
+def _trace(
+    project: Project,
+    columns: Columns,
+    key: str,
+    column: str,
+    depth: int,
+    traced: dict[str, dict[str, ColumnSource]] | None = None,
+) -> LineageNode:
+    """The tree of `key.column`; `traced` keeps each model's columns, traced once per tree."""
+    traced = {} if traced is None else traced
     node = project.nodes.get(key)
     if node is None or node.is_seed or depth > 50:
         return LineageNode(table=key, column=column)
-    try:
-        root = sqlglot_lineage(
-            column,
-            node.ast.copy(),
-            schema=sqlglot_schema(columns),
-            dialect=DIALECT,
-            trim_selects=False,  # see model_column_sources
-        )
-    except SqlglotError as exc:
-        raise ModelError(f"{project.display_path(node)}: cannot trace {column!r}: {exc}") from None
-    source = _column_source(root)
+    if key not in traced:
+        traced[key] = model_column_sources(project, columns, key)
+    source = traced[key].get(column)
+    if source is None:
+        raise ModelError(f"{project.display_path(node)}: cannot trace {column!r}: not a column")
     result = LineageNode(table=key, column=column, expression=source.expression)
     for read in source.reads:
         table, col = read.rsplit(".", 1)
-        result.children.append(_trace(project, columns, table, col, depth + 1))
+        result.children.append(_trace(project, columns, table, col, depth + 1, traced))
     return result
 
 
