@@ -40,15 +40,12 @@ def test_from_a_model_through_its_column_lineage_down_to_a_raw_column(
     shots.mkdir(parents=True, exist_ok=True)
     requested: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            tmp_path / "chromium",
-            executable_path=str(chromium),
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1400, "height": 1000},
+        # a fresh temporary profile, removed on close
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium), args=CHROMIUM_FLAGS, headless=True
         )
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
             page.on("request", lambda request: requested.append(request.url))
             page.goto(index.as_uri())

@@ -329,17 +329,28 @@ def test_a_rebuild_replaces_the_earlier_site_whole(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
 
 
-def test_a_broken_project_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ({"marts__broken.sql": "select from where\n"}, "sql/marts/broken.sql:1: SQL syntax error"),
+        (
+            {"semantic__sales.yml": "version: 1\nname: sales\ntable: marts.nope\n"},
+            "sql/semantic/sales.yml: table: unknown table 'marts.nope'",
+        ),
+    ],
+    ids=["model", "semantic model"],
+)
+def test_a_broken_project_is_one_line_and_writes_nothing(
+    broken: dict[str, str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sql_dir = write_project(tmp_path, **{"marts__broken.sql": "select from where\n"})
+    sql_dir = write_project(tmp_path, **broken)
     out = tmp_path / "site"
     warehouse = ["--duckdb-path", str(tmp_path / "w.duckdb")]
     code, stdout, stderr = _cli(
         capsys, *warehouse, "docs", "--out", str(out), "--sql-dir", str(sql_dir)
     )
     assert code == 2 and stdout == ""
-    assert stderr.startswith("error: sql/marts/broken.sql:1: SQL syntax error")
+    assert stderr.startswith(f"error: {message}"), stderr
     assert len(stderr.strip().splitlines()) == 1
     assert not out.exists() and [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

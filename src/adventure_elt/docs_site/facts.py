@@ -197,6 +197,7 @@ def collect_facts(
         The facts; ModelError / SemanticModelError when the project itself is broken.
     """
     project = load_project(sql_dir)
+    views = _views(project.sql_dir)  # a broken semantic model fails before any work
     order = build_dag(project).order()
     sources = _source_keys(project)
     built = _read_warehouse(settings, [*sources, *order])
@@ -214,7 +215,7 @@ def collect_facts(
         warehouse=settings.warehouse,
         warehouse_note=built.note,
         tables=tables,
-        views=_views(project.sql_dir),
+        views=views,
     )
 
 
