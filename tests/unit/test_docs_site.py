@@ -238,6 +238,9 @@ def test_the_cli_prints_the_index_path(
     assert stdout.strip() == str(out / "index.html")
     page = (out / "tables" / "marts.fct_orders.html").read_text()
     assert "FAIL · 1 rows" in page and "DECIMAL(38,9)" in page
+    index = (out / "index.html").read_text()
+    assert "The warehouse was not read" not in index and ">None<" not in index
+    assert '<span class="status fail">1 fail</span>' in index
     assert "note:" not in stderr
 
 

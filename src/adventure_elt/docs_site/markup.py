@@ -33,8 +33,13 @@ def esc(value: object) -> Html:
 
 
 def join(parts: Iterable[object], separator: object = "") -> Html:
-    """Pieces of markup (text escaped) one after the other, with `separator` between them."""
-    return Html(esc(separator).join(esc(part) for part in parts))
+    """Pieces of markup (text escaped) one after the other, with `separator` between them;
+    None is left out, as in `tag`.
+
+    >>> join(["a<b", None, Html("<i>c</i>")], ", ")
+    'a&lt;b, <i>c</i>'
+    """
+    return Html(esc(separator).join(esc(part) for part in parts if part is not None))
 
 
 def tag(element: str, /, *children: object, **attributes: object) -> Html:
