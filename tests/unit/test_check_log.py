@@ -42,3 +42,17 @@ def test_a_warehouse_without_history_has_no_last_results(tmp_path: Path) -> None
     make_raw(settings)
     with DuckDBWarehouse(settings.duckdb_path, read_only=True) as wh:
         assert last_checks(wh) == {}
+
+
+def test_checks_are_reported_when_their_history_cannot_be_written(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    sql_dir = write_project(tmp_path)
+    make_raw(settings)
+    transform(settings, sql_dir=sql_dir)
+    with DuckDBWarehouse(settings.duckdb_path) as wh:  # a table of that name, of another shape
+        wh.execute("create schema ops")
+        wh.execute("create table ops.check_results (note varchar)")
+    report = run_checks(settings, sql_dir=sql_dir)
+    assert report.passed and len(report.results) > 5
+    with DuckDBWarehouse(settings.duckdb_path, read_only=True) as wh:
+        assert wh.fetch_all("select count(*) from ops.check_results") == [(0,)]
