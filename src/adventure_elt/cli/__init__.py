@@ -1,7 +1,7 @@
 """The `adventure-elt` command line, a thin layer over the library.
 
 `main.py` registers the commands; each area has its module (`oltp`, `replicate`, `transform`,
-`stream`, `serve`, `run`), shared options live in `options.py` and everything printed goes
+`docs`, `stream`, `serve`, `run`), shared options live in `options.py` and everything printed goes
 through `console.py`.
 """
 

@@ -14,7 +14,7 @@ import traceback
 import typer
 from rich.markup import escape
 
-from adventure_elt.cli import bigquery, oltp, replicate, run, serve, stream, transform
+from adventure_elt.cli import bigquery, docs, oltp, replicate, run, serve, stream, transform
 from adventure_elt.cli.console import err, print_error, redacted_output
 from adventure_elt.cli.options import global_options
 from adventure_elt.errors import AdventureEltError, first_line
@@ -43,6 +43,7 @@ app.command("test")(transform.test_command)
 app.command("compile")(transform.compile_command)
 app.command("lineage")(transform.lineage_command)
 app.command("bigquery-check")(bigquery.bigquery_check_command)
+app.command("docs")(docs.docs_command)
 app.add_typer(stream.app, name="stream")
 app.command("query")(serve.query_command)
 app.command("report")(serve.report_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlglot import exp
 from adventure_elt.errors import AdventureEltError, first_line
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
+from adventure_elt.transform.check_log import RecordedCheck, record_checks
 from adventure_elt.transform.compile import compile_query
 from adventure_elt.transform.dag import build_dag, select
 from adventure_elt.transform.project import ColumnTest, Node, Project, load_project
@@ -41,6 +43,19 @@ class CheckResult:
     def passed(self) -> bool:
         """True when the check ran and found no offending row."""
         return self.error is None and self.failures == 0
+
+    def recorded(self, checked_at: datetime) -> RecordedCheck:
+        """The outcome as `ops.check_results` keeps it."""
+        return RecordedCheck(
+            checked_at=checked_at,
+            model=self.model,
+            check_name=self.name,
+            kind=self.kind,
+            column_name=self.column,
+            passed=self.passed,
+            failures=self.failures,
+            error=self.error,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (values of samples as strings when not JSON types)."""
@@ -156,6 +171,7 @@ def run_checks(
 
     Returns:
         A CheckReport; it does not raise on failures (the CLI exits 1 when `not report.passed`).
+        The outcomes are also appended to `ops.check_results` (see `check_log`).
     """
     from adventure_elt.warehouse import open_warehouse
 
@@ -171,6 +187,8 @@ def run_checks(
                 progress(ProgressEvent("checks", done=i + 1, total=len(keys), message=key))
     if progress is not None:
         progress(ProgressEvent("checks", done=len(keys), total=len(keys), finished=True))
+    checked_at = datetime.now(UTC)
+    record_checks(settings, [result.recorded(checked_at) for result in results])
     return CheckReport(results)
 
 

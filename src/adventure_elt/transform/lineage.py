@@ -90,23 +90,79 @@ def column_lineage(
     return _trace(project, columns, node.key, parts[-1], depth=0)
 
 
-def _trace(project: Project, columns: Columns, key: str, column: str, depth: int) -> LineageNode:
+def _trace(
+    project: Project,
+    columns: Columns,
+    key: str,
+    column: str,
+    depth: int,
+    traced: dict[str, dict[str, ColumnSource]] | None = None,
+) -> LineageNode:
+    """The tree of `key.column`; `traced` keeps each model's columns, traced once per tree."""
+    traced = {} if traced is None else traced
     node = project.nodes.get(key)
     if node is None or node.is_seed or depth > 50:
         return LineageNode(table=key, column=column)
+    if key not in traced:
+        traced[key] = model_column_sources(project, columns, key)
+    source = traced[key].get(column)
+    if source is None:
+        raise ModelError(f"{project.display_path(node)}: cannot trace {column!r}: not a column")
+    result = LineageNode(table=key, column=column, expression=source.expression)
+    for read in source.reads:
+        table, col = read.rsplit(".", 1)
+        result.children.append(_trace(project, columns, table, col, depth + 1, traced))
+    return result
+
+
+@dataclass(frozen=True)
+class ColumnSource:
+    """How a model computes one of its columns, and the columns it reads one table up.
+
+    `expression` is empty for a column passed through unchanged; `reads` holds
+    `layer.table.column` names, sorted (sqlglot's walk order changes with its options).
+    """
+
+    expression: str
+    reads: tuple[str, ...]
+
+
+def model_column_sources(project: Project, columns: Columns, key: str) -> dict[str, ColumnSource]:
+    """Every output column of node `key` with how it is computed and what it reads (one level).
+
+    Chaining these per model gives the whole column graph in one pass: sqlglot qualifies each
+    model once for all its columns instead of once per column and per tree it appears in.
+
+    Args:
+        project: the loaded project.
+        columns: columns of every table the model may read (`project_columns`).
+        key: `layer.name` of a model (a seed has no upstream: empty result).
+
+    Returns:
+        Column name -> ColumnSource, in the model's column order; ModelError when sqlglot cannot
+        trace the model.
+    """
+    node = project.nodes[key]
+    if node.is_seed:
+        return {}
     try:
-        root = sqlglot_lineage(
-            column, node.ast.copy(), schema=sqlglot_schema(columns), dialect=DIALECT
+        roots = sqlglot_lineage(
+            None,
+            node.ast.copy(),
+            schema=sqlglot_schema(columns),
+            dialect=DIALECT,
+            # trimming copies every select for every column: 5x the time (2 s vs 11 s for the
+            # project's 280 columns), for the same expressions and leaves
+            trim_selects=False,
         )
     except SqlglotError as exc:
-        raise ModelError(f"{project.display_path(node)}: cannot trace {column!r}: {exc}") from None
-    result = LineageNode(table=key, column=column, expression=_expression(root))
-    seen: set[tuple[str, str]] = set()
-    for table, col in _leaf_columns(root):
-        if (table, col) not in seen:
-            seen.add((table, col))
-            result.children.append(_trace(project, columns, table, col, depth + 1))
-    return result
+        raise ModelError(f"{project.display_path(node)}: cannot trace its columns: {exc}") from None
+    return {name: _column_source(root) for name, root in roots.items()}
+
+
+def _column_source(root: SqlglotNode) -> ColumnSource:
+    reads = {f"{table}.{column}" for table, column in _leaf_columns(root)}
+    return ColumnSource(expression=_expression(root), reads=tuple(sorted(reads)))
 
 
 def _expression(root: SqlglotNode) -> str:
