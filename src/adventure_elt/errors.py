@@ -40,6 +40,11 @@ class WarehouseError(AdventureEltError):
     """The warehouse cannot be opened or written."""
 
 
+class ReplicationSetupError(AdventureEltError):
+    """The source cannot feed log-based replication (`cdc`) as it is set up: a server setting,
+    a missing privilege, no free replication slot, an incomplete publication, a broken slot."""
+
+
 class CheckFailedError(AdventureEltError):
     """A data check or reconciliation found differences."""
 

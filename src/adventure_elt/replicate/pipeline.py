@@ -44,7 +44,12 @@ from adventure_elt.replicate.drift import (
     duckdb_raw_columns,
     type_changes,
 )
-from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
+from adventure_elt.replicate.extract import (
+    SourceColumn,
+    prepare_session,
+    read_batches,
+    source_columns,
+)
 from adventure_elt.settings import Settings, mask_dsn
 from adventure_elt.warehouse import BigQueryWarehouse, connect_duckdb, wait_for_duckdb_lock
 
@@ -152,8 +157,7 @@ def sync(
             conn.set_session(
                 isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
             )
-            with conn.cursor() as cur:
-                cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
+            prepare_session(conn)
             columns = {t: _columns_of(conn, t) for t in chosen}
             results = {t: TableSync(t.qualified_name) for t in chosen}
             changes = _type_changes(settings, columns, results, full_refresh)
