@@ -20,9 +20,11 @@ from adventure_elt.replicate.cdc import (
     ChangeReader,
     create_slot,
     ensure_publication,
+    slot_status,
     snapshot_connection,
 )
 from adventure_elt.replicate.extract import read_batches, source_columns
+from adventure_elt.settings import Settings
 from cdc_helpers import all_changes, drain, execute, summary, unique_name
 from pg_databases import fresh_database
 
@@ -112,3 +114,16 @@ def test_a_row_changed_during_the_copy_is_neither_lost_nor_duplicated(
                 assert change.row is not None
                 copy[key] = change.row
         assert copy == after
+
+
+def test_a_failed_copy_drops_the_new_slot(source_settings: Settings) -> None:
+    dsn = source_settings.source_dsn
+    assert dsn is not None
+    slot = unique_name("slot")
+    with pytest.raises(RuntimeError, match="copy failed"), create_slot(dsn, slot):
+        raise RuntimeError("copy failed")
+    with server.connect_to(dsn, autocommit=True) as conn:
+        assert slot_status(conn, slot) is None
+        with create_slot(dsn, slot) as start:  # so the name is free for the next attempt
+            assert start.slot == slot and start.snapshot_name
+        assert slot_status(conn, slot) is not None

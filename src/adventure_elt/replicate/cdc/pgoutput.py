@@ -136,6 +136,11 @@ class Truncate:
 Message = Begin | Commit | Origin | Relation | Type | Insert | Update | Delete | Truncate
 
 
+_INT16 = struct.Struct("!h")
+_INT32 = struct.Struct("!i")
+_TEXT, _NULL, _UNCHANGED = b"t"[0], b"n"[0], b"u"[0]
+
+
 class DecodeError(ValueError):
     """The bytes are not a pgoutput protocol-1 message this decoder knows."""
 
@@ -204,17 +209,31 @@ class _Reader:
         return text
 
     def tuple_data(self) -> tuple[TupleValue, ...]:
+        # The hot loop of the stream (every column of every row): no method call per value.
+        data, at = self._data, self._at
         values: list[TupleValue] = []
-        for _ in range(self.int16()):
-            kind = self.byte()
-            if kind == b"n":
-                values.append(None)
-            elif kind == b"u":
-                values.append(Toast.UNCHANGED)
-            elif kind == b"t":
-                values.append(self._take(self.int32()).decode("utf-8"))
-            else:  # `b` (binary) comes only when asked for with the `binary` option
-                raise DecodeError(f"unknown tuple value kind {kind!r}")
+        try:
+            (count,) = _INT16.unpack_from(data, at)
+            at += 2
+            for _ in range(count):
+                kind = data[at]
+                at += 1
+                if kind == _TEXT:
+                    (size,) = _INT32.unpack_from(data, at)
+                    at += 4
+                    if at + size > len(data):
+                        raise IndexError
+                    values.append(data[at : at + size].decode("utf-8"))
+                    at += size
+                elif kind == _NULL:
+                    values.append(None)
+                elif kind == _UNCHANGED:
+                    values.append(Toast.UNCHANGED)
+                else:  # `b` (binary) comes only when asked for with the `binary` option
+                    raise DecodeError(f"unknown tuple value kind {bytes([kind])!r}")
+        except (IndexError, struct.error):
+            raise DecodeError(f"message ends after {len(data)} bytes, inside a tuple") from None
+        self._at = at
         return tuple(values)
 
     def expect_end(self) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -118,20 +118,18 @@ class ChangeReader:
         self._unacknowledged: int | None = None
 
     def __enter__(self) -> ChangeReader:
-        self._context = replication_connection(self._dsn)
-        self._connection = self._context.__enter__()
-        try:
+        with ExitStack() as stack:
+            self._connection = stack.enter_context(replication_connection(self._dsn))
+            self._sender_pid = self._connection.get_backend_pid()
             self._cursor = self._connection.cursor()
-            self._cursor.start_replication(
-                slot_name=self._slot,
-                options={"proto_version": "1", "publication_names": self._publication},
-            )
-        except psycopg2.Error as exc:
-            self._context.__exit__(None, None, None)
-            raise replication_error(exc, self._slot) from None
-        except BaseException:
-            self._context.__exit__(None, None, None)
-            raise
+            try:
+                self._cursor.start_replication(
+                    slot_name=self._slot,
+                    options={"proto_version": "1", "publication_names": self._publication},
+                )
+            except psycopg2.Error as exc:
+                raise replication_error(exc, self._slot) from None
+            self._open = stack.pop_all()
         return self
 
     def __exit__(
@@ -140,12 +138,11 @@ class ChangeReader:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        pid = self._connection.get_backend_pid()
-        self._context.__exit__(kind, exc, traceback)
+        self._open.close()
         # The server's WAL sender lets the slot go a moment after the connection closes; wait,
         # so the next reader (or `drop_slot`) finds it free.
         with suppress(AdventureEltError, psycopg2.Error):
-            _wait_for_release(self._dsn, pid)
+            _wait_for_release(self._dsn, self._sender_pid)
 
     def request_stop(self) -> None:
         """Finish the transaction in flight, yield the open batch and end `batches()`.

@@ -70,7 +70,8 @@ def create_slot(dsn: str, slot: str) -> Iterator[SlotSnapshot]:
     the copy then holds exactly what the slot does not stream. If the block raises, the slot is
     dropped again, since a slot without its initial copy would lose the rows before it.
 
-    Creating a slot waits until every transaction open on the server at that moment has ended.
+    Creating a slot waits until every transaction that has written something and is open on
+    the server at that moment has ended: hold none open meanwhile, not even in this process.
 
     Raises:
         ReplicationSetupError: the slot exists already, or the server refuses (the message of
