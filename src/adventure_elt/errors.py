@@ -51,6 +51,11 @@ class BytesBilledLimitError(WarehouseError):
     """BigQuery refused a query that would bill more bytes than the configured limit."""
 
 
+class ReplicationSetupError(AdventureEltError):
+    """The source cannot feed log-based replication (`cdc`) as it is set up: a server setting,
+    a missing privilege, no free replication slot, an incomplete publication, a broken slot."""
+
+
 class CheckFailedError(AdventureEltError):
     """A data check or reconciliation found differences."""
 

@@ -21,6 +21,10 @@ Delete detection: ``ADVENTURE_ELT_DETECT_DELETES=true`` makes every sync compare
 remove rows gone from the source; ``ADVENTURE_ELT_DELETE_MODE`` says how: ``hard`` (default,
 delete them from raw) or ``soft`` (set their ``_is_deleted`` to true).
 
+Log-based replication (``cdc``) reads one logical replication slot through one publication:
+``ADVENTURE_ELT_CDC_SLOT`` and ``ADVENTURE_ELT_CDC_PUBLICATION`` name them (default
+``adventure_elt`` both; lower-case letters, digits and ``_``, at most 63 characters).
+
 BigQuery (``ADVENTURE_ELT_WAREHOUSE=bigquery``):
 
 ===========================================  ===============================================
@@ -73,6 +77,11 @@ _SOURCES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "pg_data": (("ADVENTURE_ELT_PG_DATA",), ("adventure_elt", "pg_data")),
     "detect_deletes": (("ADVENTURE_ELT_DETECT_DELETES",), ("adventure_elt", "detect_deletes")),
     "delete_mode": (("ADVENTURE_ELT_DELETE_MODE",), ("adventure_elt", "delete_mode")),
+    "cdc_slot": (("ADVENTURE_ELT_CDC_SLOT",), ("adventure_elt", "cdc", "slot")),
+    "cdc_publication": (
+        ("ADVENTURE_ELT_CDC_PUBLICATION",),
+        ("adventure_elt", "cdc", "publication"),
+    ),
     "bigquery_project": (
         ("ADVENTURE_ELT_BIGQUERY_PROJECT",),
         ("adventure_elt", "bigquery", "project"),
@@ -106,6 +115,8 @@ DEFAULT_MAX_BYTES_BILLED = 10_000_000_000
 # BigQuery bills at least 10 MiB per query, and refuses a lower maximum_bytes_billed
 MIN_MAX_BYTES_BILLED = 10 * 1024 * 1024
 _PROJECT = re.compile(r"^[a-z][a-z0-9.:-]{3,62}[a-z0-9]$")
+# PostgreSQL's rule for replication slot names, applied to the publication too.
+_REPLICATION_NAME = re.compile(r"^[a-z0-9_]{1,63}$")
 
 
 @dataclass(frozen=True)
@@ -120,6 +131,8 @@ class Settings:
         pg_data: the embedded server's data folder.
         detect_deletes: every sync compares primary keys and removes rows gone from the source.
         delete_mode: `hard` deletes those rows from raw; `soft` sets their `_is_deleted`.
+        cdc_slot: the logical replication slot `cdc` reads.
+        cdc_publication: the publication of the 12 tables that slot streams.
         bigquery_project: the BigQuery project; None = the one the credentials name.
         bigquery_location: the location of the datasets (`US`, `EU`, `europe-west1` …).
         bigquery_dataset_prefix: datasets are `<prefix>_<layer>` (`adventure_raw` …).
@@ -136,6 +149,8 @@ class Settings:
     pg_data: Path | None = None
     detect_deletes: bool = False
     delete_mode: DeleteMode = "hard"
+    cdc_slot: str = "adventure_elt"
+    cdc_publication: str = "adventure_elt"
     bigquery_project: str | None = None
     bigquery_location: str = "US"
     bigquery_dataset_prefix: str = "adventure"
@@ -250,8 +265,31 @@ class Settings:
             pg_data=_path(values.get("pg_data"), None),
             detect_deletes=_flag("detect_deletes", values.get("detect_deletes"), False),
             delete_mode=delete_mode,
+            **_cdc_values(values),
             **_bigquery_values(values),
         )
+
+
+def _cdc_values(values: dict[str, Any]) -> dict[str, str]:
+    """The slot and publication names, checked (they end up quoted in SQL, but must be simple).
+
+    >>> _cdc_values({"cdc_slot": " Orders_1 "})
+    {'cdc_slot': 'orders_1'}
+    """
+    found: dict[str, str] = {}
+    for name, variable in (("cdc_slot", "SLOT"), ("cdc_publication", "PUBLICATION")):
+        value = values.get(name)
+        if value is None:
+            continue
+        text = str(value).strip().lower()
+        if not _REPLICATION_NAME.match(text):
+            raise ConfigError(
+                f"{name.replace('_', ' ')} name {str(value)[:80]!r} may hold only lower-case"
+                " letters, digits and _ (at most 63 characters); set"
+                f" ADVENTURE_ELT_CDC_{variable} to e.g. adventure_elt"
+            )
+        found[name] = text
+    return found
 
 
 def _bigquery_values(values: dict[str, Any]) -> dict[str, Any]:

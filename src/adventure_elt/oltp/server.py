@@ -3,6 +3,12 @@
 With no DSN configured every command uses an embedded PostgreSQL whose data folder lives in the
 project (`.adventure/pg/` by default). It listens on a unix socket only, so it never collides with
 another server's port, and it keeps running between commands until `oltp down`.
+
+The embedded server is configured for logical replication (`cdc`): `wal_level = logical` and at
+least `REPLICATION_CAPACITY` replication slots and WAL senders, set with `ALTER SYSTEM`. These
+settings take effect only at a restart: a server `start` starts itself is restarted at once; one
+that was already running (a data folder from an older version) keeps running and picks them up at
+its next `oltp down` + `oltp up`.
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import psycopg2.extensions
+import psycopg2.extras
+from psycopg2 import sql
 
 from adventure_elt.errors import EmbeddedServerError, SourceUnreachableError, first_line
 from adventure_elt.redact import redact
 from adventure_elt.settings import Settings
 
 DATABASE = "adventureworks"
+# Slots and WAL senders the embedded server allows at least (PostgreSQL's default is 10 each).
+REPLICATION_CAPACITY = 10
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,13 @@ def start(settings: Settings) -> str:
         pg_data.parent.mkdir(parents=True, exist_ok=True)
         pgserver = _import_pgserver()
 
+        was_running = _running_dsn(pg_data) is not None
         server = pgserver.get_server(pg_data, cleanup_mode=None)
         if _running_dsn(pg_data) is None:  # pgserver caches a handle that may since have stopped
+            server.ensure_postgres_running()
+        if _configure_replication(server.get_uri()) and not was_running:
+            # Nobody else uses a server started a moment ago: restart it to apply the settings.
+            _stop(pg_data)
             server.ensure_postgres_running()
         admin_dsn: str = server.get_uri()
     except Exception as exc:  # pgserver raises bare CalledProcessError/RuntimeError/OSError
@@ -75,6 +90,11 @@ def stop(settings: Settings) -> bool:
     pg_data = settings.pg_data_dir.resolve()
     if _running_dsn(pg_data) is None:
         return False
+    _stop(pg_data)
+    return True
+
+
+def _stop(pg_data: Path) -> None:
     _import_pgserver()
     from pgserver import _commands
 
@@ -86,7 +106,6 @@ def stop(settings: Settings) -> bool:
         raise EmbeddedServerError(
             f"could not stop the embedded PostgreSQL in {pg_data}: {first_line(exc)}"
         ) from None
-    return True
 
 
 def status(settings: Settings) -> ServerStatus:
@@ -136,7 +155,9 @@ def connect_to(
         ) from None
     try:
         if autocommit:
-            conn.autocommit = True
+            # A replication connection is always in autocommit mode and refuses the attribute.
+            if not isinstance(conn, psycopg2.extras.LogicalReplicationConnection):
+                conn.autocommit = True
             yield conn
         else:
             with conn:
@@ -181,6 +202,29 @@ def _ensure_database(admin_dsn: str) -> None:
         cur.execute("select 1 from pg_database where datname = %s", (DATABASE,))
         if cur.fetchone() is None:
             cur.execute(f"create database {DATABASE}")
+
+
+def _configure_replication(admin_dsn: str) -> bool:
+    """Persist what logical replication needs with ALTER SYSTEM; True when the running server
+    lacks it (these settings change only at a restart)."""
+    least = {"max_replication_slots": REPLICATION_CAPACITY, "max_wal_senders": REPLICATION_CAPACITY}
+    changed = False
+    with connect_to(admin_dsn, autocommit=True) as conn, conn.cursor() as cur:
+        if _setting(cur, "wal_level") != "logical":
+            cur.execute("alter system set wal_level = logical")
+            changed = True
+        for name, value in least.items():
+            if int(_setting(cur, name)) < value:
+                alter = sql.SQL("alter system set {} = {}")
+                cur.execute(alter.format(sql.Identifier(name), sql.Literal(value)))
+                changed = True
+    return changed
+
+
+def _setting(cur: psycopg2.extensions.cursor, name: str) -> str:
+    cur.execute("select current_setting(%s)", (name,))
+    row = cur.fetchone()
+    return str(row[0]) if row else ""
 
 
 def _with_database(dsn: str, database: str) -> str:

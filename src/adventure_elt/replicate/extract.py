@@ -98,6 +98,12 @@ def arrow_type(pg_type: str) -> pa.DataType:
     return pa.string()
 
 
+def prepare_session(conn: psycopg2.extensions.connection) -> None:
+    """Make the session print values the way this module parses them: ISO dates, hex bytea."""
+    with conn.cursor() as cur:
+        cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
+
+
 def source_columns(conn: psycopg2.extensions.connection, table: SourceTable) -> list[SourceColumn]:
     """The table's columns as the source has them now, in table order (empty: no such table)."""
     with conn.cursor() as cur:

@@ -45,7 +45,12 @@ from adventure_elt.replicate.drift import (
     raw_alterations,
     schema_changes,
 )
-from adventure_elt.replicate.extract import SourceColumn, read_batches, source_columns
+from adventure_elt.replicate.extract import (
+    SourceColumn,
+    prepare_session,
+    read_batches,
+    source_columns,
+)
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.replaced import ReplacedSource, find_replaced
 from adventure_elt.replicate.working_dir import remove_kill_leftovers, set_aside_unreadable_state
@@ -167,8 +172,7 @@ def sync(
             conn.set_session(
                 isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
             )
-            with conn.cursor() as cur:
-                cur.execute("set datestyle = 'ISO, YMD'; set bytea_output = 'hex'")
+            prepare_session(conn)
             columns = {t: _columns_of(conn, t) for t in chosen}
             raw = _raw_columns(settings, bigquery, chosen)
             results = {t: TableSync(t.qualified_name) for t in chosen}
