@@ -270,7 +270,7 @@ class Settings:
         )
 
 
-def _cdc_values(values: dict[str, Any]) -> dict[str, str]:
+def _cdc_values(values: dict[str, Any]) -> dict[str, Any]:
     """The slot and publication names, checked (they end up quoted in SQL, but must be simple).
 
     >>> _cdc_values({"cdc_slot": " Orders_1 "})

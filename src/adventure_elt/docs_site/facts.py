@@ -293,7 +293,7 @@ def _node_fact(project: Project, node: Node, columns: Columns, built: _Built) ->
         CheckFact(name, kind, column, sql, built.checks.get((key, name)))
         for name, kind, column, sql in checks_for(project, node)
     )
-    partition = node.config.partition_by or {}
+    layout = node.config.layout
     types_from = "warehouse" if kind_and_types else "seed column_types" if types else ""
     return TableFact(
         key=key,
@@ -304,8 +304,12 @@ def _node_fact(project: Project, node: Node, columns: Columns, built: _Built) ->
         materialized=node.materialized,
         built_as=kind_and_types[0] if kind_and_types else "",
         unique_key=node.config.unique_key,
-        partition_by=", ".join(f"{k}: {v}" for k, v in partition.items()),
-        cluster_by=node.config.cluster_by,
+        partition_by=(
+            f"{layout.partition_field} ({layout.granularity.lower()})"
+            if layout.partition_field
+            else ""
+        ),
+        cluster_by=layout.cluster_by,
         upstream=(*node.depends_on, *node.sources),
         columns=tuple(
             ColumnFact(
