@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 from sqlglot import exp
 
 from adventure_elt.catalog import TABLES as SOURCE_TABLES
@@ -32,7 +33,14 @@ from adventure_elt.transform.schema import Columns, project_columns, raw_columns
 # how the layers are listed: where data comes from first
 LAYER_ORDER: tuple[str, ...] = ("raw", "ops", "seeds", "staging", "marts", "reports")
 _STREAM_TABLE = f"{RAW_LAYER}.{EVENTS_TABLE}"
-_STREAM_COLUMNS: Columns = {_STREAM_TABLE: {c: t[1].upper() for c, t in EVENT_COLUMNS.items()}}
+# the stream contract's Arrow types by the names the models' SQL (BigQuery's dialect) uses
+_SQL_TYPE = {
+    pa.string(): "STRING",
+    pa.float64(): "FLOAT64",
+    pa.int64(): "INT64",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMP",
+}
+_STREAM_COLUMNS: Columns = {_STREAM_TABLE: {c: _SQL_TYPE[t] for c, t in EVENT_COLUMNS.items()}}
 
 
 @dataclass(frozen=True)
