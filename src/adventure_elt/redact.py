@@ -114,12 +114,13 @@ def _masked_mapping(mapping: Mapping[object, object]) -> dict[object, object]:
 def _redact_text(text: str) -> str:
     if not text:
         return text
+    # a whole key block first: a remembered key's header line, masked alone, would hide the block
+    text = _PEM.sub(MASK, text)
     with _lock:
         remembered = sorted(_remembered, key=len, reverse=True)
     for secret in remembered:  # longest first: a secret may contain a shorter one
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _PEM.sub(MASK, text)
     text = _URL_PASSWORD.sub(lambda m: m["head"] + (MASK if m["pw"] else "") + "@", text)
     return _KEY_VALUE.sub(_mask_value, text)
 

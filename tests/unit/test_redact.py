@@ -196,3 +196,10 @@ def test_a_broken_credentials_table_is_refused_without_its_password() -> None:
 def test_docstring_examples_run() -> None:
     result = doctest.testmod(redact_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_pem_key_is_masked_whole_after_another_key_was_remembered() -> None:
+    # a remembered key's header line must not break up the next key's block
+    remember_secret("-----BEGIN PRIVATE KEY-----\nQUJDREVGR0g\n-----END PRIVATE KEY-----\n")
+    key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\nkqhkiG9w0\n-----END PRIVATE KEY-----"
+    assert redact(f"bad key:\n{key}\n") == f"bad key:\n{MASK}\n"
