@@ -37,8 +37,11 @@ demo: $(STAMP)
 	$(BIN)/adventure-elt demo
 
 ## test: lint, type-check and run every test that needs no cloud
+# Each run gets its own temp root: pytest's shared default (/tmp/pytest-of-$USER) keeps three
+# runs only, so a second checkout's run would delete this run's embedded PostgreSQL under it.
 test: lint $(BQVENV_STAMP)
-	$(BIN)/pytest
+	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
+	$(BIN)/pytest --basetemp=$$tmp; status=$$?; rm -rf $$tmp; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
