@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
 PROJECT = {
     "staging/stg_orders.sql": """select
     cast(orderid as int64) as order_id,
-    cast(amount as numeric(38, 9)) as amount,
+    cast(amount as numeric) as amount,
     cast(status as string) as status
 from raw.sales_orders
 """,
