@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
 from sqlglot import exp
 
 from adventure_elt.catalog import TABLES as SOURCE_TABLES
@@ -29,18 +28,13 @@ from adventure_elt.transform.dag import build_dag
 from adventure_elt.transform.lineage import model_column_sources
 from adventure_elt.transform.project import DIALECT, Node, Project, display, load_project
 from adventure_elt.transform.schema import Columns, project_columns, raw_columns
+from adventure_elt.warehouse import bigquery_type
 
 # how the layers are listed: where data comes from first
 LAYER_ORDER: tuple[str, ...] = ("raw", "ops", "seeds", "staging", "marts", "reports")
 _STREAM_TABLE = f"{RAW_LAYER}.{EVENTS_TABLE}"
-# the stream contract's Arrow types by the names the models' SQL (BigQuery's dialect) uses
-_SQL_TYPE = {
-    pa.string(): "STRING",
-    pa.float64(): "FLOAT64",
-    pa.int64(): "INT64",
-    pa.timestamp("us", tz="UTC"): "TIMESTAMP",
-}
-_STREAM_COLUMNS: Columns = {_STREAM_TABLE: {c: _SQL_TYPE[t] for c, t in EVENT_COLUMNS.items()}}
+# the stream contract's columns by the type names of the models' SQL (BigQuery's dialect)
+_STREAM_COLUMNS: Columns = {_STREAM_TABLE: {c: bigquery_type(t) for c, t in EVENT_COLUMNS.items()}}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from adventure_elt.errors import ConfigError
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse.base import LAYERS, PLAIN, DryRun, Layout, Warehouse
-from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_quote
+from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_quote, bigquery_type
 from adventure_elt.warehouse.duckdb import (
     DuckDBWarehouse,
     connect_duckdb,
@@ -42,6 +42,7 @@ __all__ = [
     "Layout",
     "Warehouse",
     "bigquery_quote",
+    "bigquery_type",
     "connect_duckdb",
     "is_duckdb_file",
     "open_warehouse",
