@@ -206,7 +206,7 @@ def test_category_filter_and_drill_down_to_products(
         demo_warehouse,
         "select p.product_name, sum(s.line_total) as revenue from marts.fct_sales as s"
         " join marts.dim_product as p on p.product_key = s.product_key"
-        " where p.subcategory_name = ? group by 1 order by revenue desc limit 10",
+        " where p.subcategory_name = ? group by 1 order by revenue desc, 1 limit 10",
         [top],
     )
     products = _table(app, "Product")

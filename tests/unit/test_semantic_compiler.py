@@ -16,6 +16,7 @@ order  date       customer ship-to   status   lines (product × qty × price) fr
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -237,6 +238,19 @@ def test_filters_on_measures_order_and_limit(settings: Settings) -> None:
         {"order_status_status": "Approved"},
         {"order_status_status": "In process"},
     ]
+
+
+def test_ties_in_the_order_are_broken_by_the_dimensions(
+    model: SemanticModel, settings: Settings
+) -> None:
+    # Bike World and Carl Diaz have one order each: a limit must cut the same one every run.
+    fewest = query(["orders"], ["customer.name"], order_by=["orders"], limit=1, settings=settings)
+    most = query(["orders"], ["customer.name"], order_by=["-orders"], limit=2, settings=settings)
+    sql = compile_query(model, ["orders"], ["customer.name"], [], ["-orders"], 2, target="duckdb")
+
+    assert rows(fewest) == [{"customer_name": "Bike World", "orders": 1}]
+    assert [r["customer_name"] for r in rows(most)] == ["Ana Bell", "Bike World"]
+    assert re.search(r"ORDER BY\s+orders DESC,\s+customer_name ASC\s+LIMIT 2", sql)
 
 
 def test_query_before_transform_says_what_to_run(tmp_path: Path) -> None:

@@ -496,6 +496,9 @@ class _Compiler:
                     f"({', '.join(dict.fromkeys(outputs.values()))})"
                 )
             ordered.append(_ordered(outputs[name], desc=desc))
+        # Ties broken by the dimensions, so a limit cuts the same rows on every run and engine.
+        named = {o.this.name for o in ordered}
+        ordered += [_ordered(f.name, desc=False) for f in fields if f.name not in named]
         return ordered
 
 
