@@ -5,7 +5,8 @@ On BigQuery a multi-statement query runs as a script with the job's rights, so e
 the working folder or home, and not a single BigQuery job started (nothing reached the
 warehouse). After the corpus, every table still has the rows it had, counted by a plain query
 (the emulator's table metadata does not follow DML, and counting 63 tables after each filter
-took 3 s each). Canada's revenue still answers, equal to a plain SQL query over the marts.
+took 3 s each). The honest filters still answer (Canada's revenue among them), each equal to the
+same question in plain BigQuery SQL over the marts.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from bq_helpers import PROJECT, emulator_environment, unique_prefix
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
 from hostile.hostile_checks import assert_refused, files_under, run_cli
-from hostile.hostile_filters import HARMLESS, HOSTILE
+from hostile.hostile_filters import HARMLESS, HONEST_FILTERS, HOSTILE
 from pg_databases import fresh_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
@@ -98,6 +99,30 @@ def job_ids(settings: Settings) -> set[str]:
         return {job.job_id for job in warehouse.client.list_jobs()}
 
 
+# HONEST_FILTERS with the same questions in plain BigQuery SQL ({marts}: the marts dataset)
+SALES_BY_COUNTRY = (
+    "select a.country_name as country, sum(s.line_total) as revenue from {marts}.fct_sales s"
+    " join {marts}.dim_address a on s.ship_to_address_key = a.address_key"
+)
+HONEST: list[tuple[list[str], str]] = list(
+    zip(
+        HONEST_FILTERS,
+        [
+            f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1",
+            f"{SALES_BY_COUNTRY} where a.country_name in ('Canada', 'France') group by 1"
+            " having sum(s.line_total) > 1000",
+            f"{SALES_BY_COUNTRY} where s.order_date between date '2013-01-01'"
+            " and date '2013-06-30' group by 1",
+            f"{SALES_BY_COUNTRY} join {{marts}}.dim_product p on s.product_key = p.product_key"
+            " where lower(p.category_name) like 'bik%' and a.country_name is not null group by 1",
+            f"{SALES_BY_COUNTRY} where extract(year from s.order_date) = 2013"
+            " or date_trunc(s.order_date, month) = date '2014-01-01' group by 1",
+        ],
+        strict=True,
+    )
+)
+
+
 def query_args(*args: str) -> list[str]:
     return ["--warehouse", "bigquery", "query", "revenue", "--by", "geography.country", *args]
 
@@ -135,6 +160,23 @@ def test_hostile_looking_strings_stay_data_on_bigquery(
 
     assert (code, err) == (0, "")
     assert json.loads(out) == []
+
+
+@pytest.mark.parametrize(("where", "sql"), HONEST, ids=[" and ".join(h[0]) for h in HONEST])
+def test_honest_filters_answer_as_plain_sql_on_bigquery(
+    on_emulator: Settings, where: list[str], sql: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    marts = f"`{PROJECT}.{on_emulator.bigquery_dataset('marts')}`"
+    with BigQueryWarehouse(on_emulator) as warehouse:
+        rows = warehouse.client.query(sql.format(marts=marts)).result()
+        expected = {row["country"]: round(float(row["revenue"]), 2) for row in rows}
+    options = [item for text in where for item in ("--where", text)]
+
+    code, out, err = run_cli(query_args(*options, "--json"), capsys)
+
+    assert (code, err) == (0, "")
+    answer = {row["geography_country"]: round(row["revenue"], 2) for row in json.loads(out)}
+    assert answer == expected and answer
 
 
 def test_canadas_revenue_answers_on_bigquery(

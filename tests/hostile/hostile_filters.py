@@ -99,3 +99,13 @@ HARMLESS: list[tuple[str, str]] = [
     ("double-quoted-string", 'country = "Canada\'; drop table marts.fct_sales; --"'),
     ("semicolon-in-string", "country in ('a;b', 'copy marts.fct_sales to x')"),
 ]
+
+# Honest filters, each list asked together (`--where` each): they must still answer, as the same
+# question in plain SQL over the marts does (each engine's test writes that SQL in its dialect).
+HONEST_FILTERS: list[list[str]] = [
+    ["country = 'Canada'"],
+    ["geography.country IN ('Canada', 'France')", "revenue > 1000"],
+    ["order_date BETWEEN DATE '2013-01-01' AND DATE '2013-06-30'"],
+    ["lower(product.category) LIKE 'bik%'", "NOT geography.country IS NULL"],
+    ["EXTRACT(YEAR FROM order_date) = 2013 OR DATE_TRUNC(order_date, MONTH) = '2014-01-01'"],
+]
