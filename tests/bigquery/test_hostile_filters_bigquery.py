@@ -22,7 +22,7 @@ from bq_helpers import PROJECT, emulator_environment, unique_prefix
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
 from hostile.hostile_checks import assert_refused, files_under, run_cli
-from hostile.hostile_filters import HARMLESS, HONEST_FILTERS, HOSTILE
+from hostile.hostile_filters import HARMLESS, HONEST, HOSTILE
 from pg_databases import fresh_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
@@ -97,30 +97,6 @@ def job_ids(settings: Settings) -> set[str]:
     """Every query or load job the emulator has seen."""
     with BigQueryWarehouse(settings) as warehouse:
         return {job.job_id for job in warehouse.client.list_jobs()}
-
-
-# HONEST_FILTERS with the same questions in plain BigQuery SQL ({marts}: the marts dataset)
-SALES_BY_COUNTRY = (
-    "select a.country_name as country, sum(s.line_total) as revenue from {marts}.fct_sales s"
-    " join {marts}.dim_address a on s.ship_to_address_key = a.address_key"
-)
-HONEST: list[tuple[list[str], str]] = list(
-    zip(
-        HONEST_FILTERS,
-        [
-            f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1",
-            f"{SALES_BY_COUNTRY} where a.country_name in ('Canada', 'France') group by 1"
-            " having sum(s.line_total) > 1000",
-            f"{SALES_BY_COUNTRY} where s.order_date between date '2013-01-01'"
-            " and date '2013-06-30' group by 1",
-            f"{SALES_BY_COUNTRY} join {{marts}}.dim_product p on s.product_key = p.product_key"
-            " where lower(p.category_name) like 'bik%' and a.country_name is not null group by 1",
-            f"{SALES_BY_COUNTRY} where extract(year from s.order_date) = 2013"
-            " or date_trunc(s.order_date, month) = date '2014-01-01' group by 1",
-        ],
-        strict=True,
-    )
-)
 
 
 def query_args(*args: str) -> list[str]:
