@@ -34,20 +34,27 @@ class Canned:
         refuse: query text fragment → message: such a query is refused as invalid.
         tables: `dataset.table` → the table resource `tables.get` answers (else 404).
         columns: the result columns every query has, as `(name, type)`.
+        inserts_not_found: how many streaming inserts (`insertAll`) are answered 404 "not
+            found" before the others are stored, as BigQuery answers for a while after a
+            table is created.
 
     `jobs` records every job's body; `writes` every other change asked for (a table deleted,
     a dataset or table created: answered as done), `created` the bodies of what was created,
-    and `requests` every request in order (`GET path`, `POST path`, `DELETE path`).
+    `requests` every request in order (`GET path`, `POST path`, `DELETE path`), `inserts`
+    the body of every `insertAll` request and `stored` those answered as stored.
     """
 
     bytes_per_query: int = 123_456_789
     refuse: dict[str, str] = field(default_factory=dict)
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     columns: list[tuple[str, str]] = field(default_factory=list)
+    inserts_not_found: int = 0
     jobs: list[dict[str, Any]] = field(default_factory=list)
     writes: list[str] = field(default_factory=list)
     created: list[dict[str, Any]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    stored: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def queries(self) -> list[dict[str, Any]]:
@@ -87,6 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         path = self.path.split("?")[0]
+        if path.endswith("/insertAll"):
+            self._insert_all(path, body)
+            return
         if not path.endswith("/jobs"):  # a dataset or table created: echoed as created
             self.canned.writes.append(f"POST {path}")
             self.canned.requests.append(f"POST {path}")
@@ -121,6 +131,17 @@ class _Handler(BaseHTTPRequestHandler):
             }
             job["status"] = {"state": "DONE", "errorResult": error, "errors": [error]}
         self._answer(job)
+
+    def _insert_all(self, path: str, body: dict[str, Any]) -> None:
+        self.canned.requests.append(f"POST {path}")
+        self.canned.inserts.append(body)
+        if self.canned.inserts_not_found > 0:
+            self.canned.inserts_not_found -= 1
+            table = path.split("/tables/")[1].removesuffix("/insertAll")
+            self._error(404, "notFound", f"Not found: Table {PROJECT}:{table}")
+            return
+        self.canned.stored.append(body)
+        self._answer({"kind": "bigquery#tableDataInsertAllResponse"})
 
     def do_DELETE(self) -> None:
         path = self.path.split("?")[0]

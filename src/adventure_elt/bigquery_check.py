@@ -232,7 +232,8 @@ class _Planner:
         return found
 
     def semantic(self) -> list[CheckedQuery]:
-        """Dry-run the report's semantic queries and, per semantic view, all its measures."""
+        """Dry-run the report's semantic queries and, per semantic view, all its measures and
+        a grouping by all its dimensions, each time dimension at each of its grains."""
         from adventure_elt.report import QUESTIONS
         from adventure_elt.semantic.compiler import compile_query
         from adventure_elt.semantic.query import cached_model
@@ -242,6 +243,13 @@ class _Planner:
         for view in model.views.values():
             if view.measures:
                 asked[f"{view.name}: every measure"] = (list(view.measures), [], [], [])
+            groupings = [
+                f"{d.key}.{grain}" if grain else d.key
+                for d in view.dimensions.values()
+                for grain in d.grains or (None,)
+            ]
+            if groupings:
+                asked[f"{view.name}: every dimension"] = ([], groupings, [], [])
         found = []
         for name, (measures, dimensions, where, order_by) in asked.items():
             sql = compile_query(

@@ -45,6 +45,9 @@ def test_a_fresh_project_is_checked_whole_and_left_untouched(
     assert refused == []
     kinds = {q["kind"] for q in document["queries"]}
     assert kinds == {"model", "check", "semantic"}
+    # every dimension at every grain was planned by the engine, not only the reports' ones
+    names = {q["name"] for q in document["queries"]}
+    assert {"orders: every dimension", "web_events: every dimension"} <= names
     # nothing was built: whatever reads data read it through empty stand-ins
     fact = next(q for q in document["queries"] if q["name"] == "marts.fct_sales")
     assert "raw.sales_salesorderheader" in fact["stand_ins"]

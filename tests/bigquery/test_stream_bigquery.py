@@ -20,6 +20,7 @@ from adventure_elt.stream.sink import open_sink
 from adventure_elt.stream.tables import EVENTS_LAYOUT, EVENTS_SCHEMA, EVENTS_TABLE, REJECTED_SCHEMA
 from adventure_elt.warehouse import BigQueryWarehouse, Layout
 from cli_parse import run_cli
+from paused_stream import ingest_two_paused_lines
 
 pytestmark = pytest.mark.bigquery
 
@@ -192,6 +193,21 @@ def test_the_lookup_reads_only_the_batch_s_time_window(stream_settings: Settings
     with BigQueryWarehouse(stream_settings) as wh:
         assert wh.table_layout("raw", EVENTS_TABLE) == EVENTS_LAYOUT
         assert Layout("timestamp", "DAY", ("event_id",)) == EVENTS_LAYOUT
+
+
+def test_a_bigquery_batch_waits_ten_seconds_by_default(stream_settings: Settings) -> None:
+    """Without `--max-wait`, two lines 2 s apart go in one batch (DuckDB writes the first after
+    half a second): each batch costs a billed lookup, so BigQuery's sink waits 10 s."""
+    first, second = list(event_lines(EventGenerator(seed=5), count=2))
+    sink = open_sink(stream_settings)
+    try:
+        assert sink.max_wait == 10.0
+        counts = ingest_two_paused_lines(sink, first, second, patience=2.0)
+    finally:
+        sink.close()
+
+    assert (counts.batches, counts.loaded) == (1, 2)
+    assert query(stream_settings, "select count(*) from {events}") == [(2,)]
 
 
 def test_stream_run_on_bigquery_exits_0_and_loads_what_it_reports(

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -344,12 +345,122 @@ def test_each_page_shows_only_its_filters_and_the_datas_own_figures(
     assert {r["Table"]: r["Rows"] for r in rows}["sales.salesorderheader"] == str(headers)
 
 
+def test_a_period_link_and_the_presets_show_the_datas_revenue_and_change(
+    page: Page, dashboard_url: str, warehouse: Settings
+) -> None:
+    ((first, last),) = _sql(
+        warehouse, "select min(order_date), max(order_date) from marts.fct_orders"
+    )
+    revenue_in = "select sum(line_total) from marts.fct_sales where order_date between ? and ?"
+    ((bikes_2013,),) = _sql(
+        warehouse,
+        f"select sum(s.line_total) {SALES_OF_CATEGORY} and s.order_date between ? and ?",
+        ["Bikes", date(2013, 1, 1), date(2013, 12, 31)],
+    )
+
+    # A shared link with a category and a period opens with them applied.
+    _open(page, f"{dashboard_url}/categories?category=Bikes&from=2013-01-01&to=2013-12-31")
+    assert _value(page, "Revenue") == _short_money(bikes_2013)
+
+    # Each preset sets the link's days and the cards (days at the data's own ends may be left
+    # out of the link: they are no filter).
+    _open(page, f"{dashboard_url}/")
+    presets = {
+        "Year to date": (date(last.year, 1, 1), last),
+        "Previous year": (date(last.year - 1, 1, 1), date(last.year - 1, 12, 31)),
+        "All": (first, last),
+    }
+    for preset, (start, end) in presets.items():
+        expected = {
+            "from": None if start == first else start.isoformat(),
+            "to": None if end == last else end.isoformat(),
+        }
+        _sidebar(page).get_by_text(preset, exact=True).click()
+        page.wait_for_url(lambda url, want=expected: _link_days(url, first, last) == want)
+        _settle(page)
+        ((revenue,),) = _sql(warehouse, revenue_in, [start, end])
+        assert _value(page, "Revenue") == _short_money(revenue), preset
+        if preset == "Previous year":
+            ((before,),) = _sql(
+                warehouse, revenue_in, [date(last.year - 2, 1, 1), date(last.year - 2, 12, 31)]
+            )
+            change = (float(revenue) - float(before)) / float(before)
+            delta = _metric(page, "Revenue").inner_text()
+            assert f"{change:+.1%}" in delta and "vs previous 12 months" in delta
+
+
+def test_a_click_on_a_country_or_a_subcategory_bar_drills_down(
+    page: Page, dashboard_url: str, warehouse: Settings
+) -> None:
+    countries = [
+        name
+        for name, _ in _sql(
+            warehouse,
+            "select a.country_name, sum(s.line_total) as revenue from marts.fct_sales as s"
+            " join marts.dim_address as a on a.address_key = s.ship_to_address_key"
+            " group by 1 order by revenue desc",
+        )
+    ]
+    subcategories = [
+        name
+        for name, _ in _sql(
+            warehouse,
+            f"select p.subcategory_name, sum(s.line_total) as revenue {SALES_OF_CATEGORY}"
+            " group by 1 order by revenue desc",
+            ["Bikes"],
+        )
+    ]
+
+    _open(page, f"{dashboard_url}/geography")
+    _bar(page, "Country", countries[1]).click()
+    page.wait_for_url(re.compile(r"drill_country="))
+    _settle(page)
+    assert page.get_by_role("heading", name=f"{countries[1]} by state / province").count() == 1
+
+    _open(page, f"{dashboard_url}/categories?drill_category=Bikes")
+    _bar(page, "Subcategory", subcategories[1]).click()
+    page.wait_for_url(re.compile(r"drill_subcategory="))
+    _settle(page)
+    top = re.compile(rf"^Top \d+ products of {re.escape(subcategories[1])}$")
+    assert page.get_by_role("heading", name=top).count() == 1
+
+
+def test_the_fulfilment_page_counts_late_orders_as_the_data_does(
+    page: Page, dashboard_url: str, warehouse: Settings
+) -> None:
+    ((late, unshipped),) = _sql(
+        warehouse,
+        "select count(*) filter (where ship_date > due_date),"
+        " count(*) filter (where ship_date is null) from marts.fct_orders",
+    )
+
+    _open(page, f"{dashboard_url}/order_status")
+
+    assert page.get_by_role("heading", name="Orders late or not shipped, by month").count() == 1
+    bars = page.locator("[data-testid=stVegaLiteChart] [aria-roledescription=bar]")
+    late_bars = bars.evaluate_all(
+        "marks => marks.map(m => m.getAttribute('aria-label'))"
+        ".filter(label => label.includes('Shipped late'))"
+    )
+    charted = sum(
+        int(re.search(r"Orders: ([\d,]+)", label)[1].replace(",", "")) for label in late_bars
+    )
+    assert charted == late
+    all_shipped = page.get_by_text("Every order in these months shipped, none after its due date.")
+    assert all_shipped.count() == (1 if late == unshipped == 0 else 0)
+
+
 # ----------------------------------------------------------------------------- helpers
 
 SALES_IN_COUNTRY = (
     "from marts.fct_sales as s"
     " join marts.dim_address as a on a.address_key = s.ship_to_address_key"
     " where a.country_name = ?"
+)
+SALES_OF_CATEGORY = (
+    "from marts.fct_sales as s"
+    " join marts.dim_product as p on p.product_key = s.product_key"
+    " where p.category_name = ?"
 )
 LATEST_RUN = (
     "select step, status from ops.runs where run_id ="
@@ -433,6 +544,15 @@ def _download_csv(page: Page, near: str, folder: Path) -> list[dict[str, str]]:
     download.value.save_as(path)
     with path.open(newline="", encoding="utf-8-sig") as file:
         return list(csv.DictReader(file))
+
+
+def _link_days(url: str, first: date, last: date) -> dict[str, str | None]:
+    """The link's `from` and `to` days; one naming the data's own first or last day counts as
+    none (it is no filter)."""
+    query = parse_qs(urlsplit(url).query)
+    ends = {"from": first.isoformat(), "to": last.isoformat()}
+    days = {name: query.get(name, [None])[0] for name in ends}
+    return {name: None if day == ends[name] else day for name, day in days.items()}
 
 
 def _short_money(value: Any) -> str:

@@ -99,3 +99,36 @@ HARMLESS: list[tuple[str, str]] = [
     ("double-quoted-string", 'country = "Canada\'; drop table marts.fct_sales; --"'),
     ("semicolon-in-string", "country in ('a;b', 'copy marts.fct_sales to x')"),
 ]
+
+# Plain SQL over the marts, one row per country and its revenue ({marts}: the marts' relation
+# prefix, `marts` on DuckDB, the dataset on BigQuery); written so both engines take it as is.
+SALES_BY_COUNTRY = (
+    "select a.country_name as country, sum(s.line_total) as revenue from {marts}.fct_sales s"
+    " join {marts}.dim_address a on s.ship_to_address_key = a.address_key"
+)
+# (honest filters asked together, `--where` each; the same question in plain SQL): they must
+# still answer, as the plain SQL does.
+HONEST: list[tuple[list[str], str]] = [
+    (["country = 'Canada'"], f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1"),
+    (
+        ["geography.country IN ('Canada', 'France')", "revenue > 1000"],
+        f"{SALES_BY_COUNTRY} where a.country_name in ('Canada', 'France') group by 1"
+        " having sum(s.line_total) > 1000",
+    ),
+    (
+        ["order_date BETWEEN DATE '2013-01-01' AND DATE '2013-06-30'"],
+        f"{SALES_BY_COUNTRY} where s.order_date between date '2013-01-01' and date '2013-06-30'"
+        " group by 1",
+    ),
+    (
+        ["lower(product.category) LIKE 'bik%'", "NOT geography.country IS NULL"],
+        f"{SALES_BY_COUNTRY} join {{marts}}.dim_product p on s.product_key = p.product_key"
+        " where lower(p.category_name) like 'bik%' and a.country_name is not null group by 1",
+    ),
+    (
+        ["EXTRACT(YEAR FROM order_date) = 2013 OR DATE_TRUNC(order_date, MONTH) = '2014-01-01'"],
+        f"{SALES_BY_COUNTRY} where extract(year from s.order_date) = 2013"
+        " or (extract(year from s.order_date) = 2014 and extract(month from s.order_date) = 1)"
+        " group by 1",
+    ),
+]

@@ -7,6 +7,8 @@ no traceback, no password, a documented exit code.
 from __future__ import annotations
 
 import importlib
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,6 +60,14 @@ def test_an_unknown_option_is_one_line_with_the_help_hint(
 
 def test_there_are_many_commands() -> None:
     assert len(leaf_commands()) >= 20
+
+
+def test_the_readme_counts_every_command_tried() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    counted = re.search(r"an unknown option on every command \((\d+)\)", readme)
+
+    assert counted is not None
+    assert int(counted.group(1)) == len(leaf_commands())
 
 
 @pytest.mark.parametrize(

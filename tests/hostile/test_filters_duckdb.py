@@ -23,7 +23,13 @@ import pytest
 from adventure_elt.paths import adventureworks_dir
 from adventure_elt.settings import Settings
 from hostile.hostile_checks import assert_refused, duckdb_row_counts, files_under, run_cli
-from hostile.hostile_filters import HARMLESS, HOSTILE, HOSTILE_FIELDS
+from hostile.hostile_filters import (
+    HARMLESS,
+    HONEST,
+    HOSTILE,
+    HOSTILE_FIELDS,
+    SALES_BY_COUNTRY,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -114,36 +120,6 @@ def test_hostile_looking_strings_stay_data(
     assert in_workdir.untouched() == before
 
 
-SALES_BY_COUNTRY = (
-    "select a.country_name, sum(s.line_total) from marts.fct_sales s"
-    " join marts.dim_address a on s.ship_to_address_key = a.address_key"
-)
-
-# (filters, the same question in plain SQL over the marts: one row per country, revenue)
-HONEST: list[tuple[list[str], str]] = [
-    (["country = 'Canada'"], f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1"),
-    (
-        ["geography.country IN ('Canada', 'France')", "revenue > 1000"],
-        f"{SALES_BY_COUNTRY} where a.country_name in ('Canada', 'France') group by 1"
-        " having sum(s.line_total) > 1000",
-    ),
-    (
-        ["order_date BETWEEN DATE '2013-01-01' AND DATE '2013-06-30'"],
-        f"{SALES_BY_COUNTRY} where s.order_date between '2013-01-01' and '2013-06-30' group by 1",
-    ),
-    (
-        ["lower(product.category) LIKE 'bik%'", "NOT geography.country IS NULL"],
-        f"{SALES_BY_COUNTRY} join marts.dim_product p on s.product_key = p.product_key"
-        " where lower(p.category_name) like 'bik%' and a.country_name is not null group by 1",
-    ),
-    (
-        ["EXTRACT(YEAR FROM order_date) = 2013 OR DATE_TRUNC(order_date, MONTH) = '2014-01-01'"],
-        f"{SALES_BY_COUNTRY} where year(s.order_date) = 2013"
-        " or date_trunc('month', s.order_date) = date '2014-01-01' group by 1",
-    ),
-]
-
-
 @pytest.mark.parametrize(("where", "sql"), HONEST, ids=[" and ".join(h[0]) for h in HONEST])
 def test_honest_filters_still_answer(
     in_workdir: Warehouse, where: list[str], sql: str, capsys: pytest.CaptureFixture[str]
@@ -156,7 +132,10 @@ def test_honest_filters_still_answer(
 
     assert (code, err) == (0, "")
     answer = {row["geography_country"]: round(row["revenue"], 2) for row in json.loads(out)}
-    expected = {country: float(round(value, 2)) for country, value in in_workdir.sql(sql)}
+    expected = {
+        country: float(round(value, 2))
+        for country, value in in_workdir.sql(sql.format(marts="marts"))
+    }
     assert answer == expected and answer
 
 
@@ -188,7 +167,7 @@ def test_canadas_revenue_on_the_real_data(
 ) -> None:
     monkeypatch.chdir(real_warehouse.workdir)
     (expected,) = real_warehouse.sql(
-        f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1"
+        f"{SALES_BY_COUNTRY} where a.country_name = 'Canada' group by 1".format(marts="marts")
     )
 
     code, out, err = run_cli(

@@ -70,6 +70,30 @@ def test_new_column_is_null_for_old_rows_until_a_full_refresh_fills_it(synced: S
     assert unclean(synced) == []
 
 
+def test_sync_prints_the_added_column_note_until_the_back_fill(synced: Settings) -> None:
+    """What a user reads: `sync` names the new column and the command that fills it, on every
+    sync until that command ran; that command says it filled it."""
+    backfill = "`adventure-elt sync --full-refresh --tables sales.store`"
+    source_sql(
+        synced,
+        "alter table sales.store add column region_note text;"
+        " update sales.store set region_note = 'x', modifieddate = now() where businessentityid ="
+        " (select min(businessentityid) from sales.store)",
+    )
+
+    first, again = cli(synced, "sync"), cli(synced, "sync")
+    filled = cli(synced, "sync", "--full-refresh", "--tables", "sales.store")
+
+    for done in (first, again):
+        assert done.returncode == 0, done.stderr
+        notes = [line for line in done.stdout.splitlines() if line.startswith("sales.store: ")]
+        assert len(notes) == 1, done.stdout
+        assert "new column(s) region_note" in notes[0] and backfill in notes[0], notes
+    assert filled.returncode == 0, filled.stderr
+    assert "sales.store: filled new column(s) region_note for all rows" in filled.stdout
+    assert backfill not in filled.stdout
+
+
 def test_dropped_column_stops_only_that_table_until_a_full_refresh_drops_it(
     synced: Settings,
 ) -> None:

@@ -72,6 +72,61 @@ def test_a_table_laid_out_as_declared_is_replaced_in_one_statement(
     assert canned.queries[-1]["query"].startswith("create or replace table")
 
 
+@pytest.mark.parametrize(
+    ("column", "granularity", "partition_by"),
+    [
+        (("order_date", "DATE"), "MONTH", "date_trunc(`order_date`, MONTH)"),
+        (("order_date", "DATE"), "YEAR", "date_trunc(`order_date`, YEAR)"),
+        (("order_date", "DATE"), "DAY", "`order_date`"),
+        (("event_at", "TIMESTAMP"), "DAY", "timestamp_trunc(`event_at`, DAY)"),
+        (("event_at", "TIMESTAMP"), "HOUR", "timestamp_trunc(`event_at`, HOUR)"),
+        (("event_at", "DATETIME"), "MONTH", "datetime_trunc(`event_at`, MONTH)"),
+    ],
+)
+def test_a_partitioned_table_laid_out_as_declared_is_replaced_in_one_statement(
+    canned: Canned,
+    wh: BigQueryWarehouse,
+    column: tuple[str, str],
+    granularity: str,
+    partition_by: str,
+) -> None:
+    """Readers never see the table missing or empty, and a refused query leaves the old rows:
+    one `create or replace table … partition by … cluster by … as select`, in the partition
+    expression BigQuery accepts for the column's type (a DATE column itself by day,
+    DATE_TRUNC/TIMESTAMP_TRUNC/DATETIME_TRUNC otherwise; BigQuery's DDL reference)."""
+    layout = Layout(column[0], granularity, ("customer_key",))
+    columns = [column, ("customer_key", "INTEGER")]
+    canned.tables[TABLE] = table_resource(
+        TABLE, columns, (column[0], granularity), ("customer_key",)
+    )
+
+    wh.replace_table("marts", "fct", "select 1 as x", layout)
+
+    assert canned.writes == []  # nothing dropped, nothing created through the API
+    assert canned.queries[-1]["query"] == (
+        f"create or replace table `{PROJECT}.adventure_marts.fct`\n"
+        f"partition by {partition_by}\n"
+        "cluster by `customer_key`\n"
+        "as\nselect 1 as x"
+    )
+
+
+def test_a_clustered_table_laid_out_as_declared_is_replaced_in_one_statement(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    clustered = Layout(None, "DAY", ("customer_key", "order_date"))
+    canned.tables[TABLE] = table_resource(TABLE, COLUMNS, None, ("customer_key", "order_date"))
+
+    wh.replace_table("marts", "fct", "select 1 as x", clustered)
+
+    assert canned.writes == []
+    assert canned.queries[-1]["query"] == (
+        f"create or replace table `{PROJECT}.adventure_marts.fct`\n"
+        "cluster by `customer_key`, `order_date`\n"
+        "as\nselect 1 as x"
+    )
+
+
 def test_a_partitioned_layout_is_created_through_the_api_then_filled(
     canned: Canned, wh: BigQueryWarehouse
 ) -> None:

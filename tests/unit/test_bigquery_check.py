@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlglot
 
 pytest.importorskip("google.cloud.bigquery", reason="the bigquery extra is not installed")
 
 from transform_helpers import write_file, write_project
 
 from adventure_elt.bigquery_check import BigQueryCheck, check_bigquery
+from adventure_elt.semantic.model import load_model
 from adventure_elt.settings import Settings
 from adventure_elt.transform.dag import build_dag
 from adventure_elt.transform.project import load_project
@@ -74,6 +76,24 @@ def test_every_model_check_and_report_query_is_one_free_dry_run(project_check: C
     fact = next(q for q in models if q.name == "marts.fct_sales")
     assert fact.bytes_processed == 1_000_000
     assert "raw.sales_salesorderdetail" in fact.stand_ins
+
+
+def test_every_dimension_of_every_view_is_planned_at_each_of_its_grains(
+    project_check: Checked,
+) -> None:
+    """A dimension no report groups by (a mistyped expression, a grain BigQuery refuses for its
+    type) is still dry-run: one query per view groups by all of them."""
+    names = [q.name for q in project_check.check.queries]
+    sent = dict(zip(names, project_check.answers.queries, strict=True))
+    for view in load_model().views.values():
+        if not view.dimensions:
+            continue
+        sql = sent[f"{view.name}: every dimension"]["query"]
+        outputs = {e.alias_or_name for e in sqlglot.parse_one(sql, read="bigquery").selects}
+        for dimension in view.dimensions.values():
+            for grain in dimension.grains or (None,):
+                expected = f"{view.name}_{dimension.name}" + (f"_{grain}" if grain else "")
+                assert expected in outputs, (view.name, expected)
 
 
 def test_the_model_text_is_sent_as_written_with_stand_ins_for_unbuilt_tables(

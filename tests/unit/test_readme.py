@@ -85,3 +85,14 @@ def test_every_readme_command_line_parses(args: list[str]) -> None:
 
 def test_readme_shows_commands() -> None:
     assert len(readme_commands()) >= 8
+
+
+def test_every_section_heading_appears_once() -> None:
+    headings = re.findall(r"^## .*$", README, flags=re.M)
+    repeated = sorted({heading for heading in headings if headings.count(heading) > 1})
+    assert repeated == []
+
+
+def test_the_promises_table_has_no_placeholder_row() -> None:
+    promises = README.split("## Promises and what was tried", 1)[1].split("\n## ", 1)[0]
+    assert "to be filled in" not in promises

@@ -28,6 +28,7 @@ from adventure_elt.stream.validate import (
     ValidEvent,
     validate_line,
 )
+from paused_stream import ingest_two_paused_lines
 
 
 def good_event(**changes: Any) -> dict[str, Any]:
@@ -278,3 +279,26 @@ def test_the_examples_in_the_docstrings_run() -> None:
 
     for module in (validate, generator):
         assert doctest.testmod(module).failed == 0
+
+
+def test_a_duckdb_batch_waits_half_a_second_by_default(tmp_path: Path) -> None:
+    """Without `--max-wait` the first line is written long before a 30 s pause ends (then the
+    pause ends at once): DuckDB's wait is the sink's half second."""
+    first, second = generated(2).splitlines(keepends=True)
+    sink = DuckDBSink(tmp_path / "w.duckdb")
+    assert sink.max_wait == 0.5
+
+    counts = ingest_two_paused_lines(sink, first, second, patience=30.0)
+
+    assert (counts.batches, counts.loaded) == (2, 2)
+
+
+def test_a_batch_waits_as_long_as_its_sink_says(tmp_path: Path) -> None:
+    """A sink with a long wait (as BigQuery's) keeps both lines of a 1 s pause in one batch."""
+    first, second = generated(2).splitlines(keepends=True)
+    sink = DuckDBSink(tmp_path / "w.duckdb")
+    sink.max_wait = 3600.0
+
+    counts = ingest_two_paused_lines(sink, first, second, patience=1.0)
+
+    assert (counts.batches, counts.loaded) == (1, 2)

@@ -83,7 +83,8 @@ def sync_command(
     console.print(table)
     for t in summary.tables:
         for note in t.notes:
-            console.print(f"{t.table}: {note}", highlight=False)
+            # one line however long, so the command it names is whole in logs and greps
+            console.print(f"{t.table}: {note}", highlight=False, soft_wrap=True)
     console.print(f"total {summary.seconds:.2f} s", highlight=False)
     if failure is not None:
         raise failure

@@ -19,9 +19,19 @@ Value = str | int | float | bool | date | datetime | None
 
 
 def literal(value: Value) -> str:
-    """A value as a SQL literal in the semantic layer's filter syntax (BigQuery)."""
+    """A value as a SQL literal in the semantic layer's filter syntax (BigQuery).
+
+    A datetime is a BigQuery TIMESTAMP (a point in time), comparable with the TIMESTAMP columns;
+    sqlglot's dialect-free TIMESTAMP would be written as a DATETIME, which BigQuery does not
+    compare with a TIMESTAMP.
+
+    >>> from datetime import UTC
+    >>> literal(datetime(2026, 12, 3, 9, 30, tzinfo=UTC))
+    "CAST('2026-12-03 09:30:00+00:00' AS TIMESTAMP)"
+    """
     if isinstance(value, datetime):
-        node: exp.Expr = exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+        stamp = exp.DataType.build("TIMESTAMP", dialect=DIALECT)
+        node: exp.Expr = exp.cast(exp.Literal.string(value.isoformat(sep=" ")), stamp)
     elif isinstance(value, date):
         node = exp.cast(exp.Literal.string(value.isoformat()), "DATE")
     else:

@@ -194,23 +194,30 @@ class BigQueryWarehouse(Warehouse):
         return _layout(table)
 
     def replace_table(self, layer: str, name: str, sql: str, layout: Layout = PLAIN) -> None:
-        """`create or replace table … as` the query, or, for a partitioned or clustered layout,
-        an empty table created through the API (its metadata then holds the layout) filled by
-        `insert … select`.
+        """`create or replace table … [partition by …] [cluster by …] as` the query: one
+        statement, so readers see the old rows until the new ones are there, and a refused
+        query leaves the old table whole.
 
         BigQuery refuses `create or replace` over a table with another partitioning or
         clustering spec ("Cannot replace a table with a different partitioning spec"), so a
-        table whose layout differs from `layout` is dropped first.
+        table whose layout differs from `layout` is dropped first; a partitioned or clustered
+        table that is missing (or was just dropped) is created through the API (its metadata
+        then holds the layout, which the emulator's DDL does not keep) and filled by
+        `insert … select`.
         """
         relation, table_id = self.relation(layer, name), self.table_id(layer, name)
-        if layout.is_plain:
-            existing = self.table_layout(layer, name)
-            if existing is not None and existing != layout:
-                self.client.delete_table(table_id)
-            self.execute(f"create or replace table {relation} as\n{sql}")
+        existing = self.table_metadata(layer, name)
+        if existing is not None and _layout(existing) != layout:
+            self.client.delete_table(table_id)
+            existing = None
+        if layout.is_plain or existing is not None:
+            clauses = [] if existing is None else _layout_clauses(layout, existing)
+            head = ("\n" if clauses else " ").join(
+                [f"create or replace table {relation}", *clauses, "as"]
+            )
+            self.execute(f"{head}\n{sql}")
             return
         schema = self.query_schema(sql)
-        self.client.delete_table(table_id, not_found_ok=True)
         self.client.create_table(self._table(layer, name, schema, layout))
         columns = ", ".join(self.quote(field.name) for field in schema)
         self.execute(f"insert into {relation} ({columns})\n{sql}")
@@ -371,6 +378,30 @@ def _layout(table: Any) -> Layout:
     field = None if partitioning is None else (partitioning.field or "_PARTITIONTIME")
     granularity = "DAY" if partitioning is None else str(partitioning.type_ or "DAY").upper()
     return Layout(field, granularity, tuple(table.clustering_fields or ()))
+
+
+def _layout_clauses(layout: Layout, table: Any) -> list[str]:
+    """The `partition by …` and `cluster by …` clauses giving `layout` to a table like `table`
+    (a resource holding the partitioning column's type).
+
+    BigQuery's DDL takes a DATE column itself (by day), DATE_TRUNC of a DATE column by month or
+    year, and TIMESTAMP_TRUNC / DATETIME_TRUNC of a TIMESTAMP / DATETIME column
+    (https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#partition_expression).
+    """
+    clauses = []
+    field = layout.partition_field
+    if field is not None:
+        kind = next(str(f.field_type).upper() for f in table.schema if f.name == field)
+        column, grain = bigquery_quote(field), layout.granularity
+        if kind == "DATE" and grain == "DAY":
+            clauses.append(f"partition by {column}")
+        elif kind == "DATE":
+            clauses.append(f"partition by date_trunc({column}, {grain})")
+        else:
+            clauses.append(f"partition by {kind.lower()}_trunc({column}, {grain})")
+    if layout.cluster_by:
+        clauses.append(f"cluster by {', '.join(bigquery_quote(c) for c in layout.cluster_by)}")
+    return clauses
 
 
 def _api_message(exc: Any) -> str:
