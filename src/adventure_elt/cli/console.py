@@ -1,12 +1,14 @@
 """Everything the CLI prints: the two consoles, progress, tables of counts, runs and answers.
 
-Data goes to stdout (`out`), progress and messages to stderr (`err`). Piped into a file or a log,
-tables get a fixed width instead of the 80 columns Rich would assume, so names and numbers are
-never cut.
+Data goes to stdout (`out`), progress and messages to stderr (`err`). On a terminal Rich draws
+tables to fit it; piped into a file or a log (`is_terminal` false) every table is rendered at its
+natural width as plain lines — no colour, no wrapping, no trailing blanks — so names and numbers
+are never cut whatever `COLUMNS` says.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 import threading
@@ -17,7 +19,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, RenderableType
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -28,9 +31,10 @@ from adventure_elt.redact import redact
 if TYPE_CHECKING:
     from adventure_elt.bigquery_check import BigQueryCheck
     from adventure_elt.pipeline import RunResult
+    from adventure_elt.transform.checks import CheckReport, CheckResult
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
-out = Console()
+out = Console(soft_wrap=True)
 
 
 class RedactingStream:
@@ -86,9 +90,41 @@ def print_error(message: str) -> None:
     err.print(f"[red]error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
 
 
-def data_console(width: int) -> Console:
-    """`out` on a terminal; elsewhere a console of a fixed width, so wide tables are not cut."""
-    return out if out.is_terminal else Console(width=width)
+def print_table(table: RenderableType, *, stderr: bool = False) -> None:
+    """A table on stdout (stderr with `stderr`): drawn to fit a terminal, plain lines elsewhere."""
+    console = err if stderr else out
+    if console.is_terminal:
+        console.print(table)
+    else:
+        typer.echo(plain_text(table), err=stderr)
+
+
+def plain_text(renderable: RenderableType) -> str:
+    """`renderable` as text at its natural width: no colour, nothing wrapped or cut by `…`.
+
+    >>> table = Table("table", "rows", title="Rows", title_justify="left")
+    >>> table.add_row("person.businessentityaddress", "19,614")
+    >>> print(plain_text(table))
+    Rows
+    ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━┓
+    ┃ table                        ┃ rows   ┃
+    ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━┩
+    │ person.businessentityaddress │ 19,614 │
+    └──────────────────────────────┴────────┘
+    """
+    width = Console(width=_UNLIMITED).measure(renderable).maximum
+    if isinstance(renderable, Table):  # a title longer than the columns must not wrap either
+        for text in (renderable.title, renderable.caption):
+            width = max(width, len(str(text or "")))
+    console = Console(
+        file=io.StringIO(), width=max(width, 1), color_system=None, highlight=False, emoji=False
+    )
+    with console.capture() as captured:
+        console.print(renderable)
+    return "\n".join(line.rstrip() for line in captured.get().splitlines())
+
+
+_UNLIMITED = 1_000_000  # "as wide as it needs": Rich measures a table's natural width within it
 
 
 class RichProgress:
@@ -150,7 +186,7 @@ def print_counts(counts: dict[str, int], *, as_json: bool, title: str) -> None:
     table.add_column("rows", justify="right")
     for name, rows in counts.items():
         table.add_row(name, f"{rows:,}")
-    out.print(table)
+    print_table(table)
 
 
 def run_dict(result: RunResult) -> dict[str, Any]:
@@ -178,7 +214,61 @@ def print_run(result: RunResult) -> None:
         table.add_column(column, justify="left" if column in ("step", "status") else "right")
     for s in result.steps:
         table.add_row(s.step, s.status, str(s.attempts), f"{s.rows:,}", f"{s.seconds:.1f}")
-    out.print(table)
+    print_table(table)
+
+
+def check_verdict(result: CheckResult) -> str:
+    """dbt's word for a check's outcome: `PASS`, `WARN n`, `FAIL n` (n offending rows), `ERROR`.
+
+    >>> from adventure_elt.transform.checks import CheckResult
+    >>> check_verdict(CheckResult("marts.fct_orders", "not_null(id)", "not_null", "id", 3))
+    'FAIL 3'
+    """
+    if result.error is not None:
+        return "ERROR"
+    if result.passed:
+        return "PASS"
+    return f"{'WARN' if result.status == 'warn' else 'FAIL'} {result.failures:,}"
+
+
+_VERDICT_STYLE = {"pass": "green", "warn": "yellow", "error": "red"}
+
+
+def print_check_results(report: CheckReport) -> None:
+    """One line per check with its time, the samples of those that found rows, and a closing
+    `PASS=n WARN=n ERROR=n TOTAL=n` line, as dbt prints them (all on stdout: it is the data)."""
+    total = len(report.results)
+    for i, result in enumerate(report.results, start=1):
+        verdict = check_verdict(result)
+        style = _VERDICT_STYLE[result.status]
+        out.print(
+            f"{i:>{len(str(total))}} of {total} [{style}]{verdict:<8}[/{style}]"
+            f" {escape(result.model)} {escape(result.name)} [{result.seconds:.2f}s]",
+            highlight=False,
+        )
+        if result.error is not None:
+            out.print(f"    {escape(result.error)}", highlight=False)
+        if result.sample:
+            shown = len(result.sample)
+            sample = Table(
+                title=f"    first {shown} of {result.failures:,} offending rows"
+                if result.failures > shown
+                else None,
+                title_justify="left",
+                box=box.SIMPLE_HEAD,
+            )
+            for column in result.sample[0]:
+                sample.add_column(column)
+            for row in result.sample:
+                sample.add_row(*("NULL" if v is None else str(v) for v in row.values()))
+            print_table(sample)
+        if result.stored_in and result.failures:
+            out.print(f"    offending rows stored in {result.stored_in}", highlight=False)
+    counts = report.counts()
+    out.print(
+        f"PASS={counts['pass']} WARN={counts['warn']} ERROR={counts['error']} TOTAL={total}",
+        highlight=False,
+    )
 
 
 def print_bigquery_check(check: BigQueryCheck) -> None:
@@ -198,7 +288,7 @@ def print_bigquery_check(check: BigQueryCheck) -> None:
         mark = " *" if q.stand_ins else ""
         verdict = "[red]refused[/red]: " + q.refused if q.refused else "ok"
         table.add_row(q.kind, q.name, size + mark, verdict)
-    data_console(160).print(table)
+    print_table(table)
     limit = "no limit" if not check.max_bytes_billed else f"{check.max_bytes_billed:,} bytes"
     for kind, what in (("model", "a transform"), ("check", "test"), ("semantic", "report")):
         total = check.total_bytes(kind)
@@ -265,7 +355,7 @@ def _print_answer(title: str, rows: list[dict[str, Any]], columns: list[str], la
         table.add_column(column.replace("_", " "), justify="left" if i < labels else "right")
     for row in rows:
         table.add_row(*(str(row[c]) if i < labels else cell(row[c]) for i, c in enumerate(columns)))
-    out.print(table)
+    print_table(table)
 
 
 def _ranking(column: str) -> Callable[[dict[str, Any]], float]:

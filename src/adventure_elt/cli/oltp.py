@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adventure_elt.cli.console import RichProgress, err, out, print_counts, print_json
+from adventure_elt.cli.console import RichProgress, err, print_counts, print_json, print_table
 from adventure_elt.cli.options import JsonOption, settings_from
 from adventure_elt.redact import redact
 
@@ -180,7 +180,7 @@ def oltp_activity(
     table.add_column("count", justify="right")
     for kind, count in counts.as_dict().items():
         table.add_row(kind.replace("_", " "), f"{count:,}")
-    out.print(table)
+    print_table(table)
 
 
 @app.command("load-csv")

@@ -11,11 +11,11 @@ from rich.table import Table
 
 from adventure_elt.cli.console import (
     cell,
-    data_console,
     err,
     json_value,
     print_json,
     print_report,
+    print_table,
 )
 from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_report
@@ -126,7 +126,7 @@ def query_command(
         shown.add_row(
             *(str(v) if i < labels else cell(json_value(v)) for i, v in enumerate(row.values()))
         )
-    data_console(width=160).print(shown)
+    print_table(shown)
 
 
 def _print_catalog(catalog: dict[str, Any], *, as_json: bool) -> None:
@@ -140,7 +140,7 @@ def _print_catalog(catalog: dict[str, Any], *, as_json: bool) -> None:
         for item in catalog[kind]:
             detail = item[extra] if extra == "type" else ", ".join(item[extra]) or item["type"]
             table.add_row(item["name"], item["label"], detail, item["description"])
-        data_console(width=160).print(table)
+        print_table(table)
 
 
 def dashboard_command(
