@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from transform_helpers import BASE_FILES, make_raw, settings_for, write_project
 from typer.testing import CliRunner
 
@@ -80,7 +79,7 @@ def test_cli_test_exits_1_on_failure_and_0_when_clean(tmp_path: Path) -> None:
     lines = failing.stdout.splitlines()
     assert re.match(
         r"^ *\d+ of 7 FAIL 1 +marts.fct_orders not_null\(order_id\) \[\d+\.\d\ds\]$",
-        [line for line in lines if "not_null(order_id)" in line and "fct_orders" in line][0],
+        next(line for line in lines if "not_null(order_id)" in line and "fct_orders" in line),
     )
     assert lines[-1] == "PASS=6 WARN=0 ERROR=1 TOTAL=7"
     as_json = CliRunner().invoke(app, [*args, "--json"])
