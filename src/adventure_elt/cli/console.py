@@ -35,6 +35,12 @@ if TYPE_CHECKING:
 
 err = Console(stderr=True, soft_wrap=True)  # messages stay one line in logs
 out = Console(soft_wrap=True)
+_errors = Console(stderr=True, soft_wrap=True)  # errors print even with --quiet
+
+
+def set_quiet(quiet: bool) -> None:
+    """`--quiet`: progress and messages on stderr go silent; errors and stdout's data stay."""
+    err.quiet = quiet
 
 
 class RedactingStream:
@@ -87,16 +93,15 @@ def redacted_output() -> Iterator[None]:
 def print_error(message: str) -> None:
     """One line on stderr: `error: <message>` (redacted, Rich markup escaped)."""
     text = " ".join(redact(message).split())
-    err.print(f"[red]error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
+    _errors.print(f"[red]error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
 
 
-def print_table(table: RenderableType, *, stderr: bool = False) -> None:
-    """A table on stdout (stderr with `stderr`): drawn to fit a terminal, plain lines elsewhere."""
-    console = err if stderr else out
-    if console.is_terminal:
-        console.print(table)
+def print_table(table: RenderableType) -> None:
+    """A table on stdout: drawn to fit a terminal, plain lines elsewhere (see `plain_text`)."""
+    if out.is_terminal:
+        out.print(table)
     else:
-        typer.echo(plain_text(table), err=stderr)
+        typer.echo(plain_text(table))
 
 
 def plain_text(renderable: RenderableType) -> str:
@@ -135,7 +140,7 @@ class RichProgress:
     """
 
     def __init__(self) -> None:
-        self._live = err.is_terminal
+        self._live = err.is_terminal and not err.quiet
         self._bars = Progress(
             TextColumn("{task.description:<32}"),
             BarColumn(),
@@ -174,6 +179,20 @@ class RichProgress:
 def print_json(document: Any) -> None:
     """A JSON document on stdout, indented; decimals as numbers, dates as ISO text."""
     typer.echo(json.dumps(document, indent=2, default=json_value))
+
+
+def print_csv(header: list[str], rows: list[list[Any]]) -> None:
+    """CSV on stdout: the header, then the rows; decimals exact, dates ISO, NULL empty."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([["" if v is None else csv_text(v) for v in row] for row in rows])
+
+
+def csv_text(value: object) -> str:
+    """A value as CSV text: decimals keep every digit (`str`, not float), dates are ISO."""
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def print_counts(counts: dict[str, int], *, as_json: bool, title: str) -> None:

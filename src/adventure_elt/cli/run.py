@@ -29,10 +29,14 @@ def run_command(
     ] = None,
     only: Annotated[str | None, typer.Option(help="run just this step")] = None,
     full_refresh: Annotated[
-        bool, typer.Option(help="reload every table and rebuild incremental models")
+        bool,
+        typer.Option("--full-refresh", help="reload every table and rebuild incremental models"),
     ] = False,
     detect_deletes: Annotated[
-        bool, typer.Option(help="remove rows deleted in the source from the warehouse")
+        bool,
+        typer.Option(
+            "--detect-deletes", help="remove rows deleted in the source from the warehouse"
+        ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:

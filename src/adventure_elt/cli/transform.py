@@ -18,6 +18,8 @@ from adventure_elt.cli.options import (
     JsonOption,
     SelectOption,
     SqlDirOption,
+    TargetAlias,
+    WarehouseOption,
     publish_for_kestra,
     settings_from,
 )
@@ -47,9 +49,7 @@ def transform_command(
             min=0,
         ),
     ] = None,
-    warehouse: Annotated[
-        str | None, typer.Option(help="duckdb or bigquery (overrides the global option)")
-    ] = None,
+    warehouse: WarehouseOption = None,
 ) -> None:
     """Build the SQL models (seeds → staging → marts → reports) in dependency order.
 
@@ -153,17 +153,21 @@ def test_command(
 
 
 def compile_command(
+    ctx: typer.Context,
     model: Annotated[
         str | None, typer.Argument(help="model name; all models when left out")
     ] = None,
-    target: Annotated[str, typer.Option(help="duckdb or bigquery")] = "duckdb",
+    warehouse: WarehouseOption = None,
     sql_dir: SqlDirOption = None,
+    target: TargetAlias = None,
 ) -> None:
-    """Print the SQL a model would run on the target engine (after the portability lint).
+    """Print the SQL a model would run on the warehouse's engine (after the portability lint).
 
-    Example: adventure-elt compile fct_sales --target duckdb
+    Example: adventure-elt compile fct_sales --warehouse duckdb
     """
     from adventure_elt.transform import compile_all, compile_model
+
+    target = settings_from(ctx, warehouse=warehouse or target).warehouse
 
     if model is not None:
         typer.echo(compile_model(model, target=target, sql_dir=sql_dir))
