@@ -53,7 +53,8 @@ def oltp_down(ctx: typer.Context) -> None:
 
 @app.command("status")
 def oltp_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Say whether the source database is up, and where.
+    """Say whether the source database is up, and where; exit 2 when it is not (as a script
+    wants: `adventure-elt oltp status || adventure-elt oltp up`).
 
     Example: adventure-elt oltp status --json
     """
@@ -73,6 +74,8 @@ def oltp_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         )
     else:
         typer.echo(state.describe())
+    if not state.running:
+        raise typer.Exit(2)  # down or unreachable: the exit code of an unreachable system
 
 
 @app.command("init")

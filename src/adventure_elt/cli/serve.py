@@ -202,6 +202,7 @@ def dashboard_command(
     import os
 
     from adventure_elt.dashboard.launch import (
+        check_port,
         check_warehouse,
         dashboard_env,
         dashboard_url,
@@ -212,6 +213,7 @@ def dashboard_command(
     settings = settings_from(ctx)
     require_streamlit()
     check_warehouse(settings)
+    check_port(host, port)
     typer.echo(dashboard_url(host, port))
     err.print("dashboard starting; stop it with Ctrl-C", highlight=False)
     sys.stdout.flush()
