@@ -12,7 +12,7 @@ import io
 import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 from decimal import Decimal
@@ -30,6 +30,7 @@ from adventure_elt.redact import redact
 
 if TYPE_CHECKING:
     from adventure_elt.bigquery_check import BigQueryCheck
+    from adventure_elt.freshness import RunStep
     from adventure_elt.pipeline import RunResult
     from adventure_elt.transform.checks import CheckReport, CheckResult
 
@@ -226,13 +227,86 @@ def run_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
+# What the `rows` of `ops.runs` count for each step: not all of them are rows.
+STEP_COUNTS = {
+    "sync": "rows written",
+    "transform": "rows built",
+    "test": "checks run",
+    "report": "answer rows",
+}
+
+
+def runs_document(steps: Sequence[RunStep]) -> list[dict[str, Any]]:
+    """Runs as `runs --json` prints them: newest first, each with its status and its steps."""
+    runs: dict[str, list[RunStep]] = {}
+    for step in steps:
+        runs.setdefault(step.run_id, []).append(step)
+    document = []
+    for run_id, its_steps in runs.items():
+        statuses = {s.status for s in its_steps}
+        status = "failed" if "failed" in statuses else "running" if "running" in statuses else "ok"
+        document.append(
+            {
+                "run_id": run_id,
+                "started_at": its_steps[0].started_at.isoformat(),
+                "status": status,
+                "steps": [
+                    {
+                        "step": s.step,
+                        "status": s.status,
+                        "attempts": s.attempts,
+                        "count": s.rows,
+                        "counts": STEP_COUNTS.get(s.step, "rows"),
+                        "seconds": None
+                        if s.ended_at is None
+                        else round((s.ended_at - s.started_at).total_seconds(), 3),
+                        "error": s.error,
+                    }
+                    for s in its_steps
+                ],
+            }
+        )
+    return document
+
+
 def print_run(result: RunResult) -> None:
-    """A run's steps as a table."""
+    """A run's steps as a table; the count column says what each step's number counts."""
     table = Table(title=f"Run {result.run_id}", title_justify="left")
-    for column in ("step", "status", "attempts", "rows", "seconds"):
-        table.add_column(column, justify="left" if column in ("step", "status") else "right")
+    for column in ("step", "status", "attempts", "count", "of", "seconds"):
+        table.add_column(column, justify="left" if column in ("step", "status", "of") else "right")
     for s in result.steps:
-        table.add_row(s.step, s.status, str(s.attempts), f"{s.rows:,}", f"{s.seconds:.1f}")
+        table.add_row(
+            s.step,
+            s.status,
+            str(s.attempts),
+            f"{s.rows:,}",
+            STEP_COUNTS.get(s.step, "rows"),
+            f"{s.seconds:.1f}",
+        )
+    print_table(table)
+
+
+def print_runs(steps: Sequence[RunStep]) -> None:
+    """Recent runs from `ops.runs`, newest first: one line per step, its error in full."""
+    table = Table(title="Recent runs (newest first)", title_justify="left", box=box.SIMPLE_HEAD)
+    for column in ("run", "started (UTC)", "step", "status", "attempts", "count", "of"):
+        table.add_column(column, justify="right" if column in ("attempts", "count") else "left")
+    table.add_column("seconds", justify="right")
+    table.add_column("error")
+    for s in steps:
+        seconds = "" if s.ended_at is None else f"{(s.ended_at - s.started_at).total_seconds():.1f}"
+        status = s.status if s.status != "failed" else "[red]failed[/red]"
+        table.add_row(
+            s.run_id,
+            f"{s.started_at:%Y-%m-%d %H:%M:%S}",
+            s.step,
+            status,
+            str(s.attempts),
+            f"{s.rows:,}",
+            STEP_COUNTS.get(s.step, "rows"),
+            seconds,
+            escape(s.error or ""),
+        )
     print_table(table)
 
 
