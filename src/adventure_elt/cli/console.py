@@ -8,10 +8,12 @@ are never cut whatever `COLUMNS` says.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -22,8 +24,17 @@ import typer
 from rich import box
 from rich.console import Console, RenderableType
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from adventure_elt.progress import ProgressEvent
 from adventure_elt.redact import redact
@@ -118,10 +129,11 @@ def plain_text(renderable: RenderableType) -> str:
     │ person.businessentityaddress │ 19,614 │
     └──────────────────────────────┴────────┘
     """
-    width = Console(width=_UNLIMITED).measure(renderable).maximum
     if isinstance(renderable, Table):  # a title longer than the columns must not wrap either
-        for text in (renderable.title, renderable.caption):
-            width = max(width, len(str(text or "")))
+        longest = max(len(str(text or "")) for text in (renderable.title, renderable.caption))
+        renderable = copy.copy(renderable)
+        renderable.min_width = max(renderable.min_width or 0, longest)
+    width = Console(width=_UNLIMITED).measure(renderable).maximum
     console = Console(
         file=io.StringIO(), width=max(width, 1), color_system=None, highlight=False, emoji=False
     )
@@ -133,25 +145,39 @@ def plain_text(renderable: RenderableType) -> str:
 _UNLIMITED = 1_000_000  # "as wide as it needs": Rich measures a table's natural width within it
 
 
+class RateColumn(ProgressColumn):
+    """Units a second (rows, bytes: whatever the task counts), once there is a rate."""
+
+    def render(self, task: Task) -> Text:
+        """`12,345/s`, or nothing before the second update."""
+        speed = task.finished_speed or task.speed
+        return Text("" if not speed else f"{speed:,.0f}/s", style="progress.data.speed")
+
+
 class RichProgress:
     """Turns ProgressEvents into progress bars on stderr, or plain lines when it is not a terminal.
 
-    Piped into a log (Kestra, CI), live bars would be printed as one block at the end, so there
-    each finished task becomes one line instead and an error stays the last line.
+    A task with a total (a table's row estimate) fills its bar as it goes; one without pulses
+    until it ends. Piped into a log (Kestra, CI), live bars would be printed as one block at the
+    end, so there each finished task becomes one line instead (its count, time and rate) and an
+    error stays the last line.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._live = err.is_terminal and not err.quiet
         self._bars = Progress(
             TextColumn("{task.description:<32}"),
             BarColumn(),
             TextColumn("{task.completed:>12,.0f}"),
+            RateColumn(),
             TextColumn("{task.fields[message]}"),
             TimeElapsedColumn(),
             console=err,
             transient=False,
         )
         self._tasks: dict[str, TaskID] = {}
+        self._clock = clock
+        self._started: dict[str, float] = {}
 
     def __enter__(self) -> RichProgress:
         if self._live:
@@ -164,9 +190,11 @@ class RichProgress:
 
     def __call__(self, event: ProgressEvent) -> None:
         if not self._live:
+            if event.task not in self._started:
+                self._started[event.task] = self._clock()
             if event.finished:
-                note = f" {event.message}" if event.message else ""
-                err.print(f"{event.task}: {event.done:,}{note}", highlight=False)
+                seconds = self._clock() - self._started[event.task]
+                err.print(plain_progress(event, seconds), highlight=False)
             return
         task = self._tasks.get(event.task)
         if task is None:
@@ -175,6 +203,17 @@ class RichProgress:
         self._bars.update(task, completed=event.done, total=event.total, message=event.message)
         if event.finished:
             self._bars.update(task, total=event.done or 1, completed=event.done or 1)
+
+
+def plain_progress(event: ProgressEvent, seconds: float) -> str:
+    """A finished task as one log line: its count, its note, its time and rate.
+
+    >>> plain_progress(ProgressEvent("sync sales.customer", 19820, message="initial"), 0.5)
+    'sync sales.customer: 19,820 initial (0.5 s, 39,640/s)'
+    """
+    note = f" {event.message}" if event.message else ""
+    rate = f", {event.done / seconds:,.0f}/s" if event.done and seconds > 0 else ""
+    return f"{event.task}: {event.done:,}{note} ({seconds:.1f} s{rate})"
 
 
 def print_json(document: Any) -> None:
