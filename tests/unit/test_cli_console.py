@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 from rich.table import Table
 
+from adventure_elt import __version__
 from adventure_elt.cli.console import RichProgress, plain_text, print_table
 from adventure_elt.progress import ProgressEvent
+from cli_parse import run_cli
 
 
 def test_a_wide_table_piped_at_80_columns_keeps_every_name_and_number(
@@ -45,3 +50,23 @@ def test_finished_tasks_are_one_line_each_with_their_time_and_rate(
         progress(ProgressEvent("sync sales.customer", 19_820, message="19,820 new", finished=True))
 
     assert capsys.readouterr().err == "sync sales.customer: 19,820 19,820 new (2.5 s, 7,928/s)\n"
+
+
+def test_version_quiet_and_runs_before_any_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    base = ["--duckdb-path", str(warehouse)]
+
+    code, out, err = run_cli(["--version"], capsys)
+    assert (code, out, err) == (0, f"adventure-elt {__version__}\n", "")
+
+    code, out, err = run_cli([*base, "runs"], capsys)
+    assert (code, out) == (0, "")
+    assert err.startswith("no runs recorded yet")
+    assert run_cli([*base, "runs", "--json"], capsys) == (0, "[]\n", "")
+
+    assert run_cli([*base, "--quiet", "runs"], capsys) == (0, "", "")  # messages silenced
+    code, _, err = run_cli([*base, "-q", "runs", "--last", "0"], capsys)
+    assert code == 2 and err.startswith("error: ")  # errors still print
