@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pytest
 from rich.table import Table
 
 from adventure_elt import __version__
+from adventure_elt.cli import options
 from adventure_elt.cli.console import RichProgress, plain_text, print_table
 from adventure_elt.progress import ProgressEvent
 from cli_parse import run_cli
@@ -70,3 +72,23 @@ def test_version_quiet_and_runs_before_any_run(
     assert run_cli([*base, "--quiet", "runs"], capsys) == (0, "", "")  # messages silenced
     code, _, err = run_cli([*base, "-q", "runs", "--last", "0"], capsys)
     assert code == 2 and err.startswith("error: ")  # errors still print
+
+
+def test_dlt_logs_errors_only_unless_verbose_or_the_user_set_a_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    runs = ["--duckdb-path", str(warehouse), "runs", "--json"]
+    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "unset")  # restored after the test
+    monkeypatch.setattr(options, "_USERS_DLT_LOG_LEVEL", None)
+
+    levels = []
+    for flags in ([], ["--verbose"], ["-q"]):
+        assert run_cli([*flags, *runs], capsys)[0] == 0
+        levels.append(os.environ["RUNTIME__LOG_LEVEL"])
+    assert levels == ["ERROR", "WARNING", "ERROR"]
+
+    monkeypatch.setattr(options, "_USERS_DLT_LOG_LEVEL", "DEBUG")
+    assert run_cli(["--verbose", *runs], capsys)[0] == 0
+    assert os.environ["RUNTIME__LOG_LEVEL"] == "DEBUG"

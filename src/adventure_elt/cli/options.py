@@ -43,6 +43,7 @@ TargetAlias = Annotated[str | None, typer.Option("--target", hidden=True)]
 # notes for pipeline authors, not for the people running the pipeline. Shown with --verbose; an
 # explicit RUNTIME__LOG_LEVEL always wins.
 DLT_LOG_LEVEL = {"quiet": "ERROR", "default": "ERROR", "verbose": "WARNING"}
+_USERS_DLT_LOG_LEVEL = os.environ.get("RUNTIME__LOG_LEVEL")  # before any command set it
 
 
 def show_version(value: bool) -> None:
@@ -107,7 +108,8 @@ def global_options(
         raise typer.BadParameter("--quiet and --verbose contradict each other; give one")
     set_quiet(quiet)
     loudness = "quiet" if quiet else "verbose" if verbose else "default"
-    os.environ.setdefault("RUNTIME__LOG_LEVEL", DLT_LOG_LEVEL[loudness])
+    # dlt reads its level from the environment when a pipeline starts
+    os.environ["RUNTIME__LOG_LEVEL"] = _USERS_DLT_LOG_LEVEL or DLT_LOG_LEVEL[loudness]
     ctx.obj = {
         "source_dsn": source_dsn,
         "warehouse": warehouse,
