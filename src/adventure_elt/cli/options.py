@@ -39,8 +39,8 @@ WarehouseOption = Annotated[
 TargetAlias = Annotated[str | None, typer.Option("--target", hidden=True)]
 
 # dlt logs through Python logging at the level of RUNTIME__LOG_LEVEL (default WARNING): its
-# warnings, such as the "dedup_sort column hint ... will be ignored" of every full refresh, are
-# notes for pipeline authors, not for the people running the pipeline. Shown with --verbose; an
+# warnings, such as "the dedup_sort column hint ... will be ignored", are notes for pipeline
+# authors, not for the people running the pipeline. Shown with --verbose; an
 # explicit RUNTIME__LOG_LEVEL always wins.
 DLT_LOG_LEVEL = {"quiet": "ERROR", "default": "ERROR", "verbose": "WARNING"}
 _USERS_DLT_LOG_LEVEL = os.environ.get("RUNTIME__LOG_LEVEL")  # before any command set it
