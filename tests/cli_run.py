@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from adventure_elt.settings import Settings
 
@@ -18,6 +20,27 @@ def cli(settings: Settings, *args: str, timeout: float = 300) -> subprocess.Comp
         capture_output=True,
         text=True,
         timeout=timeout,
+    )
+
+
+def cli_in(
+    folder: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`adventure-elt <args>` run in `folder` on defaults alone (no ADVENTURE_ELT_* variables,
+    nor the dlt log level an in-process CLI run may have left), as a new user runs it there;
+    `env` adds or overrides variables."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ADVENTURE_ELT_") and k != "RUNTIME__LOG_LEVEL"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "adventure_elt", *args],
+        cwd=folder,
+        env=clean | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 

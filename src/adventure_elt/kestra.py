@@ -96,26 +96,35 @@ def publish_transform(summary: TransformSummary) -> None:
 
 
 def publish_checks(report: CheckReport) -> None:
-    """Publish the data checks: how many ran, passed and failed, and which failed.
+    """Publish the data checks: how many ran, passed, warned and failed, and which failed.
 
-    A check that could not run counts as failed. Outputs: `checks`, `checks_passed`,
-    `checks_failed`, `failed_checks` (`["marts.fct_orders: total_due_is_the_sum", …]`). Metrics:
-    counters `checks_passed` and `checks_failed`.
+    A check that could not run counts as failed; a `severity: warn` check that found rows
+    counts as warned, not failed (so a flow's `checks_failed == 0` condition still holds).
+    Outputs: `checks`, `checks_passed`, `checks_warned`, `checks_failed`, `failed_checks`
+    (`["marts.fct_orders: total_due_is_the_sum", …]`), `warned_checks`. Metrics: counters
+    `checks_passed`, `checks_warned` and `checks_failed`.
 
     Args:
         report: what `adventure_elt.transform.run_checks` returned.
     """
-    failed = report.failed
-    passed = len(report.results) - len(failed)
+    counts = report.counts()
     _kestra().outputs(
         {
             "checks": len(report.results),
-            "checks_passed": passed,
-            "checks_failed": len(failed),
-            "failed_checks": [f"{r.model}: {r.name}" for r in failed],
+            "checks_passed": counts["pass"],
+            "checks_warned": counts["warn"],
+            "checks_failed": counts["error"],
+            "failed_checks": [f"{r.model}: {r.name}" for r in report.failed],
+            "warned_checks": [f"{r.model}: {r.name}" for r in report.warned],
         }
     )
-    _counters({"checks_passed": passed, "checks_failed": len(failed)})
+    _counters(
+        {
+            "checks_passed": counts["pass"],
+            "checks_warned": counts["warn"],
+            "checks_failed": counts["error"],
+        }
+    )
 
 
 def publish_report(document: Mapping[str, Any]) -> None:

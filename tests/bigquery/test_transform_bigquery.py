@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from bq_helpers import both_engines, emulator_environment
 
 from adventure_elt.oltp.activity import run_activity
@@ -21,11 +24,18 @@ from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
 from adventure_elt.transform.materialize import BigQueryMaterializer
-from adventure_elt.warehouse import PLAIN, BigQueryWarehouse, DuckDBWarehouse, Layout
+from adventure_elt.warehouse import (
+    PLAIN,
+    BigQueryWarehouse,
+    DuckDBWarehouse,
+    Layout,
+    open_warehouse,
+)
 from cli_parse import run_cli
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery, pytest.mark.e2e]
 
+PROJECT_SQL = Path(__file__).resolve().parents[2] / "sql"
 VIEWS = ("staging.stg_sales__order_headers", "marts.fct_web_sessions", "reports.rpt_web_traffic")
 
 
@@ -79,9 +89,9 @@ def test_checks_pass_on_bigquery(
     assert [r.error or r.name for r in checks.failed] == []
     assert len(checks.results) > 50
 
-    code, _, err = run_cli(["--warehouse", "bigquery", "test"], capsys)
+    code, out, _ = run_cli(["--warehouse", "bigquery", "test"], capsys)
     assert code == 0
-    assert ", 0 failed" in err
+    assert f"WARN=0 ERROR=0 TOTAL={len(checks.results)}" in out
 
 
 def test_facts_are_partitioned_by_month_and_clustered_as_declared(built: Built) -> None:
@@ -184,3 +194,38 @@ def test_incremental_merge_after_activity_keeps_both_engines_equal(built: Built)
     assert fact.materialized == "incremental" and not fact.full_refresh
     assert 0 < fact.changed < (fact.rows or 0)
     assert answers(dict(report(built.bigquery))) == answers(dict(report(built.duckdb)))
+
+
+def test_store_failures_keeps_the_same_offending_rows_on_both_engines(
+    built: Built, tmp_path: Path
+) -> None:
+    # a copy of the project with one warn check that finds rows: orders with a high freight
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(PROJECT_SQL, sql_dir)
+    models = sql_dir / "marts" / "_models.yml"
+    document = yaml.safe_load(models.read_text(encoding="utf-8"))
+    orders = next(m for m in document["models"] if m["name"] == "fct_orders")
+    orders.setdefault("tests", []).append(
+        {
+            "name": "high_freight",
+            "sql": "select * from marts.fct_orders where freight > 1000",
+            "severity": "warn",
+        }
+    )
+    models.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    stored: dict[str, list[int]] = {}
+    for settings in (built.duckdb, built.bigquery):
+        report = run_checks(settings, select="fct_orders", sql_dir=sql_dir, store_failures=True)
+        assert report.passed and report.failed == []  # a warning does not fail
+        (warned,) = report.warned
+        assert warned.stored_in == "audit.fct_orders__high_freight" and warned.failures > 0
+        with open_warehouse(settings, read_only=True) as wh:
+            rows = wh.fetch_all(
+                f"select sales_order_id from {wh.relation('audit', 'fct_orders__high_freight')}"
+            )
+            audit = wh.list_tables("audit")
+        stored[settings.warehouse] = sorted(int(r[0]) for r in rows)
+        assert len(rows) == warned.failures
+        assert len([t for t in audit if t.startswith("fct_orders__")]) == len(report.results)
+    assert stored["duckdb"] == stored["bigquery"]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from typer.main import get_command
 
@@ -129,3 +131,19 @@ def test_a_bug_is_one_redacted_line_with_exit_1(
     code, _, err = run_cli(["report"], capsys)
     assert code == 1 and "Traceback" in err and "broken" in err
     assert "Secret" not in err
+
+
+def test_dashboard_on_a_busy_port_is_one_line_exit_2(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = tmp_path / "adventure.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(
+            ["--duckdb-path", str(warehouse), "dashboard", "--port", str(port)], capsys
+        )
+
+    assert_one_line(result, 2, f"port {port} on 127.0.0.1 is in use", f"--port {port + 1}")

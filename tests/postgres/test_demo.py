@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from cli_run import cli_in
 
 pytestmark = pytest.mark.postgres
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVENTURE_ELT_")}
-    return subprocess.run(
-        [sys.executable, "-m", "adventure_elt", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return cli_in(cwd, *args)
 
 
 def test_demo_on_a_fresh_folder_twice(tmp_path: Path) -> None:

@@ -92,7 +92,9 @@ def test_only_and_from_resume_part_of_the_pipeline(seeded: Settings) -> None:
         run(seeded, only="load")
 
 
-def test_a_failed_check_exits_1_and_is_recorded(seeded: Settings) -> None:
+def test_a_failed_check_exits_1_and_is_recorded(
+    seeded: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with server.connect(seeded) as conn, conn.cursor() as cur:
         # totaldue must equal subtotal + tax + freight: break it for one order
         cur.execute(
@@ -105,6 +107,19 @@ def test_a_failed_check_exits_1_and_is_recorded(seeded: Settings) -> None:
     assert "Traceback" not in result.stderr
     statuses = {step: status for step, status, _ in runs_table(seeded)}
     assert statuses == {"sync": "ok", "transform": "ok", "test": "failed"}
+
+    runs = json.loads(cli(seeded, "runs", "--json").stdout)
+    assert [(r["status"], len(r["steps"])) for r in runs] == [("failed", 3)]
+    test = runs[0]["steps"][-1]
+    assert (test["step"], test["status"], test["counts"]) == ("test", "failed", "checks run")
+    assert "checks failed" in test["error"] and test["seconds"] >= 0
+    # piped and 80 columns wide: one line per step, the whole error on its line, nothing cut
+    monkeypatch.setenv("COLUMNS", "80")
+    table = cli(seeded, "runs")
+    assert table.returncode == 0, table.stderr
+    (line,) = [line for line in table.stdout.splitlines() if " test " in line]
+    assert test["error"] in line and "…" not in table.stdout
+    assert runs[0]["run_id"] in line and "checks run" in line
 
 
 def test_a_dropped_source_is_retried_until_it_is_back(tmp_path: Path) -> None:

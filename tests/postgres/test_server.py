@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -42,9 +43,11 @@ def test_cli_up_status_down(tmp_path: Path) -> None:
     assert up.stdout.startswith("postgresql://postgres@/adventureworks?host=")
     assert cli(*home, "oltp", "up").stdout == up.stdout
     status = cli(*home, "oltp", "status")
-    assert "embedded PostgreSQL running" in status.stdout
+    assert "embedded PostgreSQL running" in status.stdout and status.returncode == 0
     assert cli(*home, "oltp", "down").returncode == 0
-    assert "stopped" in cli(*home, "oltp", "status").stdout
+    down = cli(*home, "oltp", "status")
+    assert "stopped" in down.stdout and down.returncode == 2  # scripts can test it
+    assert json.loads(cli(*home, "oltp", "status", "--json").stdout)["running"] is False
 
 
 def test_init_creates_twelve_tables_twice_without_error(source_settings: Settings) -> None:
@@ -78,6 +81,8 @@ def test_unreachable_dsn_is_one_line_exit_2_without_password() -> None:
     result = cli("oltp", "init", env=env)
     assert result.returncode == 2
     assert "hunter2" not in result.stderr + result.stdout
+    status = cli("oltp", "status", env=env)
+    assert status.returncode == 2 and "external source unreachable" in status.stdout
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "cannot connect to the source at postgresql://etl:***@127.0.0.1:1/aw" in result.stderr

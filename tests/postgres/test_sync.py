@@ -17,6 +17,7 @@ import pytest
 from adventure_elt.catalog import TABLES, get_table
 from adventure_elt.errors import ConfigError
 from adventure_elt.oltp import generator, server
+from adventure_elt.progress import ProgressEvent
 from adventure_elt.replicate.pipeline import pipeline_state_size, sync
 from adventure_elt.settings import Settings
 from warehouse_sql import raw_counts, raw_sql
@@ -357,3 +358,24 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(
     assert "s3cret-pw" not in done.stderr + done.stdout
     assert not target.exists()
     assert not (tmp_path / "home" / "dlt").exists()
+
+
+def test_a_whole_table_s_progress_has_postgres_row_estimate_as_its_total(shop: Settings) -> None:
+    source_sql(shop, "analyze sales.salesorderdetail")
+    # sales.store as never estimated (and kept so: autovacuum would analyse it meanwhile)
+    source_sql(shop, "alter table sales.store set (autovacuum_enabled = false)")
+    source_sql(shop, "update pg_class set reltuples = -1 where oid = 'sales.store'::regclass")
+    events: list[ProgressEvent] = []
+    sync(shop, progress=events.append)
+
+    ((rows,),) = source_sql(shop, "select count(*) from sales.salesorderdetail")
+    details = [e for e in events if e.task == "sync sales.salesorderdetail"]
+    assert details[0].total == rows  # an analysed table's estimate is its count
+    assert all(e.total is not None and e.done <= e.total for e in details[1:-1])
+    assert details[-1].finished and details[-1].done == rows
+    # never estimated: no total (a pulsing bar), rather than a guess
+    assert {e.total for e in events if e.task == "sync sales.store"} == {None}
+
+    events.clear()
+    sync(shop, progress=events.append)  # incremental: what is past the cursor has no estimate
+    assert {e.total for e in events if e.task == "sync sales.salesorderdetail"} == {None}

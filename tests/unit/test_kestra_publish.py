@@ -42,6 +42,7 @@ CHECKS = CheckReport(
         CheckResult("marts.fct_orders", "not_null_customer_key", "not_null", "customer_key", 0),
         CheckResult("marts.fct_orders", "total_due_is_the_sum", "sql", None, 3),
         CheckResult("marts.dim_date", "no_gaps", "sql", None, 0, error="Binder Error"),
+        CheckResult("marts.fct_sales", "late_orders", "sql", None, 4, severity="warn"),
     ]
 )
 SUMMARY = {
@@ -126,12 +127,25 @@ def test_checks_count_a_check_that_could_not_run_as_failed(
 
     sent = published(capsys)
     assert sent.outputs == {
-        "checks": 3,
+        "checks": 4,
         "checks_passed": 1,
+        "checks_warned": 1,
         "checks_failed": 2,
         "failed_checks": ["marts.fct_orders: total_due_is_the_sum", "marts.dim_date: no_gaps"],
+        "warned_checks": ["marts.fct_sales: late_orders"],
     }
     assert (sent.metric("checks_passed"), sent.metric("checks_failed")) == (1, 2)
+    assert sent.metric("checks_warned") == 1
+
+
+def test_a_check_that_cannot_run_is_failed_even_when_it_may_only_warn(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    broken = CheckResult("marts.dim_date", "no_gaps", "sql", None, 0, error="x", severity="warn")
+    kestra.publish_checks(CheckReport([broken]))
+
+    sent = published(capsys)
+    assert (sent.outputs["checks_failed"], sent.outputs["checks_warned"]) == (1, 0)
 
 
 def test_report_publishes_the_five_figures_and_a_headline(

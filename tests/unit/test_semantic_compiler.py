@@ -367,6 +367,41 @@ def test_query_command_prints_a_table_json_and_sql(settings: Settings) -> None:
     assert month["grains"] == ["day", "week", "month", "quarter", "year"]
 
 
+def test_query_csv_prints_years_as_years_and_money_exact(settings: Settings) -> None:
+    base = ["--duckdb-path", str(settings.duckdb_path), "query"]
+    runner = CliRunner()
+
+    as_csv = runner.invoke(app, [*base, "revenue", "--by", "order_date.year", "--csv"])
+    table = runner.invoke(app, [*base, "orders", "--by", "order_date", "--grain", "year"])
+    both = runner.invoke(app, [*base, "revenue", "--csv", "--json"])
+
+    assert as_csv.exit_code == 0, as_csv.output
+    lines = as_csv.stdout.splitlines()
+    assert lines[0] == "order_date_year,revenue"
+    assert lines[1].startswith("2013,") and "2013-01-01" not in as_csv.stdout
+    assert (
+        D(lines[1].split(",")[1])
+        == rows(query(["revenue"], ["order_date.year"], settings=settings))[0]["revenue"]
+    )
+    assert table.exit_code == 0, table.output
+    assert " 2013 " in table.stdout and "2013-01-01" not in table.stdout
+    assert both.exit_code == 2 and "give one" in both.output
+
+
+def test_query_sql_for_bigquery_names_tables_as_the_console_needs_them(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADVENTURE_ELT_BIGQUERY_PROJECT", "shop-prod")
+    monkeypatch.setenv("ADVENTURE_ELT_BIGQUERY_DATASET_PREFIX", "aw")
+    sql = CliRunner().invoke(
+        app, ["query", "revenue", "--by", "product.category", "--sql", "--warehouse", "bigquery"]
+    )
+
+    assert sql.exit_code == 0, sql.output
+    assert "FROM `shop-prod.aw_marts.fct_sales` AS sales" in sql.stdout
+    assert "JOIN `shop-prod.aw_marts.dim_product` AS product" in sql.stdout
+
+
 def test_bad_query_exits_2_with_one_line(settings: Settings) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "adventure_elt", "--duckdb-path", str(settings.duckdb_path),

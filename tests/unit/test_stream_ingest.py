@@ -172,6 +172,7 @@ def test_ingest_command_prints_the_counts_and_a_line_per_batch(tmp_path: Path) -
         "batches": 4,
     }
     assert result.stderr.count("stream ingest: batch") == 4
+    assert result.stderr.count("\n") == 4  # the closing counts print once, on stdout
 
 
 def test_ingest_command_names_a_missing_file(tmp_path: Path) -> None:

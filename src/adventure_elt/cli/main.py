@@ -33,6 +33,7 @@ app.callback()(global_options)
 # the stream, then the answers.
 app.command("demo")(run.demo_command)
 app.command("run")(run.run_command)
+app.command("runs")(run.runs_command)
 app.add_typer(oltp.app, name="oltp")
 app.command("sync")(replicate.sync_command)
 app.command("reconcile")(replicate.reconcile_command)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from adventure_elt.cli.console import RichProgress, err, out, print_counts, print_json
+from adventure_elt.cli.console import RichProgress, err, print_counts, print_json, print_table
 from adventure_elt.cli.options import JsonOption, settings_from
 from adventure_elt.redact import redact
 
@@ -53,7 +53,8 @@ def oltp_down(ctx: typer.Context) -> None:
 
 @app.command("status")
 def oltp_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Say whether the source database is up, and where.
+    """Say whether the source database is up, and where; exit 2 when it is not (as a script
+    wants: `adventure-elt oltp status || adventure-elt oltp up`).
 
     Example: adventure-elt oltp status --json
     """
@@ -73,6 +74,8 @@ def oltp_status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         )
     else:
         typer.echo(state.describe())
+    if not state.running:
+        raise typer.Exit(2)  # down or unreachable: the exit code of an unreachable system
 
 
 @app.command("init")
@@ -180,7 +183,7 @@ def oltp_activity(
     table.add_column("count", justify="right")
     for kind, count in counts.as_dict().items():
         table.add_row(kind.replace("_", " "), f"{count:,}")
-    out.print(table)
+    print_table(table)
 
 
 @app.command("load-csv")

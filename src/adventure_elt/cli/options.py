@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,30 @@ SqlDirOption = Annotated[
         "--sql-dir", help="folder with staging/, marts/, reports/, seeds/ [default: sql/]"
     ),
 ]
+
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option("--warehouse", help="duckdb or bigquery [default: the configured warehouse]"),
+]
+# `--target` was the name of `--warehouse` on `compile` and `query`: still read, not shown.
+TargetAlias = Annotated[str | None, typer.Option("--target", hidden=True)]
+
+# dlt logs through Python logging at the level of RUNTIME__LOG_LEVEL (default WARNING): its
+# warnings, such as "the dedup_sort column hint ... will be ignored", are notes for pipeline
+# authors, not for the people running the pipeline. Shown with --verbose; an
+# explicit RUNTIME__LOG_LEVEL always wins.
+DLT_LOG_LEVEL = {"quiet": "ERROR", "default": "ERROR", "verbose": "WARNING"}
+_USERS_DLT_LOG_LEVEL = os.environ.get("RUNTIME__LOG_LEVEL")  # before any command set it
+
+
+def show_version(value: bool) -> None:
+    """`--version`: print the package's version and stop."""
+    if value:
+        from adventure_elt import __version__
+
+        typer.echo(f"adventure-elt {__version__}")
+        raise typer.Exit()
 
 
 def global_options(
@@ -59,8 +84,32 @@ def global_options(
             " (sync, reconcile, transform, test, report, run, stream)",
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="no progress and no messages on stderr, only errors"),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="also show dlt's warnings (or set RUNTIME__LOG_LEVEL)"
+        ),
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="print the version and stop"
+        ),
+    ] = False,
 ) -> None:
     """AdventureWorks ELT: PostgreSQL → DuckDB or BigQuery, with transforms, checks and reports."""
+    from adventure_elt.cli.console import set_quiet
+
+    if quiet and verbose:
+        raise typer.BadParameter("--quiet and --verbose contradict each other; give one")
+    set_quiet(quiet)
+    loudness = "quiet" if quiet else "verbose" if verbose else "default"
+    # dlt reads its level from the environment when a pipeline starts
+    os.environ["RUNTIME__LOG_LEVEL"] = _USERS_DLT_LOG_LEVEL or DLT_LOG_LEVEL[loudness]
     ctx.obj = {
         "source_dsn": source_dsn,
         "warehouse": warehouse,

@@ -9,7 +9,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from adventure_elt.cli.console import RichProgress, data_console, err, print_json
+from adventure_elt.cli.console import RichProgress, err, out, print_json, print_table
 from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_reconcile, publish_sync
 
@@ -79,13 +79,12 @@ def sync_command(
             f"{t.deleted:,}",
             f"{t.seconds:.2f}",
         )
-    console = data_console(width=130)
-    console.print(table)
+    print_table(table)
     for t in summary.tables:
         for note in t.notes:
-            # one line however long, so the command it names is whole in logs and greps
-            console.print(f"{t.table}: {note}", highlight=False, soft_wrap=True)
-    console.print(f"total {summary.seconds:.2f} s", highlight=False)
+            # one line however long (soft wrap), so the command it names is whole in logs
+            out.print(f"{t.table}: {note}", highlight=False)
+    out.print(f"total {summary.seconds:.2f} s", highlight=False)
     if failure is not None:
         raise failure
 
@@ -129,7 +128,7 @@ def reconcile_command(
                 *(f"{n:,}" for n in (*counts, r.differing_rows)),
                 "[green]ok[/green]" if r.clean else f"[red]{r.describe()}[/red]",
             )
-        data_console(width=132).print(table)
+        print_table(table)
     differing = [r for r in results if not r.clean]
     if differing:
         listed = ", ".join(f"{r.table} ({r.describe()})" for r in differing)

@@ -14,7 +14,9 @@ from adventure_elt.cli.console import (
     print_json,
     print_report,
     print_run,
+    print_runs,
     run_dict,
+    runs_document,
 )
 from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_run
@@ -29,10 +31,14 @@ def run_command(
     ] = None,
     only: Annotated[str | None, typer.Option(help="run just this step")] = None,
     full_refresh: Annotated[
-        bool, typer.Option(help="reload every table and rebuild incremental models")
+        bool,
+        typer.Option("--full-refresh", help="reload every table and rebuild incremental models"),
     ] = False,
     detect_deletes: Annotated[
-        bool, typer.Option(help="remove rows deleted in the source from the warehouse")
+        bool,
+        typer.Option(
+            "--detect-deletes", help="remove rows deleted in the source from the warehouse"
+        ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -58,6 +64,32 @@ def run_command(
         print_json(run_dict(result))
         return
     print_run(result)
+
+
+def runs_command(
+    ctx: typer.Context,
+    last: Annotated[int, typer.Option("--last", "-n", help="how many runs", min=1)] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the pipeline's recent runs from ops.runs: steps, status, counts, seconds, errors.
+
+    The count of a step is rows written (sync), rows built (transform), checks run (test) or
+    answer rows (report).
+
+    Example: adventure-elt runs --last 3 --json
+    """
+    from adventure_elt.freshness import recent_runs
+    from adventure_elt.warehouse import open_warehouse
+
+    with open_warehouse(settings_from(ctx), read_only=True) as warehouse:
+        steps = recent_runs(warehouse, last)
+    if as_json:
+        print_json(runs_document(steps))
+        return
+    if not steps:
+        err.print("no runs recorded yet; 'adventure-elt run' records each run in ops.runs")
+        return
+    print_runs(steps)
 
 
 def demo_command(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -11,13 +12,20 @@ from rich.table import Table
 
 from adventure_elt.cli.console import (
     cell,
-    data_console,
     err,
     json_value,
+    print_csv,
     print_json,
     print_report,
+    print_table,
 )
-from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.cli.options import (
+    JsonOption,
+    TargetAlias,
+    WarehouseOption,
+    publish_for_kestra,
+    settings_from,
+)
 from adventure_elt.kestra import publish_report
 
 
@@ -66,14 +74,15 @@ def query_command(
     show_sql: Annotated[
         bool, typer.Option("--sql", help="print the SQL instead of running it")
     ] = False,
-    target: Annotated[
-        str | None,
-        typer.Option(help="with --sql: duckdb or bigquery [default: the configured warehouse]"),
-    ] = None,
+    warehouse: WarehouseOption = None,
     list_fields: Annotated[
         bool, typer.Option("--list", help="list the measures and dimensions, then stop")
     ] = False,
     as_json: JsonOption = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="print CSV (a header, then one line per row)")
+    ] = False,
+    target: TargetAlias = None,
 ) -> None:
     """Ask the semantic layer: measures by dimensions, filtered, as a table or JSON.
 
@@ -86,11 +95,18 @@ def query_command(
     if list_fields:
         _print_catalog(model.catalog(), as_json=as_json)
         return
+    if as_json and as_csv:
+        raise typer.BadParameter("--json and --csv each choose the output; give one")
     dimensions = [d.strip() for item in by or [] for d in item.split(",") if d.strip()]
     if not measures and not dimensions:
         raise typer.BadParameter("name at least one measure or --by dimension (see --list)")
-    settings = settings_from(ctx)
+    settings = settings_from(ctx, warehouse=warehouse or target)
     if show_sql:
+        from functools import partial
+
+        from adventure_elt.warehouse import ENGINES
+
+        engine = ENGINES.get(settings.warehouse)
         typer.echo(
             compile_query(
                 model,
@@ -99,8 +115,9 @@ def query_command(
                 where or [],
                 order or [],
                 limit,
-                target=target or settings.warehouse,
+                target=settings.warehouse,
                 grain=grain,
+                relation=None if engine is None else partial(engine.printed_relation, settings),
             )
         )
         return
@@ -119,14 +136,39 @@ def query_command(
         print_json(rows)
         return
     labels = len(dimensions)
+    if as_csv:
+        print_csv(
+            table.column_names,
+            [[dimension_text(k, v) if i < labels else v for i, (k, v) in enumerate(row.items())]
+             for row in rows],
+        )  # fmt: skip
+        return
     shown = Table(box=box.SIMPLE_HEAD, caption=None if rows else "no rows")
     for i, name in enumerate(table.column_names):
         shown.add_column(name, justify="left" if i < labels else "right")
     for row in rows:
         shown.add_row(
-            *(str(v) if i < labels else cell(json_value(v)) for i, v in enumerate(row.values()))
+            *(
+                dimension_text(k, v) if i < labels else cell(json_value(v))
+                for i, (k, v) in enumerate(row.items())
+            )
         )
-    data_console(width=160).print(shown)
+    print_table(shown)
+
+
+def dimension_text(column: str, value: object) -> str:
+    """A dimension's value as text; a date at the `year` grain as its year (`2011`, not
+    `2011-01-01`: the first day stands for the whole year).
+
+    >>> from datetime import date
+    >>> dimension_text("order_date_year", date(2011, 1, 1)), dimension_text("city", None)
+    ('2011', '')
+    """
+    if value is None:
+        return ""
+    if column.endswith("_year") and isinstance(value, date):
+        return str(value.year)
+    return str(value)
 
 
 def _print_catalog(catalog: dict[str, Any], *, as_json: bool) -> None:
@@ -140,7 +182,7 @@ def _print_catalog(catalog: dict[str, Any], *, as_json: bool) -> None:
         for item in catalog[kind]:
             detail = item[extra] if extra == "type" else ", ".join(item[extra]) or item["type"]
             table.add_row(item["name"], item["label"], detail, item["description"])
-        data_console(width=160).print(table)
+        print_table(table)
 
 
 def dashboard_command(
@@ -160,6 +202,7 @@ def dashboard_command(
     import os
 
     from adventure_elt.dashboard.launch import (
+        check_port,
         check_warehouse,
         dashboard_env,
         dashboard_url,
@@ -170,6 +213,7 @@ def dashboard_command(
     settings = settings_from(ctx)
     require_streamlit()
     check_warehouse(settings)
+    check_port(host, port)
     typer.echo(dashboard_url(host, port))
     err.print("dashboard starting; stop it with Ctrl-C", highlight=False)
     sys.stdout.flush()

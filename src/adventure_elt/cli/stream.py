@@ -59,6 +59,9 @@ def _ingest_options(
 
 def _print_batch(event: ProgressEvent) -> None:
     # One line per stored batch: a stream has no total, and each line is an acknowledgement.
+    # The closing counts are the command's result: printed once, on stdout.
+    if event.finished:
+        return
     err.print(f"{event.task}: {event.message}", highlight=False, soft_wrap=True)
 
 

@@ -7,11 +7,19 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from adventure_elt.cli.console import RichProgress, err, out, print_json
+from adventure_elt.cli.console import (
+    RichProgress,
+    out,
+    print_check_results,
+    print_json,
+    print_table,
+)
 from adventure_elt.cli.options import (
     JsonOption,
     SelectOption,
     SqlDirOption,
+    TargetAlias,
+    WarehouseOption,
     publish_for_kestra,
     settings_from,
 )
@@ -41,9 +49,7 @@ def transform_command(
             min=0,
         ),
     ] = None,
-    warehouse: Annotated[
-        str | None, typer.Option(help="duckdb or bigquery (overrides the global option)")
-    ] = None,
+    warehouse: WarehouseOption = None,
 ) -> None:
     """Build the SQL models (seeds → staging → marts → reports) in dependency order.
 
@@ -89,8 +95,8 @@ def transform_command(
         rows = "" if run.rows is None else f"{run.rows:,}"
         changed = "" if run.rows is None else f"{run.changed:,}"
         table.add_row(run.model, run.describe().split(" ")[0], rows, changed, f"{run.seconds:.2f}")
-    err.print(table)
-    err.print(f"{summary.built} models built in {summary.seconds:.2f}s")
+    print_table(table)
+    out.print(f"{summary.built} models built in {summary.seconds:.2f}s", highlight=False)
 
 
 def _print_cost_plan(plan: Any, *, as_json: bool) -> None:
@@ -106,7 +112,7 @@ def _print_cost_plan(plan: Any, *, as_json: bool) -> None:
     for model in plan.models:
         size = "?" if model.bytes_processed is None else f"{model.bytes_processed:,}"
         table.add_row(model.model, model.materialized, size)
-    out.print(table, width=None if out.is_terminal else 120)
+    print_table(table)
     out.print(f"total {plan.total_bytes:,} bytes ({format_bytes(plan.total_bytes)})")
     for model in plan.unknown:
         out.print(f"{model.model}: not estimated: {model.error}", highlight=False)
@@ -116,50 +122,52 @@ def test_command(
     ctx: typer.Context,
     select: SelectOption = None,
     sql_dir: SqlDirOption = None,
+    store_failures: Annotated[
+        bool,
+        typer.Option(
+            "--store-failures",
+            help="also write each check's offending rows to the table audit.<model>__<check>",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the data checks of _models.yml; show up to 5 offending rows; exit 1 on failure.
+    """Run the data checks of _models.yml: one line per check, then PASS=n WARN=n ERROR=n.
 
-    Example: adventure-elt test --select marts.fct_sales
+    Shows up to 5 offending rows of each failing check (its model's key and the tested column).
+    Exits 1 when a check fails; a check declared `severity: warn` only warns.
+
+    Example: adventure-elt test --select marts.fct_sales --store-failures
     """
     from adventure_elt.transform import run_checks
 
-    report = run_checks(settings_from(ctx), select=select, sql_dir=sql_dir)
+    report = run_checks(
+        settings_from(ctx), select=select, sql_dir=sql_dir, store_failures=store_failures
+    )
     publish_for_kestra(ctx, publish_checks, report)
     if as_json:
         print_json(report.to_dict())
     else:
-        for result in report.results:
-            mark = "[green]pass[/green]" if result.passed else "[red]FAIL[/red]"
-            detail = result.error or (
-                f"{result.failures:,} offending rows" if result.failures else ""
-            )
-            out.print(f"{mark} {result.model} {result.name} {detail}", highlight=False)
-            if result.sample:
-                sample = Table(show_header=True, padding=(0, 1))
-                for column in result.sample[0]:
-                    sample.add_column(column)
-                for row in result.sample:
-                    sample.add_row(*("NULL" if v is None else str(v) for v in row.values()))
-                out.print(sample)
-        failed = len(report.failed)
-        err.print(f"{len(report.results)} checks, {failed} failed")
+        print_check_results(report)
     if not report.passed:
         raise typer.Exit(1)
 
 
 def compile_command(
+    ctx: typer.Context,
     model: Annotated[
         str | None, typer.Argument(help="model name; all models when left out")
     ] = None,
-    target: Annotated[str, typer.Option(help="duckdb or bigquery")] = "duckdb",
+    warehouse: WarehouseOption = None,
     sql_dir: SqlDirOption = None,
+    target: TargetAlias = None,
 ) -> None:
-    """Print the SQL a model would run on the target engine (after the portability lint).
+    """Print the SQL a model would run on the warehouse's engine (after the portability lint).
 
-    Example: adventure-elt compile fct_sales --target duckdb
+    Example: adventure-elt compile fct_sales --warehouse duckdb
     """
     from adventure_elt.transform import compile_all, compile_model
+
+    target = settings_from(ctx, warehouse=warehouse or target).warehouse
 
     if model is not None:
         typer.echo(compile_model(model, target=target, sql_dir=sql_dir))

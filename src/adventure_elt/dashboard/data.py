@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -116,6 +116,12 @@ def _cached_fetch(
     limit: int | None,
 ) -> pd.DataFrame:
     return fetch_live(settings, measures, dimensions, where, order_by, limit)
+
+
+def utc_now() -> datetime:
+    """The live panel's clock: its windows end now. One place to read it, so a test can hold
+    it still at its events' time however long the run before it took."""
+    return datetime.now(UTC)
 
 
 def fetch_live(

@@ -37,6 +37,30 @@ def check_warehouse(settings: Settings) -> None:
         )
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise ConfigError when `host:port` cannot be listened on (another server holds it).
+
+    Streamlit itself would print a traceback-like block and keep running without serving;
+    asking first gives one line and exit 2. A port freed between this check and Streamlit's own
+    bind is not an error; one taken in between is Streamlit's to report.
+    """
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Tornado binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"port {port} on {host} is in use (another dashboard?); stop it or choose "
+                    f"another with --port {port + 1 if port < 65535 else 8502}"
+                ) from None
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def dashboard_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for the Streamlit process: `base` (default: ours) plus the settings.
 

@@ -118,6 +118,21 @@ def source_columns(conn: psycopg2.extensions.connection, table: SourceTable) -> 
         ]
 
 
+def estimated_rows(conn: psycopg2.extensions.connection, table: SourceTable) -> int | None:
+    """PostgreSQL's estimate of the table's rows, for a progress bar's total: free to read.
+
+    `pg_class.reltuples`, which VACUUM, ANALYZE and autovacuum keep current; None when the
+    table has never been estimated (-1) or looks empty, as `count(*)` would cost a scan.
+    """
+    with conn.cursor() as cur:
+        cur.execute(
+            "select reltuples from pg_class where oid = to_regclass(%s)", (table.qualified_name,)
+        )
+        found = cur.fetchone()
+    estimate = int(found[0]) if found is not None and found[0] is not None else -1
+    return estimate if estimate > 0 else None
+
+
 def copy_query(
     table: SourceTable, columns: Sequence[SourceColumn], since: datetime | None = None
 ) -> str:

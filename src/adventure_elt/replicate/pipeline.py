@@ -47,6 +47,7 @@ from adventure_elt.replicate.drift import (
 )
 from adventure_elt.replicate.extract import (
     SourceColumn,
+    estimated_rows,
     prepare_session,
     read_batches,
     source_columns,
@@ -600,7 +601,9 @@ def _resource(
             "full refresh" if full_refresh else "initial" if cursor is None else result.mode
         )
         task = f"sync {table.qualified_name}"
-        report(ProgressEvent(task, message=result.mode))
+        # a whole table has a total to show; the rows past a cursor have none worth a count
+        estimate = estimated_rows(conn, table) if since is None else None
+        report(ProgressEvent(task, total=estimate, message=result.mode))
         started = time.perf_counter()
         # only a DuckDB raw layer is compared; on BigQuery the merge rewrites re-read rows
         # (nor an empty one: every row is new)
@@ -621,7 +624,8 @@ def _resource(
                     result.inserted += split.inserted
                     result.updated += split.updated
                     result.unchanged += split.unchanged
-                report(ProgressEvent(task, done=result.rows_read, message=result.mode))
+                total = None if estimate is None else max(estimate, result.rows_read)
+                report(ProgressEvent(task, result.rows_read, total, message=result.mode))
                 if changed.num_rows:
                     yield _stamp(changed, extracted_at, table.primary_key)
         finally:

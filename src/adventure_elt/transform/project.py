@@ -40,6 +40,7 @@ class ColumnTest:
     kind: str
     column: str
     params: Mapping[str, Any] = field(default_factory=dict)
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class SqlTest:
 
     name: str
     sql: str
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -380,7 +382,9 @@ def _config(entry: Mapping[str, Any], where: str, default: str) -> NodeConfig:
     for test in entry.get("tests") or entry.get("data_tests") or []:
         if not isinstance(test, dict) or "sql" not in test:
             raise ModelError(f"{where}: a model-level test needs `name:` and `sql:`")
-        sql_tests.append(SqlTest(name=str(test.get("name") or "sql_check"), sql=str(test["sql"])))
+        name = str(test.get("name") or "sql_check")
+        severity = _severity(test, f"{where}: test {name!r}")
+        sql_tests.append(SqlTest(name=name, sql=str(test["sql"]), severity=severity))
     types = entry.get("column_types") or {}
     try:
         layout = Layout.parse(entry.get("partition_by"), _names(entry.get("cluster_by")))
@@ -417,7 +421,29 @@ def _column_test(test: Any, column: str, where: str) -> ColumnTest:
         raise ModelError(f"{where}: relationships on {column!r} needs `to:` and `field:`")
     if kind == "accepted_values" and not isinstance(params.get("values"), list):
         raise ModelError(f"{where}: accepted_values on {column!r} needs `values: [...]`")
-    return ColumnTest(kind=str(kind), column=column, params=params)
+    severity = _severity(params, f"{where}: column {column!r} test {kind}")
+    params = {key: value for key, value in params.items() if key not in ("config", "severity")}
+    return ColumnTest(kind=str(kind), column=column, params=params, severity=severity)
+
+
+SEVERITIES = ("error", "warn")
+
+
+def _severity(test: Mapping[str, Any], where: str) -> str:
+    """A test's `severity` (dbt's `config: {severity: warn}`, or `severity:` beside it).
+
+    >>> _severity({"config": {"severity": "WARN"}}, "here")
+    'warn'
+    >>> _severity({}, "here")
+    'error'
+    """
+    config = test.get("config") or {}
+    if not isinstance(config, Mapping):
+        raise ModelError(f"{where}: `config:` must be a mapping, e.g. {{severity: warn}}")
+    value = str(config.get("severity") or test.get("severity") or "error").lower()
+    if value not in SEVERITIES:
+        raise ModelError(f"{where}: severity {value!r} is not one of {', '.join(SEVERITIES)}")
+    return value
 
 
 def _names(value: Any) -> tuple[str, ...]:

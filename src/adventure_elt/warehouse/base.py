@@ -108,6 +108,12 @@ class Warehouse(ABC):
     def relation(self, layer: str, name: str) -> str:
         """The quoted, fully qualified name to use in SQL for `layer.name`."""
 
+    @classmethod
+    def printed_relation(cls, settings: Settings, layer: str, name: str) -> str:
+        """`layer.name` as SQL printed for a person names it, known without connecting (what
+        `query --sql` prints, to paste into the engine's own console)."""
+        return f"{layer}.{name}"
+
     @abstractmethod
     def quote(self, name: str) -> str:
         """One identifier (a column name), quoted for this engine's SQL."""

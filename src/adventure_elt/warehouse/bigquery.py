@@ -270,6 +270,13 @@ class BigQueryWarehouse(Warehouse):
     def quote(self, name: str) -> str:
         return bigquery_quote(name)
 
+    @classmethod
+    def printed_relation(cls, settings: Settings, layer: str, name: str) -> str:
+        # the console runs in a project of its own: `project.dataset.table` when one is
+        # configured, else `dataset.table` (the console's project)
+        path = (settings.bigquery_project, settings.bigquery_dataset(layer), name)
+        return "`" + ".".join(part for part in path if part) + "`"
+
     def dataset_columns(self, dataset: str, name: str) -> list[str]:
         from google.api_core import exceptions as api_errors
 

@@ -6,12 +6,13 @@ only, so BigQuery reads the recent partitions), uncached. No sales filter applie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from adventure_elt.dashboard import data
 from adventure_elt.dashboard.charts import COUNT, per_minute, ranked_bars
 from adventure_elt.dashboard.data import fetch_live
 from adventure_elt.dashboard.headline import card
@@ -62,7 +63,7 @@ def views_per_minute(now: datetime, since: datetime) -> pd.DataFrame:
 @st.fragment(run_every=REFRESH)
 def live_panel() -> None:
     """Page views per minute, then totals, countries and devices of the window, read afresh."""
-    now = datetime.now(UTC)
+    now = data.utc_now()
     since = now - timedelta(minutes=minutes)
     started = [f"started_at >= {literal(since)}"]
     st.subheader("Page views per minute")
