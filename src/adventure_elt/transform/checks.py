@@ -208,7 +208,7 @@ def _run_one(
         return CheckResult(node.key, name, kind, column, failures, list(sample), sql, error)
 
     try:
-        sql = compile_query(bq_sql, wh.kind, wh.relation)
+        sql = compile_query(bq_sql, wh.dialect, wh.relation)
     except Exception as exc:  # a malformed SQL check is reported, not fatal for the others
         return result(0, bq_sql, f"cannot parse: {exc}")
     try:
