@@ -41,7 +41,7 @@ def sync_command(
     """
     from adventure_elt.durations import parse_duration
     from adventure_elt.replicate.not_synced import TablesNotSyncedError
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
 
     window = parse_duration(lag) if lag is not None else None
     settings = settings_from(ctx)
