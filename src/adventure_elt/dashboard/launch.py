@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from adventure_elt.dashboard import APP_PATH
 from adventure_elt.errors import ConfigError, WarehouseError
 from adventure_elt.settings import Settings
+from adventure_elt.warehouse import engine_of
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
@@ -29,12 +30,10 @@ def require_streamlit() -> None:
 
 
 def check_warehouse(settings: Settings) -> None:
-    """Raise WarehouseError when a local DuckDB warehouse has not been built yet."""
-    if settings.warehouse == "duckdb" and not settings.duckdb_path.is_file():
-        raise WarehouseError(
-            f"warehouse {settings.duckdb_path.absolute()} does not exist yet; "
-            "run 'adventure-elt demo' (or sync + transform) first"
-        )
+    """Raise WarehouseError when a local warehouse has not been built yet."""
+    problem = engine_of(settings).not_built(settings)
+    if problem is not None:
+        raise WarehouseError(f"{problem}; run 'adventure-elt demo' (or sync + transform) first")
 
 
 def dashboard_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
