@@ -32,7 +32,7 @@ import psycopg2.extensions
 import pyarrow as pa
 
 from adventure_elt.catalog import DELETED_COLUMN, SourceTable, select_tables
-from adventure_elt.errors import ConfigError, WarehouseError
+from adventure_elt.errors import CheckFailedError, ConfigError, WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.replicate.deletes import RAW_LAYER, key_match, raw_columns
@@ -213,6 +213,21 @@ def reconcile_table(
         examples=examples,
         seconds=time.perf_counter() - started,
     )
+
+
+def require_clean(results: Sequence[TableReconciliation]) -> None:
+    """Raise CheckFailedError listing the tables that differ (what `reconcile` exits 1 with).
+
+    Args:
+        results: what `reconcile` returned.
+    """
+    differing = [r for r in results if not r.clean]
+    if differing:
+        listed = ", ".join(f"{r.table} ({r.describe()})" for r in differing)
+        raise CheckFailedError(
+            f"reconcile found differences in {len(differing)} of {len(results)} tables: {listed};"
+            " run `adventure-elt sync --detect-deletes`, or `--full-refresh --tables <table>`"
+        )
 
 
 # ----------------------------------------------------------------------------- canonical text
