@@ -271,7 +271,9 @@ class Warehouse(ABC):
         transaction where the engine has them; the rows changed.
 
         This is how a batch of change events (inserts, updates, deletes in order, reduced to
-        the last per key) is applied.
+        the last per key) is applied. On an engine without transactions the delete and the
+        insert are two atomic statements: a failure between them is repaired by applying the
+        same batch again (it is idempotent), which is what re-delivery does.
         """
         target = self.relation(layer, name)
         match = " and ".join(f"s.{self.quote(k)} = t.{self.quote(k)}" for k in key)
