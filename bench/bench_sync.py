@@ -62,7 +62,7 @@ def child(kind: str, args: dict[str, Any]) -> None:
     started = time.perf_counter()
     extra: dict[str, Any] = {}
     if kind == "sync":
-        from adventure_elt.replicate.pipeline import sync
+        from adventure_elt.replicate.sync import sync
         from adventure_elt.settings import Settings
 
         settings = Settings(

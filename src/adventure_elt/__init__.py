@@ -30,7 +30,7 @@ def query(*args: Any, **kwargs: Any) -> pa.Table:
 
 
 def sync(*args: object, **kwargs: object) -> object:
-    """Replicate the source into the raw layer; see `adventure_elt.replicate.pipeline.sync`."""
-    from adventure_elt.replicate.pipeline import sync as _sync
+    """Replicate the source into the raw layer; see `adventure_elt.replicate.sync.sync`."""
+    from adventure_elt.replicate.sync import sync as _sync
 
     return _sync(*args, **kwargs)  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from sqlglot import exp
 
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import LAYERS, BigQueryWarehouse, DryRun, bigquery_quote
+from adventure_elt.warehouse import LAYERS, BigQueryWarehouse, DryRun, quote_identifier
 
 TASK = "bigquery-check"
 # The raw layer's types (transform/schema.py, written for DuckDB) as `sync` creates them on
@@ -285,7 +285,9 @@ def _empty(columns: Sequence[tuple[str, str]]) -> str:
     >>> _empty([("id", "INT64"), ("at", "TIMESTAMP")])
     '(select cast(null as INT64) as `id`, cast(null as TIMESTAMP) as `at` limit 0)'
     """
-    values = ", ".join(f"cast(null as {kind}) as {bigquery_quote(name)}" for name, kind in columns)
+    values = ", ".join(
+        f"cast(null as {kind}) as {quote_identifier(name, 'bigquery')}" for name, kind in columns
+    )
     return f"(select {values or 'null as `_`'} limit 0)"
 
 

@@ -118,7 +118,7 @@ def table_freshness(warehouse: Warehouse) -> list[TableFreshness]:
             exp.Literal.string(name).as_("name"),
             exp.Count(this=exp.Star()).as_("row_count"),
             exp.Max(this=exp.column(stamp)).as_("synced_at"),
-        ).from_(exp.to_table(warehouse.relation(RAW_LAYER, raw_name), dialect=warehouse.kind))
+        ).from_(exp.to_table(warehouse.relation(RAW_LAYER, raw_name), dialect=warehouse.dialect))
         if DELETED_COLUMN in columns:
             select = select.where(
                 exp.not_(exp.func("coalesce", exp.column(DELETED_COLUMN), exp.false()))
@@ -129,7 +129,7 @@ def table_freshness(warehouse: Warehouse) -> list[TableFreshness]:
         union: exp.Query = selects[0]
         for select in selects[1:]:
             union = exp.union(union, select, distinct=False)
-        for name, rows, synced_at in warehouse.fetch_all(union.sql(dialect=warehouse.kind)):
+        for name, rows, synced_at in warehouse.fetch_all(union.sql(dialect=warehouse.dialect)):
             found[name] = (int(rows), synced_at)
     return [TableFreshness(name, *found.get(name, (None, None))) for name, _, _ in stamped]
 
@@ -146,7 +146,7 @@ def recent_runs(warehouse: Warehouse, runs: int = 5) -> list[RunStep]:
     """
     if RUNS_TABLE not in warehouse.list_tables(RUNS_LAYER):
         return []
-    table = exp.to_table(warehouse.relation(RUNS_LAYER, RUNS_TABLE), dialect=warehouse.kind)
+    table = exp.to_table(warehouse.relation(RUNS_LAYER, RUNS_TABLE), dialect=warehouse.dialect)
     # `rows` is a reserved word in BigQuery: every name is quoted by the dialect.
     latest = (
         exp.select(exp.column("run_id", quoted=True))
@@ -161,7 +161,7 @@ def recent_runs(warehouse: Warehouse, runs: int = 5) -> list[RunStep]:
         .where(exp.column("run_id", quoted=True).isin(query=latest))
         .order_by(exp.column("started_at", quoted=True))
     )
-    found = [RunStep(*row) for row in warehouse.fetch_all(steps.sql(dialect=warehouse.kind))]
+    found = [RunStep(*row) for row in warehouse.fetch_all(steps.sql(dialect=warehouse.dialect))]
     # Steps come oldest first, so the last one seen of a run is its newest.
     newest_first = {s.run_id: s.started_at for s in found}
     return sorted(found, key=lambda s: newest_first[s.run_id], reverse=True)

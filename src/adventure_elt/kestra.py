@@ -22,8 +22,8 @@ from adventure_elt.errors import ConfigError
 
 if TYPE_CHECKING:
     from adventure_elt.pipeline import RunResult
-    from adventure_elt.replicate.pipeline import SyncSummary
     from adventure_elt.replicate.reconcile import TableReconciliation
+    from adventure_elt.replicate.summary import SyncSummary
     from adventure_elt.stream.ingest import IngestCounts
     from adventure_elt.transform.checks import CheckReport
     from adventure_elt.transform.run import TransformSummary

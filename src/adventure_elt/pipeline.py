@@ -24,7 +24,7 @@ from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 
 if TYPE_CHECKING:
-    from adventure_elt.replicate.pipeline import SyncSummary
+    from adventure_elt.replicate.summary import SyncSummary
     from adventure_elt.transform.checks import CheckReport
     from adventure_elt.transform.run import TransformSummary
 
@@ -240,7 +240,7 @@ def _sync_step(
     detect_deletes: bool,
     progress: ProgressCallback,
 ) -> int:
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
 
     result.sync = sync(
         settings, full_refresh=full_refresh, detect_deletes=detect_deletes, progress=progress

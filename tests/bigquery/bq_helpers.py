@@ -49,7 +49,7 @@ def both_engines(
     """(DuckDB, BigQuery) settings, both synced and transformed from one new synthetic source
     database; the emulator's environment is set while the block runs."""
     from adventure_elt.oltp import generator, server
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
     from adventure_elt.transform import transform
 
     with fresh_database(pg_admin_dsn) as db:

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from adventure_elt.oltp import generator, server
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
 from cli_parse import run_cli

@@ -34,7 +34,7 @@ def cloud(
 ) -> Iterator[Settings]:
     """A small synthetic source synced and transformed into BigQuery datasets of its own."""
     from adventure_elt.oltp import generator, server
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
     from adventure_elt.transform import transform
 
     home = tmp_path_factory.mktemp("hostile-bq")

@@ -15,8 +15,8 @@ from bq_helpers import PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.oltp import server
 from adventure_elt.oltp.loader import load_csv
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform

@@ -16,7 +16,7 @@ from adventure_elt.settings import Settings
 from adventure_elt.stream.bigquery_sink import BigQuerySink
 from adventure_elt.stream.generator import EventGenerator, event_lines
 from adventure_elt.stream.ingest import IngestCounts, IngestOptions, ingest_source
-from adventure_elt.stream.sink import open_sink
+from adventure_elt.stream.sinks import open_sink
 from adventure_elt.stream.tables import EVENTS_LAYOUT, EVENTS_SCHEMA, EVENTS_TABLE, REJECTED_SCHEMA
 from adventure_elt.warehouse import BigQueryWarehouse, Layout
 from cli_parse import run_cli
@@ -251,7 +251,7 @@ def test_streamed_events_reach_the_web_traffic_report_on_bigquery(
     bigquery_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from adventure_elt.oltp import generator, server
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
     from adventure_elt.transform import transform
 
     settings = bigquery_settings

@@ -10,8 +10,8 @@ from adventure_elt.catalog import TABLES
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.oltp.schema import row_counts
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
 

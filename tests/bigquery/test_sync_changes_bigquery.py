@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from adventure_elt.oltp import generator, server
+from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
 from adventure_elt.replicate.drift import SchemaChangeError
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
-from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
 from source_orders import delete_first_orders, source_order_counts

@@ -19,11 +19,11 @@ import yaml
 from bq_helpers import both_engines, emulator_environment
 
 from adventure_elt.oltp.activity import run_activity
-from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.sync import sync
 from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.transform import run_checks, transform
-from adventure_elt.transform.materialize import BigQueryMaterializer
+from adventure_elt.transform.materialize import Materializer
 from adventure_elt.warehouse import (
     PLAIN,
     BigQueryWarehouse,
@@ -140,7 +140,7 @@ def test_a_model_s_new_layout_replaces_the_table_laid_out_before(built: Built) -
         Layout(cluster_by=("customer_key",)),
     ]
     with BigQueryWarehouse(built.bigquery) as wh:
-        materializer = BigQueryMaterializer(wh)
+        materializer = Materializer(wh)
         for layout in layouts:
             result = materializer.table("marts", "layout_probe", sql, layout=layout)
             assert (result.rows, wh.table_layout("marts", "layout_probe")) == (1, layout)

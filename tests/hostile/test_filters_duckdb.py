@@ -146,7 +146,7 @@ def real_warehouse(
     """The real AdventureWorks data, loaded, synced and transformed by the real pipeline."""
     from adventure_elt.oltp import server
     from adventure_elt.oltp.loader import load_csv
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
     from adventure_elt.transform import transform
     from pg_databases import fresh_database
 

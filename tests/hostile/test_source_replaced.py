@@ -18,8 +18,8 @@ import pytest
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from cli_run import cli, one_error_line
 from pg_databases import database_dsn, fresh_database

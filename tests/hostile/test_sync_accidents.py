@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from adventure_elt.oltp import generator, schema, server
-from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
+from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from cli_run import cli, one_error_line
 

@@ -376,7 +376,7 @@ def test_cli_reconcile_rejects_an_unknown_table(tricky_source: Settings) -> None
 def synced(source_settings: Settings) -> Settings:
     """A small synthetic source (scale 0.02) replicated by the real `sync`."""
     from adventure_elt.oltp.generator import seed
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
 
     with server.connect(source_settings) as conn:
         seed(conn, scale=0.02, seed=4)
@@ -398,7 +398,7 @@ def test_activity_then_sync_with_delete_detection_reconciles_clean(
     synced: Settings, mode: str
 ) -> None:
     from adventure_elt.oltp.activity import run_activity
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
 
     settings = dataclasses.replace(synced, delete_mode=mode)
     (order,) = raw_sql(settings, "select min(salesorderid) from raw.sales_salesorderheader")[0]

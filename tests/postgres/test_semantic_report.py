@@ -14,7 +14,7 @@ import pytest
 
 from adventure_elt.oltp import server
 from adventure_elt.oltp.generator import seed
-from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.sync import sync
 from adventure_elt.report import count, money, report
 from adventure_elt.semantic import query
 from adventure_elt.settings import Settings

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from adventure_elt.cli import app
 from adventure_elt.oltp import generator, server
-from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.sync import sync
 from adventure_elt.report import report
 from adventure_elt.settings import Settings
 from adventure_elt.stream.generator import EventGenerator, event_lines, load_customers

@@ -18,7 +18,8 @@ from adventure_elt.catalog import TABLES, get_table
 from adventure_elt.errors import ConfigError
 from adventure_elt.oltp import generator, server
 from adventure_elt.progress import ProgressEvent
-from adventure_elt.replicate.pipeline import pipeline_state_size, sync
+from adventure_elt.replicate.dlt_setup import pipeline_state_size
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from warehouse_sql import raw_counts, raw_sql
 

@@ -29,8 +29,9 @@ import pytest
 
 from adventure_elt.oltp import generator, server
 from adventure_elt.progress import ProgressEvent
-from adventure_elt.replicate.pipeline import PIPELINE_NAME, sync
+from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
 from source_orders import delete_first_orders, source_order_counts

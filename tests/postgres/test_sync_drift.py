@@ -6,8 +6,8 @@ import pytest
 
 from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.drift import SchemaChangeError
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from cli_run import cli
 from warehouse_sql import raw_sql

@@ -12,8 +12,8 @@ import pytest
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.oltp.loader import load_csv
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from adventure_elt.transform import transform
 from real_data import README_ROWS

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adventure_elt.oltp import generator, server
-from adventure_elt.replicate.pipeline import sync
 from adventure_elt.replicate.reconcile import reconcile
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
 

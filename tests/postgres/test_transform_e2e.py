@@ -25,7 +25,7 @@ from adventure_elt.cli import app
 from adventure_elt.oltp import server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.oltp.generator import seed
-from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.sync import sync
 from adventure_elt.report import report
 from adventure_elt.semantic.query import query
 from adventure_elt.settings import Settings

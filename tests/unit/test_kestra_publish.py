@@ -15,8 +15,8 @@ import pytest
 from adventure_elt import kestra
 from adventure_elt.errors import ConfigError
 from adventure_elt.pipeline import RunResult, StepRecord
-from adventure_elt.replicate.pipeline import SyncSummary, TableSync
 from adventure_elt.replicate.reconcile import TableReconciliation
+from adventure_elt.replicate.summary import SyncSummary, TableSync
 from adventure_elt.stream.ingest import IngestCounts
 from adventure_elt.transform.checks import CheckReport, CheckResult
 from adventure_elt.transform.run import ModelRun, TransformSummary

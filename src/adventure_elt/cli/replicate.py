@@ -41,7 +41,7 @@ def sync_command(
     """
     from adventure_elt.durations import parse_duration
     from adventure_elt.replicate.not_synced import TablesNotSyncedError
-    from adventure_elt.replicate.pipeline import sync
+    from adventure_elt.replicate.sync import sync
 
     window = parse_duration(lag) if lag is not None else None
     settings = settings_from(ctx)
@@ -103,8 +103,7 @@ def reconcile_command(
 
     Example: adventure-elt reconcile --tables sales.salesorderheader,sales.salesorderdetail --json
     """
-    from adventure_elt.errors import CheckFailedError
-    from adventure_elt.replicate.reconcile import reconcile
+    from adventure_elt.replicate.reconcile import reconcile, require_clean
 
     settings = settings_from(ctx)
     if err.is_terminal:
@@ -129,13 +128,7 @@ def reconcile_command(
                 "[green]ok[/green]" if r.clean else f"[red]{r.describe()}[/red]",
             )
         print_table(table)
-    differing = [r for r in results if not r.clean]
-    if differing:
-        listed = ", ".join(f"{r.table} ({r.describe()})" for r in differing)
-        raise CheckFailedError(
-            f"reconcile found differences in {len(differing)} of {len(results)} tables: {listed};"
-            " run `adventure-elt sync --detect-deletes`, or `--full-refresh --tables <table>`"
-        )
+    require_clean(results)
 
 
 def airbyte_config_command(
@@ -183,32 +176,25 @@ def airbyte_config_command(
 
     Example: adventure-elt airbyte-config --check
     """
-    from adventure_elt.errors import CheckFailedError
     from adventure_elt.replicate.airbyte import (
         AirbyteTarget,
-        stale_airbyte_files,
+        check_airbyte_files,
         write_airbyte_config,
     )
 
-    placeholders = AirbyteTarget()
-    target = AirbyteTarget(
-        host=host or placeholders.host,
+    target = AirbyteTarget.given(
+        host=host,
+        username=username,
+        project_id=project,
         port=port,
         database=database,
-        username=username or placeholders.username,
         ssl_mode=ssl_mode,
-        project_id=project or placeholders.project_id,
         dataset_id=dataset,
         dataset_location=location,
         cron=cron,
     )
     if check:
-        stale = stale_airbyte_files(out, target, raw_dataset=raw_dataset)
-        if stale:
-            raise CheckFailedError(
-                f"{out}/ is out of date ({', '.join(stale)}); "
-                "run `adventure-elt airbyte-config` and commit the result"
-            )
+        check_airbyte_files(out, target, raw_dataset=raw_dataset)
         err.print(f"{out}/ matches the catalog")
         return
     for path in write_airbyte_config(out, target, raw_dataset=raw_dataset):

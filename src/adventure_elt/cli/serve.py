@@ -203,16 +203,20 @@ def dashboard_command(
 
     from adventure_elt.dashboard.launch import (
         check_port,
-        check_warehouse,
         dashboard_env,
         dashboard_url,
         require_streamlit,
         streamlit_command,
     )
+    from adventure_elt.errors import WarehouseError
+    from adventure_elt.warehouse import engine_of
 
     settings = settings_from(ctx)
     require_streamlit()
-    check_warehouse(settings)
+    # here, not in dashboard/: no dashboard module imports the warehouse adapters
+    problem = engine_of(settings).not_built(settings)
+    if problem is not None:
+        raise WarehouseError(f"{problem}; run 'adventure-elt demo' (or sync + transform) first")
     check_port(host, port)
     typer.echo(dashboard_url(host, port))
     err.print("dashboard starting; stop it with Ctrl-C", highlight=False)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 
 from adventure_elt.dashboard import APP_PATH
-from adventure_elt.errors import ConfigError, WarehouseError
+from adventure_elt.errors import ConfigError
 from adventure_elt.settings import Settings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -25,15 +25,6 @@ def require_streamlit() -> None:
     if importlib.util.find_spec("streamlit") is None:
         raise ConfigError(
             "the dashboard needs Streamlit; install it with pip install 'adventure-elt[dashboard]'"
-        )
-
-
-def check_warehouse(settings: Settings) -> None:
-    """Raise WarehouseError when a local DuckDB warehouse has not been built yet."""
-    if settings.warehouse == "duckdb" and not settings.duckdb_path.is_file():
-        raise WarehouseError(
-            f"warehouse {settings.duckdb_path.absolute()} does not exist yet; "
-            "run 'adventure-elt demo' (or sync + transform) first"
         )
 
 

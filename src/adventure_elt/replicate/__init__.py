@@ -1,4 +1,4 @@
 """Replication: PostgreSQL → the warehouse's raw layer.
 
-`sync` (in `replicate.pipeline`) is the entry point; `extract` reads tables as Arrow batches.
+`sync` (in `replicate.sync`) is the entry point; `extract` reads tables as Arrow batches.
 """

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from adventure_elt.catalog import TABLES, SourceTable
-from adventure_elt.errors import ConfigError
+from adventure_elt.errors import CheckFailedError, ConfigError
 from adventure_elt.replicate.airbyte_views import (
     AIRBYTE_DATASET,
     DEFAULT_RAW_DATASET,
@@ -105,6 +105,28 @@ class AirbyteTarget:
     source_id: str = placeholder("AIRBYTE_SOURCE_ID")
     destination_id: str = placeholder("AIRBYTE_DESTINATION_ID")
     cron: str | None = None
+
+    @classmethod
+    def given(
+        cls,
+        host: str | None = None,
+        username: str | None = None,
+        project_id: str | None = None,
+        **values: Any,
+    ) -> AirbyteTarget:
+        """The target from the options a user gave; an option not given (None) keeps its
+        `${ENV_VAR}` placeholder.
+
+        >>> AirbyteTarget.given(host="db.example.com").username
+        '${AIRBYTE_SOURCE_USER}'
+        """
+        defaults = cls()
+        return cls(
+            host=host or defaults.host,
+            username=username or defaults.username,
+            project_id=project_id or defaults.project_id,
+            **values,
+        )
 
     def __post_init__(self) -> None:
         for name in ("host", "database", "username", "project_id", "source_id", "destination_id"):
@@ -218,6 +240,20 @@ def stale_airbyte_files(
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(name)
     return stale
+
+
+def check_airbyte_files(
+    out_dir: Path,
+    target: AirbyteTarget | None = None,
+    raw_dataset: str = DEFAULT_RAW_DATASET,
+) -> None:
+    """Raise CheckFailedError (naming the files) when `out_dir` differs from the catalog."""
+    stale = stale_airbyte_files(out_dir, target, raw_dataset=raw_dataset)
+    if stale:
+        raise CheckFailedError(
+            f"{out_dir}/ is out of date ({', '.join(stale)}); "
+            "run `adventure-elt airbyte-config` and commit the result"
+        )
 
 
 def _source(target: AirbyteTarget, tables: Sequence[SourceTable]) -> dict[str, Any]:

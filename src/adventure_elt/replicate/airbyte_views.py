@@ -41,13 +41,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlglot
-
 from adventure_elt.catalog import DELETED_COLUMN, TABLES, SourceTable
 from adventure_elt.errors import ConfigError, WarehouseError, first_line
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import BigQueryWarehouse, Warehouse, bigquery_quote, open_warehouse
+from adventure_elt.warehouse import Warehouse, open_warehouse, quote_identifier
 
 VIEWS_FILE = "raw_views.sql"
 # The dataset Airbyte writes to: `dataset_id` of destination-bigquery.json (AirbyteTarget's
@@ -95,7 +93,7 @@ def _relation(dataset: str, name: str, project: str | None) -> str:
                 "underscores"
             )
     parts = [project, dataset, name] if project else [dataset, name]
-    return ".".join(bigquery_quote(part) for part in parts)
+    return ".".join(quote_identifier(part, "bigquery") for part in parts)
 
 
 def render_view_sql(
@@ -202,22 +200,12 @@ def apply_raw_views(
 
 def _execute(warehouse: Warehouse, sql: str, table: SourceTable) -> None:
     """Run one view statement; the engine's error becomes one line naming the view."""
-    engine_errors: tuple[type[Exception], ...]
-    hint = ""
-    if isinstance(warehouse, BigQueryWarehouse):
-        from google.api_core.exceptions import GoogleAPICallError
-
-        engine_errors = (GoogleAPICallError,)
-        hint = "; the Airbyte dataset and the raw dataset must be in the same location"
-    else:
-        import duckdb
-
-        engine_errors = (duckdb.Error,)
     try:
         warehouse.execute(sql)
-    except engine_errors as exc:
+    except Exception as exc:  # the engines' own error classes differ; all are reported alike
         raise WarehouseError(
-            f"cannot create the view raw.{table.raw_name}: {first_line(exc)}{hint}"
+            f"cannot create the view raw.{table.raw_name}: {first_line(exc)}; the Airbyte"
+            " dataset must be readable beside the raw layer (on BigQuery: the same location)"
         ) from None
 
 
@@ -238,22 +226,18 @@ def _airbyte_columns(warehouse: Warehouse, table: SourceTable, airbyte_dataset: 
 def _statement_for(
     warehouse: Warehouse, table: SourceTable, airbyte_dataset: str, airbyte_columns: list[str]
 ) -> str:
-    if isinstance(warehouse, BigQueryWarehouse):
-        return render_view_sql(
-            table,
-            airbyte_dataset,
-            warehouse.dataset("raw"),
-            project=warehouse.project,
-            airbyte_columns=airbyte_columns,
-        )
-    sql = render_view_sql(table, airbyte_dataset, "raw", airbyte_columns=airbyte_columns)
-    return sqlglot.transpile(sql, read="bigquery", write=warehouse.kind)[0]
+    sql = render_view_sql(
+        table,
+        airbyte_dataset,
+        warehouse.layer_dataset("raw"),
+        project=warehouse.catalog,
+        airbyte_columns=airbyte_columns,
+    )
+    return warehouse.from_bigquery_sql(sql)
 
 
 def _source_relation(warehouse: Warehouse, table: SourceTable, airbyte_dataset: str) -> str:
-    if isinstance(warehouse, BigQueryWarehouse):
-        return _relation(airbyte_dataset, airbyte_table(table), warehouse.project)
-    return f'"{airbyte_dataset}"."{airbyte_table(table)}"'
+    return warehouse.dataset_relation(airbyte_dataset, airbyte_table(table))
 
 
 def _check_sources(
@@ -270,16 +254,4 @@ def _check_sources(
 
 def _airbyte_tables(warehouse: Warehouse, dataset: str) -> list[str]:
     """Table names in Airbyte's dataset (a BigQuery dataset, or a DuckDB schema)."""
-    if isinstance(warehouse, BigQueryWarehouse):
-        from google.api_core import exceptions as api_errors
-
-        try:
-            return [t.table_id for t in warehouse.client.list_tables(dataset)]
-        except api_errors.NotFound:
-            return []
-        except api_errors.GoogleAPICallError as exc:
-            raise WarehouseError(f"cannot list the Airbyte dataset {dataset!r}: {exc}") from None
-    rows = warehouse.fetch_all(
-        "select table_name from information_schema.tables where table_schema = ?", [dataset]
-    )
-    return [str(r[0]) for r in rows]
+    return warehouse.dataset_tables(dataset)

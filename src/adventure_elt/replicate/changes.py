@@ -3,19 +3,21 @@
 The incremental lower bound is inclusive (and a lag window widens it), so every sync re-reads
 rows it already loaded. The merge would rewrite them harmlessly; dropping them here instead keeps
 a sync with no source change from writing anything, and gives the summary honest insert and
-update counts. Only DuckDB is compared; elsewhere every row read is written.
+update counts. Only a raw layer that is free to read (`Warehouse.reads_are_free`: a local
+file) is compared; elsewhere every row read is written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from adventure_elt.catalog import DELETED_COLUMN, SourceTable
+from adventure_elt.warehouse import Warehouse
+
+RAW_LAYER = "raw"
 
 
 @dataclass
@@ -28,38 +30,17 @@ class BatchChanges:
     unchanged: int
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class RawComparer:
-    """A read-only look at one DuckDB raw table, used while a table is being extracted.
+    """A look at one raw table through the sync's warehouse handle, while the table is being
+    extracted."""
 
-    Close it before dlt loads: DuckDB refuses a second connection with another configuration.
-    """
-
-    def __init__(self, duckdb_path: Path, table: SourceTable) -> None:
+    def __init__(self, warehouse: Warehouse, table: SourceTable) -> None:
+        self.warehouse = warehouse
         self.table = table
-        self.columns: dict[str, str] = {}
-        self._connection: Any = None
-        if not duckdb_path.is_file():
-            return
-        import duckdb
-
-        from adventure_elt.warehouse import connect_duckdb
-
         try:
-            self._connection = connect_duckdb(duckdb_path, read_only=True)
-            rows = self._connection.execute(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = 'raw' and table_name = ? order by ordinal_position",
-                [table.raw_name],
-            ).fetchall()
-        except duckdb.Error:
-            # Locked or unreadable: compare nothing, dlt reports the real problem when it loads.
-            self.close()
-            return
-        self.columns = {str(name): str(kind) for name, kind in rows}
+            self.columns = warehouse.column_types(RAW_LAYER, table.raw_name)
+        except Exception:  # locked or unreadable: compare nothing, dlt reports the real problem
+            self.columns = {}
 
     @property
     def exists(self) -> bool:
@@ -68,37 +49,35 @@ class RawComparer:
 
     def split(self, batch: pa.Table) -> BatchChanges:
         """Keep the rows that are new or differ from raw; count inserts, updates, re-reads."""
-        if not self.exists or self._connection is None or batch.num_rows == 0:
+        if not self.exists or batch.num_rows == 0:
             return BatchChanges(batch, batch.num_rows, 0, 0)
-        import duckdb
-
+        wh, q = self.warehouse, self.warehouse.quote
         pk = self.table.primary_key
         same = [
-            f"b.{_quote(c)} is not distinct from r.{_quote(c)}"
+            f"b.{q(c)} is not distinct from r.{q(c)}"
             for c in batch.column_names
             if c in self.columns
         ]
         # A column raw does not have yet only matches when the source holds NULL there.
-        same += [f"b.{_quote(c)} is null" for c in batch.column_names if c not in self.columns]
+        same += [f"b.{q(c)} is null" for c in batch.column_names if c not in self.columns]
         if DELETED_COLUMN in self.columns:
-            same.append(f"not coalesce(r.{DELETED_COLUMN}, false)")
-        on = " and ".join(f"b.{_quote(k)} = r.{_quote(k)}" for k in pk)
-        view = f"_batch_{self.table.raw_name}"
+            same.append(f"not coalesce(r.{q(DELETED_COLUMN)}, false)")
+        on = " and ".join(f"b.{q(k)} = r.{q(k)}" for k in pk)
         numbered = batch.append_column("__row", pa.array(np.arange(batch.num_rows)))
-        self._connection.register(view, numbered)
+        raw = wh.relation(RAW_LAYER, self.table.raw_name)
         try:
-            found = self._connection.execute(
-                f"select b.__row, r.{_quote(pk[0])} is not null, ({' and '.join(same)})"
-                f" from {view} as b left join raw.{_quote(self.table.raw_name)} as r on {on}"
-                " order by b.__row"
-            ).fetchnumpy()
-        except duckdb.Error:
+            with wh.stage(numbered, RAW_LAYER, f"batch_{self.table.raw_name}") as staged:
+                found = wh.fetch_arrow(
+                    f"select b.__row, r.{q(pk[0])} is not null as existed,"
+                    f" ({' and '.join(same)}) as same"
+                    f" from {staged} as b left join {raw} as r on {on} order by b.__row"
+                )
+        except Exception:
             # A type the raw table cannot compare (schema drift): write everything, dlt decides.
             return BatchChanges(batch, batch.num_rows, 0, 0)
-        finally:
-            self._connection.unregister(view)
-        existed = np.asarray(found[list(found)[1]], dtype=bool)
-        unchanged = np.asarray(found[list(found)[2]], dtype=bool) & existed
+        existed = found.column("existed").to_numpy(zero_copy_only=False).astype(bool)
+        unchanged = found.column("same").fill_null(False).to_numpy(zero_copy_only=False)
+        unchanged = unchanged.astype(bool) & existed
         keep = ~unchanged
         return BatchChanges(
             changed=batch.filter(pa.array(keep)),
@@ -106,9 +85,3 @@ class RawComparer:
             updated=int((existed & keep).sum()),
             unchanged=int(unchanged.sum()),
         )
-
-    def close(self) -> None:
-        """Release the DuckDB file."""
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None

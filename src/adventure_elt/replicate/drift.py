@@ -19,18 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
-import sqlglot.expressions as exp
 
 from adventure_elt.catalog import SourceTable
 from adventure_elt.replicate.extract import SourceColumn
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
 
 if TYPE_CHECKING:
-    from adventure_elt.replicate.pipeline import SyncSummary
+    from adventure_elt.replicate.summary import SyncSummary
     from adventure_elt.warehouse import Warehouse
 
 # Columns raw has and the source has not, by design: sync's and delete detection's own.
@@ -175,7 +173,7 @@ def raw_alterations(warehouse: Warehouse, changes: Sequence[SchemaChange]) -> li
     statements = []
     for change in changes:
         table = warehouse.relation("raw", change.table.raw_name)
-        column = exp.to_identifier(change.column, quoted=True).sql(dialect=warehouse.kind)
+        column = warehouse.quote(change.column)
         if change.dropped:
             statements.append(f"alter table {table} drop column {column}")
         else:
@@ -184,26 +182,3 @@ def raw_alterations(warehouse: Warehouse, changes: Sequence[SchemaChange]) -> li
                 f" {change.new_raw_type} using try_cast({column} as {change.new_raw_type})"
             )
     return statements
-
-
-def duckdb_raw_columns(
-    path: Path, tables: Iterable[SourceTable]
-) -> dict[SourceTable, dict[str, str]]:
-    """Column → type of each existing raw table in the DuckDB file (none: no file yet)."""
-    wanted = {t.raw_name: t for t in tables}
-    if not path.is_file() or not wanted:
-        return {}
-    from adventure_elt.warehouse import connect_duckdb
-
-    # Read-only and closed before dlt loads: DuckDB refuses a second, differently configured
-    # connection to the same file in one process.
-    with connect_duckdb(path, read_only=True) as con:
-        rows = con.execute(
-            "select table_name, column_name, data_type from information_schema.columns"
-            " where table_schema = 'raw' order by table_name, ordinal_position"
-        ).fetchall()
-    found: dict[SourceTable, dict[str, str]] = {}
-    for table_name, column, kind in rows:
-        if table_name in wanted:
-            found.setdefault(wanted[table_name], {})[str(column)] = str(kind)
-    return found

@@ -1,4 +1,7 @@
-"""Read a PostgreSQL table as Arrow batches through `COPY … TO STDOUT`, never row by row.
+"""The PostgreSQL side of replication: columns, keys and rows as Arrow, never row by row.
+
+Tables are read as Arrow batches through `COPY … TO STDOUT`; `copy_to_arrow` reads any query
+the same way (primary keys for delete detection, row hashes for reconciliation).
 
 PostgreSQL streams CSV; pyarrow's multi-threaded C++ reader parses it with explicit column types
 taken from `information_schema`. A background thread runs the COPY and hands over chunks of
@@ -12,6 +15,7 @@ chunk.
 from __future__ import annotations
 
 import contextlib
+import io
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from adventure_elt.catalog import SourceTable
+from adventure_elt.errors import ConfigError
 
 DEFAULT_CHUNK_ROWS = 200_000
 # A chunk is also cut at this many bytes, so wide rows cannot blow up memory.
@@ -45,11 +50,17 @@ class SourceColumn:
     pg_type: str
     arrow_type: pa.DataType
     nullable: bool
+    max_length: int | None = None  # of `character(n)` / `varchar(n)`
 
     @property
     def quoted_name(self) -> str:
         """The name quoted for PostgreSQL."""
-        return '"' + self.name.replace('"', '""') + '"'
+        return quote(self.name)
+
+    @property
+    def key_type(self) -> pa.DataType:
+        """The Arrow type a primary-key value travels as to the warehouse (int64 or text)."""
+        return pa.int64() if self.pg_type in _INTEGERS else pa.string()
 
     @property
     def select_expression(self) -> str:
@@ -69,6 +80,15 @@ class SourceColumn:
     def quoted_in_csv(self) -> bool:
         """Whether COPY force-quotes it (strings: keeps '' apart from NULL)."""
         return bool(self.csv_type == pa.string())
+
+
+def quote(name: str) -> str:
+    """A double-quoted PostgreSQL identifier.
+
+    >>> print(quote('odd"name'))
+    "odd""name"
+    """
+    return '"' + name.replace('"', '""') + '"'
 
 
 def arrow_type(pg_type: str) -> pa.DataType:
@@ -108,13 +128,16 @@ def source_columns(conn: psycopg2.extensions.connection, table: SourceTable) -> 
     """The table's columns as the source has them now, in table order (empty: no such table)."""
     with conn.cursor() as cur:
         cur.execute(
-            "select column_name, data_type, is_nullable from information_schema.columns"
+            "select column_name, data_type, is_nullable, character_maximum_length"
+            " from information_schema.columns"
             " where table_schema = %s and table_name = %s order by ordinal_position",
             (table.schema, table.name),
         )
         return [
-            SourceColumn(name, pg_type, arrow_type(pg_type), nullable == "YES")
-            for name, pg_type, nullable in cur.fetchall()
+            SourceColumn(
+                name, pg_type, arrow_type(pg_type), nullable == "YES", None if n is None else int(n)
+            )
+            for name, pg_type, nullable, n in cur.fetchall()
         ]
 
 
@@ -131,6 +154,69 @@ def estimated_rows(conn: psycopg2.extensions.connection, table: SourceTable) -> 
         found = cur.fetchone()
     estimate = int(found[0]) if found is not None and found[0] is not None else -1
     return estimate if estimate > 0 else None
+
+
+def existing_columns(
+    conn: psycopg2.extensions.connection, table: SourceTable
+) -> list[SourceColumn]:
+    """`source_columns`, for a table that must exist.
+
+    Raises:
+        ConfigError: the table does not exist in the source (or the login cannot see it).
+    """
+    columns = source_columns(conn, table)
+    if not columns:
+        raise ConfigError(
+            f"the source has no table {table.qualified_name} (or this login cannot read it); "
+            "run `adventure-elt oltp seed` or check ADVENTURE_ELT_SOURCE_DSN"
+        )
+    return columns
+
+
+def copy_to_arrow(
+    conn: psycopg2.extensions.connection, query: str, columns: dict[str, pa.DataType]
+) -> pa.Table:
+    """Run `query` through `COPY … TO STDOUT` and parse the CSV into an Arrow table.
+
+    Args:
+        conn: source connection; the COPY runs in its current transaction.
+        query: a SELECT returning exactly `columns`, in that order.
+        columns: result column names and their Arrow types (NULLs only as unquoted empties).
+    """
+    buffer = io.BytesIO()
+    with conn.cursor() as cur:
+        cur.copy_expert(f"copy ({query}) to stdout with (format csv)", buffer)
+    schema = pa.schema(list(columns.items()))
+    if buffer.tell() == 0:
+        return schema.empty_table()
+    buffer.seek(0)
+    table: pa.Table = pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=list(columns), block_size=8 << 20),
+        # PostgreSQL writes NULL as a bare empty field and '' quoted. Only that is NULL: pyarrow's
+        # default NULL spellings would turn Namibia's country code 'NA' into NULL.
+        convert_options=pa_csv.ConvertOptions(
+            column_types=columns,
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table
+
+
+def source_keys(conn: psycopg2.extensions.connection, table: SourceTable) -> pa.Table:
+    """All primary keys of a source table as an Arrow table (one column per key column)."""
+    types = {c.name: c.key_type for c in existing_columns(conn, table)}
+    missing = [k for k in table.primary_key if k not in types]
+    if missing:
+        raise ConfigError(
+            f"source table {table.qualified_name} has no primary-key column {missing[0]!r}; "
+            "the source schema does not match the catalog"
+        )
+    keys = ", ".join(quote(k) for k in table.primary_key)
+    query = f"select {keys} from {quote(table.schema)}.{quote(table.name)}"
+    return copy_to_arrow(conn, query, {k: types[k] for k in table.primary_key})
 
 
 def copy_query(

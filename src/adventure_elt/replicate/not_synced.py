@@ -9,7 +9,7 @@ from adventure_elt.errors import AdventureEltError
 
 if TYPE_CHECKING:
     from adventure_elt.catalog import SourceTable
-    from adventure_elt.replicate.pipeline import SyncSummary
+    from adventure_elt.replicate.summary import SyncSummary
 
 
 class TableProblem(Protocol):

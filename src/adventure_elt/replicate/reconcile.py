@@ -10,11 +10,12 @@ content differs. Content is compared through an md5 per row that both engines co
   `char(n)` keeps its padding; NULL becomes the control character 0x1E, so it never equals '');
 - the texts are joined with the control character 0x1F and hashed (md5 of the UTF-8 bytes).
 
-PostgreSQL sends only `(key, hash)` as Arrow through `COPY … TO STDOUT`; DuckDB hashes the raw
-table and full-outer-joins the two on the key. Columns compared are the source columns that also
-exist in raw; raw-only metadata (`_extracted_at`, `_dlt_*`, `_is_deleted`) is ignored. A raw
-column the source no longer has (dropped there) makes the table unclean: raw looks complete
-but holds a column nobody fills any more.
+PostgreSQL sends only `(key, hash)` as Arrow through `COPY … TO STDOUT`; the warehouse hashes
+its raw table in its own SQL (`Warehouse.canonical_text` / `row_hash`) and sends `(key, hash)`
+back as Arrow; an in-memory DuckDB full-outer-joins the two on the key. Columns compared are
+the source columns that also exist in raw; raw-only metadata (`_extracted_at`, `_dlt_*`,
+`_is_deleted`) is ignored. A raw column the source no longer has (dropped there) makes the
+table unclean: raw looks complete but holds a column nobody fills any more.
 
 Numbers are compared at the raw column's scale (DECIMAL(38,9) keeps 9 decimals), as that is all
 the raw layer can hold.
@@ -22,7 +23,6 @@ the raw layer can hold.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,31 +32,21 @@ import psycopg2.extensions
 import pyarrow as pa
 
 from adventure_elt.catalog import DELETED_COLUMN, SourceTable, select_tables
-from adventure_elt.errors import ConfigError, WarehouseError
+from adventure_elt.errors import CheckFailedError, ConfigError, WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
-from adventure_elt.replicate.deletes import (
-    RAW_LAYER,
-    SourceColumn,
-    copy_to_arrow,
-    duckdb_connection,
-    key_match,
-    quote,
-    raw_columns,
-    source_columns,
-)
+from adventure_elt.replicate.deletes import RAW_LAYER, key_match, raw_columns
 from adventure_elt.replicate.drift import is_metadata
+from adventure_elt.replicate.extract import SourceColumn, copy_to_arrow, existing_columns, quote
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import DuckDBWarehouse, Warehouse, open_warehouse
+from adventure_elt.warehouse import Warehouse, decimal_scale, open_warehouse
 
 HASH_COLUMN = "_row_hash"
 EXAMPLES = 3  # keys shown per kind of difference
 
-_DECIMAL = re.compile(r"^(?:DECIMAL|NUMERIC|BIGNUMERIC)\((\d+),\s*(\d+)\)$")
-_NULL = "chr(30)"  # record separator: the marker for NULL
-_SEPARATOR = "chr(31)"  # unit separator: between columns
+_NULL = "chr(30)"  # record separator: the marker for NULL (`warehouse.NULL_MARK`)
+_SEPARATOR = "chr(31)"  # unit separator: between columns (`warehouse.SEPARATOR`)
 _TIME_PG = "'YYYY-MM-DD HH24:MI:SS.US'"
-_TIME_DUCKDB = "'%Y-%m-%d %H:%M:%S.%f'"
 
 
 @dataclass(frozen=True)
@@ -174,12 +164,12 @@ def reconcile_table(
 ) -> TableReconciliation:
     """Compare one raw table with its source table (see the module docstring for how)."""
     started = time.perf_counter()
-    source = source_columns(source_conn, table)
+    source = existing_columns(source_conn, table)
     raw = raw_columns(warehouse, table)
     compared = [c for c in source if c.name in raw and not is_metadata(c.name)]
     names = {c.name for c in source}
     dropped = tuple(c for c in raw if c not in names and not is_metadata(c))
-    types = {c.name: c.arrow_type for c in source}
+    types = {c.name: c.key_type for c in source}
     if any(k not in types for k in table.primary_key):
         raise ConfigError(
             f"source table {table.qualified_name} lacks its primary key"
@@ -225,21 +215,37 @@ def reconcile_table(
     )
 
 
+def require_clean(results: Sequence[TableReconciliation]) -> None:
+    """Raise CheckFailedError listing the tables that differ (what `reconcile` exits 1 with).
+
+    Args:
+        results: what `reconcile` returned.
+    """
+    differing = [r for r in results if not r.clean]
+    if differing:
+        listed = ", ".join(f"{r.table} ({r.describe()})" for r in differing)
+        raise CheckFailedError(
+            f"reconcile found differences in {len(differing)} of {len(results)} tables: {listed};"
+            " run `adventure-elt sync --detect-deletes`, or `--full-refresh --tables <table>`"
+        )
+
+
 # ----------------------------------------------------------------------------- canonical text
 
 
 def postgres_text(column: SourceColumn, raw_type: str) -> str:
     """PostgreSQL expression rendering `column` as canonical text (NULL stays NULL).
 
-    >>> postgres_text(SourceColumn("listprice", "numeric"), "DECIMAL(38,9)")
+    >>> import pyarrow as pa
+    >>> postgres_text(SourceColumn("listprice", "numeric", pa.string(), True), "DECIMAL(38,9)")
     'trim_scale(round("listprice", 9))::text'
-    >>> postgres_text(SourceColumn("class", "character", 2), "VARCHAR")
+    >>> postgres_text(SourceColumn("class", "character", pa.string(), True, 2), "VARCHAR")
     'rpad("class"::text, 2)'
     """
     name = quote(column.name)
-    kind = column.data_type
+    kind = column.pg_type
     if kind == "numeric":
-        scale = _decimal_scale(raw_type)
+        scale = decimal_scale(raw_type)
         # Compare at the precision raw can hold; trim_scale drops trailing zeros (1.50 → 1.5).
         return (
             f"trim_scale(round({name}, {scale}))::text"
@@ -260,37 +266,11 @@ def postgres_text(column: SourceColumn, raw_type: str) -> str:
     return f"{name}::text"
 
 
-def duckdb_text(name: str, raw_type: str) -> str:
-    """DuckDB expression rendering raw column `name` of type `raw_type` as canonical text.
-
-    >>> duckdb_text("listprice", "DECIMAL(38,9)")
-    'rtrim(rtrim(cast("listprice" as varchar), \\'0\\'), \\'.\\')'
-    """
-    column = quote(name)
-    kind = raw_type.upper()
-    scale = _decimal_scale(kind)
-    if scale:
-        # DECIMAL(38,9) prints all 9 decimals; drop trailing zeros, then a bare point.
-        return f"rtrim(rtrim(cast({column} as varchar), '0'), '.')"
-    if kind == "BLOB":
-        return f"lower(hex({column}))"
-    if kind.startswith("TIMESTAMP WITH TIME ZONE"):
-        return f"strftime(timezone('UTC', {column}), {_TIME_DUCKDB})"
-    if kind.startswith("TIMESTAMP"):
-        return f"strftime({column}, {_TIME_DUCKDB})"
-    if kind == "DATE":
-        return f"strftime({column}, '%Y-%m-%d')"
-    if kind == "VARCHAR":
-        return column
-    return f"cast({column} as varchar)"
-
-
-def _row_hash(texts: list[str], *, postgres: bool) -> str:
+def _postgres_row_hash(texts: list[str]) -> str:
     """md5 over the canonical texts, NULL-marked and separator-joined."""
-    joined = f"concat_ws({_SEPARATOR}, " + ", ".join(f"coalesce({t}, {_NULL})" for t in texts)
-    joined += ")"
+    marked = ", ".join(f"coalesce({t}, {_NULL})" for t in texts)
     # PostgreSQL hashes its server encoding's bytes; convert so non-UTF-8 servers agree too.
-    return f"md5(convert_to({joined}, 'UTF8'))" if postgres else f"md5({joined})"
+    return f"md5(convert_to(concat_ws({_SEPARATOR}, {marked}), 'UTF8'))"
 
 
 def _source_hash_query(
@@ -299,19 +279,21 @@ def _source_hash_query(
     keys = ", ".join(quote(k) for k in table.primary_key)
     texts = [postgres_text(c, raw[c.name]) for c in compared] or ["''"]
     return (
-        f"select {keys}, {_row_hash(texts, postgres=True)}"
-        f" from {quote(table.schema)}.{quote(table.name)}"
+        f"select {keys}, {_postgres_row_hash(texts)} from {quote(table.schema)}.{quote(table.name)}"
     )
 
 
-def _warehouse_hash_query(
+def warehouse_hash_query(
     warehouse: Warehouse, table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
 ) -> str:
-    keys = ", ".join(quote(k) for k in table.primary_key)
-    texts = [duckdb_text(c.name, raw[c.name]) for c in compared] or ["''"]
-    live = f" where not coalesce({DELETED_COLUMN}, false)" if DELETED_COLUMN in raw else ""
+    """The warehouse's query returning `(primary key…, _row_hash)` of every live raw row."""
+    q = warehouse.quote
+    keys = ", ".join(q(k) for k in table.primary_key)
+    texts = [warehouse.canonical_text(c.name, raw[c.name]) for c in compared] or ["''"]
+    flag = q(DELETED_COLUMN)
+    live = f" where not coalesce({flag}, false)" if DELETED_COLUMN in raw else ""
     return (
-        f"select {keys}, {_row_hash(texts, postgres=False)} as {HASH_COLUMN}"
+        f"select {keys}, {warehouse.row_hash(texts)} as {q(HASH_COLUMN)}"
         f" from {warehouse.relation(RAW_LAYER, table.raw_name)}{live}"
     )
 
@@ -326,8 +308,19 @@ def _compare(
     raw: dict[str, str],
     hashes: pa.Table,
 ) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
-    """Counts (`warehouse`, `missing`, `extra`, `differing`, `duplicates`) and example keys."""
-    db, hashes_query = _comparison_space(warehouse, table, compared, raw)
+    """Counts (`warehouse`, `missing`, `extra`, `differing`, `duplicates`) and example keys.
+
+    The warehouse sends its `(key, hash)` pairs as Arrow; an in-memory DuckDB (a local
+    compute engine here, not the warehouse) compares them with the source's.
+    """
+    import duckdb
+
+    db = duckdb.connect()
+    db.register(
+        "_fetched_warehouse_hashes",
+        warehouse.fetch_arrow(warehouse_hash_query(warehouse, table, compared, raw)),
+    )
+    hashes_query = "select * from _fetched_warehouse_hashes"
     source = f"_source_hashes_{table.raw_name}"
     diff = f"_reconcile_{table.raw_name}"
     hashed = f"_warehouse_hashes_{table.raw_name}"
@@ -342,7 +335,7 @@ def _compare(
             f" when s._in is null then 'extra' else 'differing' end as kind, {either}"
             f" from (select *, true as _in from {source}) as s"
             f" full outer join (select *, true as _in from {hashed}) as w"
-            f" on {key_match(table, 's', 'w')}"
+            f" on {key_match(table, 's', 'w', quote)}"
             f" where w._in is null or s._in is null or s.{HASH_COLUMN} <> w.{HASH_COLUMN}"
         )
         totals = db.execute(
@@ -358,6 +351,7 @@ def _compare(
         db.execute(f"drop table if exists {diff}")
         db.execute(f"drop table if exists {hashed}")
         db.unregister(source)
+        db.close()
     counts = {
         "warehouse": int(totals[0]) if totals else 0,
         "duplicates": int(totals[1]) if totals else 0,
@@ -369,34 +363,9 @@ def _compare(
     return counts, examples
 
 
-def _comparison_space(
-    warehouse: Warehouse, table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
-) -> tuple[Any, str]:
-    """A DuckDB connection to compare in, and the query there giving the warehouse's hashes.
-
-    DuckDB hashes the raw table itself. Another engine (BigQuery) hashes in its own SQL and
-    sends `(key, hash)` as Arrow, which an in-memory DuckDB then compares.
-    """
-    if isinstance(warehouse, DuckDBWarehouse):
-        return duckdb_connection(warehouse), _warehouse_hash_query(warehouse, table, compared, raw)
-    import duckdb
-
-    from adventure_elt.replicate.bigquery_hashes import hash_query
-
-    hashes = warehouse.fetch_arrow(hash_query(warehouse, table, [c.name for c in compared], raw))
-    db = duckdb.connect()
-    db.register("_fetched_warehouse_hashes", hashes)
-    return db, "select * from _fetched_warehouse_hashes"
-
-
 def _first_keys(hashes: pa.Table, table: SourceTable) -> dict[str, list[dict[str, Any]]]:
     rows = hashes.select(list(table.primary_key)).slice(0, EXAMPLES).to_pylist()
     return {"missing": rows} if rows else {}
-
-
-def _decimal_scale(duckdb_type: str) -> int | None:
-    match = _DECIMAL.match(duckdb_type.upper())
-    return int(match.group(2)) if match else None
 
 
 def _plural(count: int, noun: str) -> str:

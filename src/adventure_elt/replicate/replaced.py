@@ -30,7 +30,6 @@ from typing import Any
 
 import psycopg2.extensions
 import psycopg2.extras
-import sqlglot.expressions as exp
 from psycopg2 import sql
 
 from adventure_elt.catalog import SourceTable
@@ -96,8 +95,7 @@ def find_replaced(
     if _naive_utc(newest_in_source) >= _naive_utc(cursor):
         return None
     keys, cursor_column = (
-        [exp.to_identifier(n, quoted=True).sql(warehouse.kind) for n in names]
-        for names in (table.primary_key, [table.cursor])
+        [warehouse.quote(n) for n in names] for names in (table.primary_key, [table.cursor])
     )
     newest = warehouse.fetch_all(
         f"select {', '.join(keys)}, {cursor_column[0]} from {relation}"

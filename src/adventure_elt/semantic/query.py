@@ -113,7 +113,7 @@ def run_query(
         where,
         order_by,
         limit,
-        target=warehouse.kind,
+        target=warehouse.dialect,
         grain=grain,
         relation=warehouse.relation,
     )

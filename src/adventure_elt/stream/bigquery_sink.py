@@ -153,8 +153,8 @@ class BigQuerySink(EventSink):
         table_id = self.warehouse.table_id(RAW_LAYER, table)
         for start, end in _requests(rows):
             try:
-                errors = self.warehouse.client.insert_rows_json(
-                    table_id, rows[start:end], row_ids=insert_ids[start:end], retry=self._retry
+                errors = self.warehouse.stream_rows(
+                    RAW_LAYER, table, rows[start:end], insert_ids[start:end], self._retry
                 )
             except (api_errors.GoogleAPICallError, api_errors.RetryError) as exc:
                 raise WarehouseError(

@@ -37,7 +37,8 @@ import pyarrow as pa
 from adventure_elt.errors import InputFileError, WarehouseError
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
-from adventure_elt.stream.sink import EventSink, open_sink
+from adventure_elt.stream.sink import EventSink
+from adventure_elt.stream.sinks import open_sink
 from adventure_elt.stream.tables import EVENT_COLUMNS, EVENTS_SCHEMA, REJECTED_SCHEMA
 from adventure_elt.stream.validate import (
     EVENT_FIELDS,

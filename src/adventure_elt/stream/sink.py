@@ -4,7 +4,8 @@ DuckDB allows one writing process or many reading ones on a file. The DuckDB sin
 holds the file only for one short transaction per micro-batch (open, de-duplicate and insert,
 commit, close); readers (`report`, `query`, the dashboard) open it read-only and retry briefly
 when a batch is being written (see `DuckDBWarehouse`). The BigQuery sink (`bigquery_sink.py`)
-streams with the event id as insert id, after looking up which ids are stored already.
+streams with the event id as insert id, after looking up which ids are stored already;
+`sinks.open_sink` picks the sink of the configured engine.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 import pyarrow as pa
 
 from adventure_elt.errors import WarehouseError
-from adventure_elt.settings import Settings
 from adventure_elt.stream.tables import (
     EVENTS_TABLE,
     RAW_LAYER,
@@ -68,32 +68,22 @@ class DuckDBSink(EventSink):
     def write_batch(self, events: pa.Table, rejected: pa.Table) -> int:
         # One transaction: the anti-join and the insert see the same table, so two ingesters
         # replaying the same file cannot both load an event.
-        warehouse = self._open()
-        connection = warehouse.connection
-        target = warehouse.relation(RAW_LAYER, EVENTS_TABLE)
-        try:
-            connection.register("batch_events", events)
-            connection.register("batch_rejected", rejected)
-            connection.execute("begin transaction")
-            try:
-                # DuckDB's INSERT answers with the number of rows it inserted
-                (loaded,) = connection.execute(
-                    f"insert into {target} select * from batch_events as b"
+        with self._open() as warehouse:
+            target = warehouse.relation(RAW_LAYER, EVENTS_TABLE)
+            rejects = warehouse.relation(RAW_LAYER, REJECTED_TABLE)
+            with (
+                warehouse.stage(events, RAW_LAYER, "batch_events") as batch,
+                warehouse.stage(rejected, RAW_LAYER, "batch_rejected") as batch_rejected,
+                warehouse.transaction(),
+            ):
+                loaded = warehouse.execute_dml(
+                    f"insert into {target} select * from {batch} as b"
                     f" where not exists (select 1 from {target} as e"
                     " where e.event_id = b.event_id)"
-                ).fetchone() or (0,)
+                )
                 if rejected.num_rows:
-                    connection.execute(
-                        f"insert into {warehouse.relation(RAW_LAYER, REJECTED_TABLE)}"
-                        " select * from batch_rejected"
-                    )
-                connection.execute("commit")
-            except Exception:
-                connection.execute("rollback")
-                raise
-        finally:
-            warehouse.close()
-        return int(loaded)
+                    warehouse.execute_dml(f"insert into {rejects} select * from {batch_rejected}")
+        return loaded
 
     def close(self) -> None:
         """Nothing to release: the file is held only while a batch is written."""
@@ -109,20 +99,3 @@ class DuckDBSink(EventSink):
                 f"cannot write web events to {self.path}: {exc}; "
                 "is a long `sync` or `transform` holding it? retry when it is done"
             ) from None
-
-
-def open_sink(settings: Settings, lock_timeout: float = 60.0) -> EventSink:
-    """The sink for the configured warehouse.
-
-    Args:
-        settings: which warehouse.
-        lock_timeout: DuckDB only: how long to wait for a file another process holds.
-
-    Returns:
-        An EventSink with both raw tables created.
-    """
-    if settings.warehouse == "bigquery":
-        from adventure_elt.stream.bigquery_sink import BigQuerySink
-
-        return BigQuerySink(settings)
-    return DuckDBSink(settings.duckdb_path, lock_timeout=lock_timeout)

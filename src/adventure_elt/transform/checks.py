@@ -307,7 +307,7 @@ def _run_one(wh: Any, node: Node, check: DeclaredCheck, store: bool) -> CheckRes
         )
 
     try:
-        sql = compile_query(check.sql, wh.kind, wh.relation)
+        sql = compile_query(check.sql, wh.dialect, wh.relation)
     except Exception as exc:  # a malformed SQL check is reported, not fatal for the others
         return result(0, check.sql, f"cannot parse: {exc}")
     try:

@@ -25,8 +25,8 @@ from adventure_elt.transform.project import (
     SOURCE_LAYERS,
     Node,
     load_project,
-    table_references,
 )
+from adventure_elt.transform.references import table_references
 
 Target = Literal["duckdb", "bigquery"]
 TARGETS: tuple[Target, ...] = ("duckdb", "bigquery")

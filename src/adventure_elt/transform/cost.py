@@ -19,7 +19,7 @@ from typing import Any
 from adventure_elt.errors import AdventureEltError, ConfigError, WarehouseError
 from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
-from adventure_elt.transform.materialize import BigQueryMaterializer
+from adventure_elt.transform.materialize import Materializer
 from adventure_elt.transform.run import load_selection
 
 
@@ -87,9 +87,9 @@ def estimate(
     Raises:
         ConfigError: the warehouse is not BigQuery (DuckDB has no bytes to bill).
     """
-    from adventure_elt.warehouse import BigQueryWarehouse, open_warehouse
+    from adventure_elt.warehouse import engine_of, open_warehouse
 
-    if settings.warehouse != "bigquery":
+    if not engine_of(settings).prices_queries:
         raise ConfigError(
             "--dry-run estimates BigQuery bytes; add --warehouse bigquery "
             "(DuckDB runs locally and bills nothing)"
@@ -97,16 +97,14 @@ def estimate(
     project, keys = load_selection(sql_dir, select_)
     plan = CostPlan()
     with open_warehouse(settings) as wh:
-        if not isinstance(wh, BigQueryWarehouse):  # settings said bigquery
-            raise ConfigError("--dry-run needs the BigQuery warehouse")
-        materializer = BigQueryMaterializer(wh)
+        materializer = Materializer(wh)
         for key in keys:
             node = project.nodes[key]
             try:
                 queries = materializer.build_queries(
                     node.layer,
                     node.name,
-                    compile_node(node, "bigquery", wh.relation),
+                    compile_node(node, wh.dialect, wh.relation),
                     node.materialized,
                     node.config.unique_key,
                     full_refresh=full_refresh,

@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from adventure_elt.errors import ModelError
+from adventure_elt.transform.references import node_line, table_references
 
 if TYPE_CHECKING:
     from adventure_elt.transform.project import Project
@@ -101,8 +102,6 @@ def build_dag(project: Project) -> Dag:
 
 def _reads(project: Project, key: str, upstream: str) -> str:
     """`sql/marts/b.sql:3 reads marts.a`: where `key`'s model reads `upstream`."""
-    from adventure_elt.transform.project import node_line, table_references
-
     node = project.nodes[key]
     lines = [node_line(t) for t in table_references(node.ast) if f"{t.db}.{t.name}" == upstream]
     return f"{project.display_path(node)}:{min(lines, default=1)} reads {upstream}"

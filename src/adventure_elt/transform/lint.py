@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from adventure_elt.errors import ModelError
-from adventure_elt.transform.project import Node, Project, node_line
+from adventure_elt.transform.project import Node, Project
+from adventure_elt.transform.references import node_line
 
 
 class PortabilityError(ModelError):

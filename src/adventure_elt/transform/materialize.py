@@ -1,21 +1,16 @@
 """Build a compiled model in the warehouse as a view, a table, or an incremental table.
 
-The statements are standard SQL that DuckDB and BigQuery both accept (`create or replace`,
-`except distinct`, `delete … where exists`, `insert … select`); relations, quoting and table
-replacement (with BigQuery's partitioning and clustering) come from the `Warehouse` adapter.
-`BigQueryMaterializer` differs where BigQuery does: incremental models merge with one `MERGE`
-statement (atomic: BigQuery runs no multi-statement transaction outside a script), and a table
-whose partitioning or clustering no longer matches `_models.yml` is rebuilt rather than merged
-into. `materializer_for` picks the class by engine.
+Relations, quoting, table replacement (with BigQuery's partitioning and clustering) and the
+incremental merge come from the `Warehouse` adapter (`Warehouse.merge`: delete + insert in one
+transaction on DuckDB, one `MERGE` on BigQuery); this module decides what to build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from adventure_elt.errors import ModelError
-from adventure_elt.warehouse import PLAIN, BigQueryWarehouse, Layout, Warehouse
+from adventure_elt.warehouse import PLAIN, Layout, Warehouse
 
 
 @dataclass(frozen=True)
@@ -96,12 +91,11 @@ class Materializer:
     ) -> BuildResult:
         """Merge the model's current output into its table, writing only the rows that changed.
 
-        How: the query runs into a work table `<name>__incoming`. A row is *changed* when its
-        full set of column values is not already in the target (`incoming except distinct
-        target`, which compares NULLs as equal). Target rows whose key is among the changed rows
-        (old versions) or is absent from the incoming rows (deleted at the source) are deleted;
-        the changed rows are inserted. Rows whose values did not change are never written, so
-        their identity (and any column the target holds beyond the model's own) is kept.
+        A row is *changed* when its full set of column values is not already in the target.
+        Target rows whose key is among the changed rows (old versions) or is absent from the
+        model's output (deleted at the source) are replaced or deleted; rows whose values did
+        not change are never written, so their identity (and any column the target holds
+        beyond the model's own) is kept (`Warehouse.merge` does it in the engine's way).
 
         Why this design rather than "rows loaded since the last run": it needs no state, stays
         correct for late-arriving updates, hard deletes, corrections of a dimension that a fact
@@ -110,140 +104,19 @@ class Materializer:
         what downstream readers see) are limited to the changed rows. The model must be
         deterministic (no `current_timestamp()` columns) or every row counts as changed.
 
-        The first build, `full_refresh=True`, or a model whose columns are no longer all in the
-        table rebuild the table from scratch.
+        The first build, `full_refresh=True`, a model whose columns are no longer all in the
+        table, or (BigQuery) a table laid out other than `layout` rebuild the table.
         """
-        wh = self.warehouse
-        if full_refresh or self.existing_kind(layer, name) != "table":
+        merged = None
+        if not full_refresh:
+            merged = self.warehouse.merge(layer, name, sql, unique_key, layout)
+        if merged is None:
             return self.table(layer, name, sql, layout=layout)
-        incoming_name, changed_name = f"{name}__incoming", f"{name}__changed"
-        incoming, changed = wh.relation(layer, incoming_name), wh.relation(layer, changed_name)
-        wh.replace_table(layer, incoming_name, sql)
-        try:
-            columns = self.columns(layer, incoming_name)
-            self._check_key_columns(layer, name, columns, unique_key)
-            if not set(columns) <= set(self.columns(layer, name)):
-                wh.replace_table(layer, name, f"select * from {incoming}", layout)
-                return BuildResult(rows=self.count(layer, name), full_refresh=True)
-            self._check_unique(layer, name, incoming, unique_key)
-            return self._merge(layer, name, incoming_name, changed_name, columns, unique_key)
-        finally:
-            wh.execute(f"drop table if exists {incoming}")
-            wh.execute(f"drop table if exists {changed}")
-
-    @staticmethod
-    def _check_key_columns(
-        layer: str, name: str, columns: Sequence[str], key: Sequence[str]
-    ) -> None:
-        """Raise `ModelError` if a `unique_key` column is not in the model's output."""
-        missing = [k for k in key if k not in columns]
-        if missing:
-            raise ModelError(
-                f"{layer}.{name}: unique_key column(s) {', '.join(missing)} are not in the "
-                "model's output; fix unique_key in _models.yml"
-            )
-
-    def unique_check_sql(self, incoming: str, key: Sequence[str]) -> str:
-        """The query returning one `unique_key` value that `incoming` holds twice, if any."""
-        cols = ", ".join(self.warehouse.quote(k) for k in key)
-        return f"select {cols} from {incoming} group by {cols} having count(*) > 1 limit 1"
-
-    def _check_unique(self, layer: str, name: str, incoming: str, key: Sequence[str]) -> None:
-        dupes = self.warehouse.fetch_all(self.unique_check_sql(incoming, key))
-        if dupes:
-            raise ModelError(
-                f"{layer}.{name}: unique_key ({', '.join(key)}) is not unique in the model's "
-                f"output (e.g. {dupes[0]}); fix the model or its unique_key"
-            )
-
-    def _merge(
-        self,
-        layer: str,
-        name: str,
-        incoming_name: str,
-        changed_name: str,
-        columns: Sequence[str],
-        key: Sequence[str],
-    ) -> BuildResult:
-        wh = self.warehouse
-        q = wh.quote
-        target, incoming = wh.relation(layer, name), wh.relation(layer, incoming_name)
-        changed = wh.relation(layer, changed_name)
-        cols = ", ".join(q(c) for c in columns)
-
-        def match(a: str, b: str) -> str:
-            return " and ".join(f"{a}.{q(k)} is not distinct from {b}.{q(k)}" for k in key)
-
-        wh.execute("begin transaction")
-        try:
-            wh.replace_table(
-                layer,
-                changed_name,
-                f"select {cols} from {incoming} except distinct select {cols} from {target}",
-            )
-            (changed_rows,) = wh.fetch_all(f"select count(*) from {changed}")[0]
-            (updated,) = wh.fetch_all(
-                f"select count(*) from {changed} as c"
-                f" where exists (select 1 from {target} as t where {match('t', 'c')})"
-            )[0]
-            (deleted,) = wh.fetch_all(
-                f"select count(*) from {target} as t"
-                f" where not exists (select 1 from {incoming} as i where {match('i', 't')})"
-            )[0]
-            wh.execute(
-                f"delete from {target} as t"
-                f" where exists (select 1 from {changed} as c where {match('c', 't')})"
-                f" or not exists (select 1 from {incoming} as i where {match('i', 't')})"
-            )
-            wh.execute(f"insert into {target} ({cols}) select {cols} from {changed}")
-            wh.execute("commit")
-        except BaseException:
-            wh.execute("rollback")
-            raise
-        (rows,) = wh.fetch_all(f"select count(*) from {target}")[0]
         return BuildResult(
-            rows=int(rows),
-            inserted=int(changed_rows) - int(updated),
-            updated=int(updated),
-            deleted=int(deleted),
-        )
-
-
-class BigQueryMaterializer(Materializer):
-    """BigQuery: incremental models by one MERGE, rebuilt when their layout changed."""
-
-    warehouse: BigQueryWarehouse
-
-    def __init__(self, warehouse: BigQueryWarehouse) -> None:
-        super().__init__(warehouse)
-
-    def incremental(
-        self,
-        layer: str,
-        name: str,
-        sql: str,
-        unique_key: Sequence[str],
-        *,
-        full_refresh: bool = False,
-        layout: Layout = PLAIN,
-    ) -> BuildResult:
-        """One `MERGE`: update rows whose values changed, insert new keys, delete keys gone
-        from the model's output; rows that did not change are not written.
-
-        The table is rebuilt instead on the first run, with `full_refresh`, when the model has
-        columns the table lacks, or when `_models.yml` now declares another partitioning or
-        clustering (merging would keep the old one).
-        """
-        columns = self._merge_columns(layer, name, sql, unique_key, full_refresh, layout)
-        if columns is None:
-            return self.table(layer, name, sql, layout=layout)
-        wh = self.warehouse
-        self._check_unique(layer, name, f"(\n{sql}\n)", unique_key)
-        inserted, updated, deleted = wh.execute_dml(
-            merge_statement(wh.relation(layer, name), sql, columns, unique_key, wh.quote)
-        )
-        return BuildResult(
-            rows=self.count(layer, name), inserted=inserted, updated=updated, deleted=deleted
+            rows=self.count(layer, name),
+            inserted=merged.inserted,
+            updated=merged.updated,
+            deleted=merged.deleted,
         )
 
     def build_queries(
@@ -264,77 +137,7 @@ class BigQueryMaterializer(Materializer):
         after the build, which BigQuery answers from the table's metadata."""
         if materialized == "view":
             return []
-        columns = None
-        if materialized == "incremental":
-            columns = self._merge_columns(layer, name, sql, unique_key, full_refresh, layout)
-        if columns is None:
-            return [sql]
-        wh = self.warehouse
-        return [
-            self.unique_check_sql(f"(\n{sql}\n)", unique_key),
-            merge_statement(wh.relation(layer, name), sql, columns, unique_key, wh.quote),
-        ]
-
-    def _merge_columns(
-        self,
-        layer: str,
-        name: str,
-        sql: str,
-        unique_key: Sequence[str],
-        full_refresh: bool,
-        layout: Layout,
-    ) -> list[str] | None:
-        """The model's columns when its table can take a merge; None when it must be rebuilt."""
-        wh = self.warehouse
-        if full_refresh or wh.table_layout(layer, name) != layout:
-            return None  # missing, a view, or laid out differently
-        columns = [field.name for field in wh.query_schema(sql)]
-        self._check_key_columns(layer, name, columns, unique_key)
-        if not set(columns) <= set(wh.column_types(layer, name)):
-            return None
-        return columns
-
-
-def merge_statement(
-    target: str,
-    sql: str,
-    columns: Sequence[str],
-    key: Sequence[str],
-    quote: Callable[[str], str],
-) -> str:
-    """The BigQuery `MERGE` of an incremental model (keys compared with `=`: they are unique
-    and not null in the model's output); `quote` quotes a column name (`Warehouse.quote`).
-
-    >>> from adventure_elt.warehouse import bigquery_quote
-    >>> print(merge_statement("`p.d.t`", "select 1 as id, 2 as v", ["id", "v"], ["id"],
-    ...                       bigquery_quote))
-    merge `p.d.t` as t
-    using (
-    select 1 as id, 2 as v
-    ) as s
-    on t.`id` = s.`id`
-    when matched and not (t.`v` is not distinct from s.`v`) then update set `v` = s.`v`
-    when not matched by target then insert (`id`, `v`) values (s.`id`, s.`v`)
-    when not matched by source then delete
-    """
-    on = " and ".join(f"t.{quote(k)} = s.{quote(k)}" for k in key)
-    values = [c for c in columns if c not in key]
-    lines = [f"merge {target} as t", f"using (\n{sql.strip()}\n) as s", f"on {on}"]
-    if values:
-        same = " and ".join(f"t.{quote(c)} is not distinct from s.{quote(c)}" for c in values)
-        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in values)
-        lines.append(f"when matched and not ({same}) then update set {assignments}")
-    names = ", ".join(quote(c) for c in columns)
-    lines.append(
-        f"when not matched by target then insert ({names})"
-        f" values ({', '.join(f's.{quote(c)}' for c in columns)})"
-    )
-    lines.append("when not matched by source then delete")
-    return "\n".join(lines)
-
-
-def materializer_for(warehouse: Warehouse) -> Materializer:
-    """The materializer of the warehouse's engine."""
-    if isinstance(warehouse, BigQueryWarehouse):
-        return BigQueryMaterializer(warehouse)
-    return Materializer(warehouse)
+        queries = None
+        if materialized == "incremental" and not full_refresh:
+            queries = self.warehouse.merge_queries(layer, name, sql, unique_key, layout)
+        return [sql] if queries is None else queries

@@ -23,6 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 from adventure_elt.errors import ConfigError, ModelError
+from adventure_elt.transform.references import node_line, table_references
 from adventure_elt.warehouse.base import PLAIN, Layout
 
 MODEL_LAYERS: tuple[str, ...] = ("staging", "marts", "reports")
@@ -129,19 +130,6 @@ def display(path: Path, sql_dir: Path) -> str:
         return str(path.relative_to(sql_dir.parent))
     except ValueError:
         return str(path)
-
-
-def node_line(node: exp.Expr) -> int:
-    """The 1-based source line of an expression: its own token, else the first token inside it
-    (or inside its nearest parent that has one: a type in a cast has no token of its own)."""
-    current: exp.Expr | None = node
-    while current is not None:
-        for candidate in current.walk():
-            line = candidate.meta.get("line")
-            if isinstance(line, int):
-                return line
-        current = current.parent
-    return 1
 
 
 def load_project(sql_dir: Path | None = None) -> Project:
@@ -253,19 +241,6 @@ def _token_error_place(text: str, message: str) -> tuple[int, str]:
             near = context.strip().splitlines()[-1] if context.strip() else context
             return text.count("\n", 0, end) + 1, near
     return 1, ""
-
-
-def table_references(ast: exp.Expr) -> list[exp.Table]:
-    """Physical tables an expression reads: `<layer>.<name>` references that are not CTEs."""
-    cte_names = {cte.alias_or_name for cte in ast.find_all(exp.CTE)}
-    tables = []
-    for table in ast.find_all(exp.Table):
-        if not table.name or isinstance(table.this, exp.Func | exp.Unnest):
-            continue
-        if not table.db and table.name in cte_names:
-            continue
-        tables.append(table)
-    return tables
 
 
 def _resolve_dependencies(project: Project) -> None:

@@ -22,7 +22,7 @@ from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
 from adventure_elt.transform.dag import build_dag, select
 from adventure_elt.transform.lint import check_portability
-from adventure_elt.transform.materialize import BuildResult, Materializer, materializer_for
+from adventure_elt.transform.materialize import BuildResult, Materializer
 from adventure_elt.transform.project import Node, Project, load_project
 
 if TYPE_CHECKING:
@@ -102,9 +102,10 @@ def transform(
     summary = TransformSummary()
     with open_warehouse(settings) as wh:
         plan = [
-            (project.nodes[k], compile_node(project.nodes[k], wh.kind, wh.relation)) for k in keys
+            (project.nodes[k], compile_node(project.nodes[k], wh.dialect, wh.relation))
+            for k in keys
         ]
-        materializer = materializer_for(wh)
+        materializer = Materializer(wh)
         for layer in sorted({node.layer for node, _ in plan}):
             wh.create_layer(layer)
         _ensure_deleted_flags(wh, {s for node, _ in plan for s in node.sources})

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from adventure_elt.errors import ConfigError
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse.base import LAYERS, PLAIN, DryRun, Layout, Warehouse
-from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_quote, bigquery_type
+from adventure_elt.warehouse.base import (
+    LAYERS,
+    PLAIN,
+    DryRun,
+    Layout,
+    MergeCounts,
+    Warehouse,
+    decimal_scale,
+    quote_identifier,
+)
+from adventure_elt.warehouse.bigquery import BigQueryWarehouse, bigquery_type
 from adventure_elt.warehouse.duckdb import (
     DuckDBWarehouse,
     connect_duckdb,
@@ -22,14 +31,19 @@ ENGINES: dict[str, type[Warehouse]] = {
 }
 
 
-def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:
-    """Open the configured warehouse."""
+def engine_of(settings: Settings) -> type[Warehouse]:
+    """The adapter class of the configured warehouse (its capabilities, before opening it)."""
     engine = ENGINES.get(settings.warehouse)
     if engine is None:
         raise ConfigError(
             f"unknown warehouse {settings.warehouse!r}; use one of {', '.join(sorted(ENGINES))}"
         )
-    return engine.open(settings, read_only=read_only)
+    return engine
+
+
+def open_warehouse(settings: Settings, *, read_only: bool = False) -> Warehouse:
+    """Open the configured warehouse."""
+    return engine_of(settings).open(settings, read_only=read_only)
 
 
 __all__ = [
@@ -40,11 +54,14 @@ __all__ = [
     "DryRun",
     "DuckDBWarehouse",
     "Layout",
+    "MergeCounts",
     "Warehouse",
-    "bigquery_quote",
     "bigquery_type",
     "connect_duckdb",
+    "decimal_scale",
+    "engine_of",
     "is_duckdb_file",
     "open_warehouse",
+    "quote_identifier",
     "wait_for_duckdb_lock",
 ]

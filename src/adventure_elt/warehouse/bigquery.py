@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +20,17 @@ import pyarrow as pa
 
 from adventure_elt.errors import BytesBilledLimitError, ConfigError, WarehouseError, first_line
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse.base import PLAIN, DryRun, Layout, Warehouse
+from adventure_elt.warehouse.base import (
+    NULL_MARK,
+    PLAIN,
+    SEPARATOR,
+    DryRun,
+    Layout,
+    MergeCounts,
+    Warehouse,
+    decimal_scale,
+    quote_identifier,
+)
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -38,6 +50,12 @@ class BigQueryWarehouse(Warehouse):
     """
 
     kind = "bigquery"
+    dialect = "bigquery"
+    # No transaction outside a script; each DML statement is atomic on its own.
+    transactional = False
+    prices_queries = True
+    # its own dlt state: cursors of the DuckDB pipeline say nothing about BigQuery's raw layer
+    pipeline_suffix = "_bigquery"
     # Dry runs are free; the query cache would answer 0 bytes for a query seen before.
     DRY_RUN: ClassVar[dict[str, Any]] = {"dry_run": True, "use_query_cache": False}
 
@@ -54,6 +72,7 @@ class BigQueryWarehouse(Warehouse):
             )
         self.settings = settings
         self.project: str = project
+        self.catalog = project
         self.max_bytes_billed = settings.bigquery_max_bytes_billed
         self.location = settings.bigquery_location
         self.credentials = credentials
@@ -78,6 +97,13 @@ class BigQueryWarehouse(Warehouse):
     @classmethod
     def open(cls, settings: Settings, *, read_only: bool = False) -> BigQueryWarehouse:
         return cls(settings)
+
+    @classmethod
+    def open_to_load(cls, settings: Settings) -> BigQueryWarehouse:
+        # one line for a missing project, bad credentials or an unreachable endpoint
+        warehouse = cls(settings)
+        warehouse.create_layer("raw")
+        return warehouse
 
     def dataset(self, layer: str) -> str:
         """The dataset id of a layer (`adventure_marts`)."""
@@ -119,8 +145,8 @@ class BigQueryWarehouse(Warehouse):
     def execute(self, sql: str, params: list[Any] | None = None) -> None:
         self._run(sql, params)
 
-    def execute_dml(self, sql: str) -> tuple[int, int, int]:
-        """Run one DML statement (a MERGE); rows (inserted, updated, deleted).
+    def dml_counts(self, sql: str) -> MergeCounts:
+        """Run one DML statement (a MERGE); the rows it inserted, updated and deleted.
 
         From the job's DML statistics; an endpoint that gives only the total (some emulators)
         has it counted as updated.
@@ -128,12 +154,137 @@ class BigQueryWarehouse(Warehouse):
         job = self._query(sql)
         stats = getattr(job, "dml_stats", None)
         if stats is None:
-            return 0, int(job.num_dml_affected_rows or 0), 0
-        return (
+            return MergeCounts(0, int(job.num_dml_affected_rows or 0), 0)
+        return MergeCounts(
             int(stats.inserted_row_count or 0),
             int(stats.updated_row_count or 0),
             int(stats.deleted_row_count or 0),
         )
+
+    def execute_dml(self, sql: str) -> int:
+        counts = self.dml_counts(sql)
+        return counts.inserted + counts.updated + counts.deleted
+
+    @contextmanager
+    def stage(self, rows: pa.Table, layer: str, hint: str) -> Iterator[str]:
+        """A scratch table `_<hint>_<random>` in `layer`, created with an explicit schema and
+        a one-day expiration (a run killed half-way leaves nothing behind for long), filled
+        by a free load job, dropped afterwards."""
+        name = f"_{hint}_{uuid.uuid4().hex[:12]}"
+        relation = self.relation(layer, name)
+        columns = ", ".join(f"{self.quote(f.name)} {bigquery_type(f.type)}" for f in rows.schema)
+        expiry = f"timestamp_add(current_timestamp(), {SCRATCH_EXPIRY})"
+        self.execute(
+            f"create table {relation} ({columns}) options (expiration_timestamp = {expiry})"
+        )
+        try:
+            if rows.num_rows:
+                self.append(layer, name, rows)
+            yield relation
+        finally:
+            self.execute(f"drop table if exists {relation}")
+
+    def add_flag_column(self, layer: str, name: str, column: str) -> None:
+        # Rows already in the table read NULL there (BigQuery fills no default into existing
+        # rows), which every reader treats as "not deleted" (`coalesce(…, false)`).
+        if column in self.column_types(layer, name):
+            return
+        relation, flag = self.relation(layer, name), self.quote(column)
+        self.execute(f"alter table {relation} add column if not exists {flag} bool")
+        self.execute(f"alter table {relation} alter column {flag} set default false")
+
+    def canonical_text(self, column: str, type_name: str) -> str:
+        quoted = self.quote(column)
+        kind = type_name.upper()
+        if decimal_scale(kind) is not None:  # NUMERIC(p,s) / BIGNUMERIC(p,s)
+            text = f"cast({quoted} as string)"
+            # trailing zeros only after a decimal point: 10 stays 10, 1.50 becomes 1.5
+            return f"if(strpos({text}, '.') > 0, rtrim(rtrim({text}, '0'), '.'), {text})"
+        if kind == "BYTES":
+            return f"to_hex({quoted})"
+        if kind == "TIMESTAMP":
+            return f"format_timestamp({_TIME}, {quoted}, 'UTC')"
+        if kind == "DATETIME":
+            return f"format_datetime({_TIME}, {quoted})"
+        if kind == "DATE":
+            return f"format_date('%Y-%m-%d', {quoted})"
+        if kind == "STRING":
+            return quoted
+        return f"cast({quoted} as string)"
+
+    def row_hash(self, texts: Sequence[str]) -> str:
+        null = f"code_points_to_string([{NULL_MARK}])"
+        marked = ", ".join(f"coalesce({t}, {null})" for t in texts)
+        return f"to_hex(md5(array_to_string([{marked}], code_points_to_string([{SEPARATOR}]))))"
+
+    def merge(
+        self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
+    ) -> MergeCounts | None:
+        """One `MERGE` (atomic: BigQuery runs no multi-statement transaction outside a
+        script). A table whose partitioning or clustering differs from `layout` is rebuilt
+        instead: merging would keep the old layout."""
+        columns = self._merge_columns(layer, name, sql, key, layout)
+        if columns is None:
+            return None
+        self.check_unique(layer, name, f"(\n{sql}\n)", key)
+        return self.dml_counts(self.merge_statement(self.relation(layer, name), sql, columns, key))
+
+    def merge_queries(
+        self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
+    ) -> list[str] | None:
+        """The unique-key check and the `MERGE` (its source query and the target's scan)."""
+        columns = self._merge_columns(layer, name, sql, key, layout)
+        if columns is None:
+            return None
+        return [
+            self.unique_check_sql(f"(\n{sql}\n)", key),
+            self.merge_statement(self.relation(layer, name), sql, columns, key),
+        ]
+
+    def _merge_columns(
+        self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout
+    ) -> list[str] | None:
+        """The query's columns when its table can take a merge; None when it must be rebuilt."""
+        if self.table_layout(layer, name) != layout:
+            return None  # missing, a view, or laid out differently
+        columns = [field.name for field in self.query_schema(sql)]
+        self.check_merge_key(layer, name, columns, key)
+        if not set(columns) <= set(self.column_types(layer, name)):
+            return None
+        return columns
+
+    def merge_statement(
+        self, target: str, sql: str, columns: Sequence[str], key: Sequence[str]
+    ) -> str:
+        """The `MERGE` of `sql` into `target` (keys compared with `=`: they are unique and not
+        null in the model's output).
+
+        >>> wh = BigQueryWarehouse.__new__(BigQueryWarehouse)
+        >>> print(wh.merge_statement("`p.d.t`", "select 1 as id, 2 as V", ["id", "V"], ["id"]))
+        merge `p.d.t` as t
+        using (
+        select 1 as id, 2 as V
+        ) as s
+        on t.`id` = s.`id`
+        when matched and not (t.`V` is not distinct from s.`V`) then update set `V` = s.`V`
+        when not matched by target then insert (`id`, `V`) values (s.`id`, s.`V`)
+        when not matched by source then delete
+        """
+        q = self.quote
+        on = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
+        values = [c for c in columns if c not in key]
+        lines = [f"merge {target} as t", f"using (\n{sql.strip()}\n) as s", f"on {on}"]
+        if values:
+            same = " and ".join(f"t.{q(c)} is not distinct from s.{q(c)}" for c in values)
+            assignments = ", ".join(f"{q(c)} = s.{q(c)}" for c in values)
+            lines.append(f"when matched and not ({same}) then update set {assignments}")
+        names = ", ".join(q(c) for c in columns)
+        lines.append(
+            f"when not matched by target then insert ({names})"
+            f" values ({', '.join(f's.{q(c)}' for c in columns)})"
+        )
+        lines.append("when not matched by source then delete")
+        return "\n".join(lines)
 
     def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         table: pa.Table = self._run(sql, params).to_arrow(create_bqstorage_client=False)
@@ -267,8 +418,23 @@ class BigQueryWarehouse(Warehouse):
     def relation(self, layer: str, name: str) -> str:
         return f"`{self.table_id(layer, name)}`"
 
-    def quote(self, name: str) -> str:
-        return bigquery_quote(name)
+    def layer_dataset(self, layer: str) -> str:
+        return self.dataset(layer)
+
+    def from_bigquery_sql(self, sql: str) -> str:
+        return sql  # the engine's own dialect: run as written
+
+    def dataset_tables(self, dataset: str) -> list[str]:
+        from google.api_core import exceptions as api_errors
+
+        try:
+            return [t.table_id for t in self.client.list_tables(dataset)]
+        except api_errors.NotFound:
+            return []
+        except api_errors.GoogleAPICallError as exc:
+            raise WarehouseError(
+                f"cannot list the dataset {dataset!r}: {_api_message(exc)}"
+            ) from None
 
     @classmethod
     def printed_relation(cls, settings: Settings, layer: str, name: str) -> str:
@@ -304,6 +470,21 @@ class BigQueryWarehouse(Warehouse):
             buffer, self.table_id(layer, name), job_config=config
         ).result()
 
+    def stream_rows(
+        self,
+        layer: str,
+        name: str,
+        rows: Sequence[Mapping[str, Any]],
+        row_ids: Sequence[str],
+        retry: Any,
+    ) -> list[dict[str, Any]]:
+        """Stream JSON rows into `layer.name` (`tabledata.insertAll`) with insert ids; the
+        per-row errors BigQuery answers (empty: all stored). API errors are raised as is."""
+        errors: list[dict[str, Any]] = self.client.insert_rows_json(
+            self.table_id(layer, name), list(rows), row_ids=list(row_ids), retry=retry
+        )
+        return errors
+
     def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
         table = self.table_metadata(layer, name)
         if table is None:
@@ -330,15 +511,8 @@ class BigQueryWarehouse(Warehouse):
         self.client.close()
 
 
-def bigquery_quote(name: str) -> str:
-    """A backtick-quoted BigQuery identifier (one name; `relation` quotes a whole path).
-
-    >>> bigquery_quote("salesorderid")
-    '`salesorderid`'
-    >>> print(bigquery_quote("odd`name"))
-    `odd\\`name`
-    """
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+SCRATCH_EXPIRY = "interval 1 day"  # how long a staged scratch table outlives a killed run
+_TIME = "'%Y-%m-%d %H:%M:%E6S'"
 
 
 def bigquery_type(arrow_type: pa.DataType) -> str:
@@ -374,7 +548,9 @@ def sql_type(field: Any) -> str:
     kind = str(field.field_type).upper()
     kind = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}.get(kind, kind)
     if kind in ("RECORD", "STRUCT"):
-        inner = ", ".join(f"{bigquery_quote(f.name)} {sql_type(f)}" for f in field.fields)
+        inner = ", ".join(
+            f"{quote_identifier(f.name, 'bigquery')} {sql_type(f)}" for f in field.fields
+        )
         kind = f"STRUCT<{inner}>"
     return f"ARRAY<{kind}>" if field.mode == "REPEATED" else kind
 
@@ -399,7 +575,7 @@ def _layout_clauses(layout: Layout, table: Any) -> list[str]:
     field = layout.partition_field
     if field is not None:
         kind = next(str(f.field_type).upper() for f in table.schema if f.name == field)
-        column, grain = bigquery_quote(field), layout.granularity
+        column, grain = quote_identifier(field, "bigquery"), layout.granularity
         if kind == "DATE" and grain == "DAY":
             clauses.append(f"partition by {column}")
         elif kind == "DATE":
@@ -407,7 +583,8 @@ def _layout_clauses(layout: Layout, table: Any) -> list[str]:
         else:
             clauses.append(f"partition by {kind.lower()}_trunc({column}, {grain})")
     if layout.cluster_by:
-        clauses.append(f"cluster by {', '.join(bigquery_quote(c) for c in layout.cluster_by)}")
+        columns = ", ".join(quote_identifier(c, "bigquery") for c in layout.cluster_by)
+        clauses.append(f"cluster by {columns}")
     return clauses
 
 

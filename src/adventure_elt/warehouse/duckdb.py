@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 
 from adventure_elt.errors import WarehouseError
-from adventure_elt.warehouse.base import PLAIN, Layout, Warehouse
+from adventure_elt.warehouse.base import (
+    NULL_MARK,
+    PLAIN,
+    SEPARATOR,
+    Layout,
+    MergeCounts,
+    Warehouse,
+    decimal_scale,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,6 +38,11 @@ class DuckDBWarehouse(Warehouse):
     """A DuckDB file; layers are schemas."""
 
     kind = "duckdb"
+    dialect = "duckdb"
+    transactional = True
+    reads_are_free = True
+    drift_compares_types = True
+    pipeline_suffix = ""  # the first engine kept dlt's pipeline name
 
     def __init__(
         self,
@@ -36,12 +51,26 @@ class DuckDBWarehouse(Warehouse):
         read_only: bool = False,
         lock_wait: float = LOCK_WAIT_SECONDS,
         max_pause: float = LOCK_MAX_PAUSE_SECONDS,
+        missing_reads_empty: bool = False,
     ) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._lock_wait, self._max_pause = lock_wait, max_pause
+        # read-only on a file not created yet: read an empty in-memory database instead, so
+        # nothing is written before the sync has something to write
+        self._missing_reads_empty = missing_reads_empty
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._connect()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         import duckdb
 
-        self.path = path
+        path = self.path
+        if self.read_only and self._missing_reads_empty and not path.exists():
+            self._connection = duckdb.connect(":memory:")
+            return self._connection
         try:
-            if not read_only:
+            if not self.read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
             elif not path.exists():
                 # The absolute path: a notebook or a service may run in another folder.
@@ -49,15 +78,56 @@ class DuckDBWarehouse(Warehouse):
                     f"warehouse {path.absolute()} does not exist yet; run 'adventure-elt sync'"
                     " first, or set ADVENTURE_ELT_DUCKDB_PATH"
                 )
-            self.connection = connect_duckdb(
-                path, read_only=read_only, wait=lock_wait, max_pause=max_pause
+            self._connection = connect_duckdb(
+                path, read_only=self.read_only, wait=self._lock_wait, max_pause=self._max_pause
             )
         except (duckdb.Error, OSError) as exc:
             raise WarehouseError(f"cannot open the DuckDB warehouse {path}: {exc}") from None
+        return self._connection
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The open connection (reopened after `released`)."""
+        return self._connection if self._connection is not None else self._connect()
 
     @classmethod
     def open(cls, settings: Settings, *, read_only: bool = False) -> DuckDBWarehouse:
         return cls(settings.duckdb_path, read_only=read_only)
+
+    @classmethod
+    def not_built(cls, settings: Settings) -> str | None:
+        path = settings.duckdb_path
+        return None if path.is_file() else f"warehouse {path.absolute()} does not exist yet"
+
+    @classmethod
+    def open_to_load(cls, settings: Settings) -> DuckDBWarehouse:
+        """Read-only, so other readers share the file while the sync reads the source (a file
+        not created yet reads as empty); `writable` and `released` switch when the sync writes
+        or dlt loads."""
+        path = settings.duckdb_path
+        check_writable(path)
+        return cls(path, read_only=True, missing_reads_empty=True)
+
+    @contextmanager
+    def released(self) -> Iterator[None]:
+        # DuckDB lets one process hold a file with one configuration: dlt's loader opens it
+        # its own way, so this handle lets go and reopens on its next statement
+        self.close()
+        yield
+
+    def writable(self) -> None:
+        if self.read_only:
+            self.close()
+            self.read_only = False
+
+    def drop_repeated_rows(self, layer: str, name: str, key: Sequence[str]) -> None:
+        keys = ", ".join(self.quote(k) for k in key)
+        relation = self.relation(layer, name)
+        self.execute(
+            f"delete from {relation} where rowid in (select rowid from"
+            f" (select rowid, row_number() over (partition by {keys}) as n"
+            f" from {relation}) where n > 1)"
+        )
 
     def execute(self, sql: str, params: list[Any] | None = None) -> None:
         self.connection.execute(sql, params)
@@ -84,8 +154,11 @@ class DuckDBWarehouse(Warehouse):
     def relation(self, layer: str, name: str) -> str:
         return f"{self.quote(layer)}.{self.quote(name)}"
 
-    def quote(self, name: str) -> str:
-        return duckdb_quote(name)
+    def dataset_tables(self, dataset: str) -> list[str]:
+        rows = self.fetch_all(
+            "select table_name from information_schema.tables where table_schema = ?", [dataset]
+        )
+        return [str(r[0]) for r in rows]
 
     def dataset_columns(self, dataset: str, name: str) -> list[str]:
         rows = self.fetch_all(
@@ -138,17 +211,159 @@ class DuckDBWarehouse(Warehouse):
         kind = "view" if "VIEW" in str(rows[0][0]).upper() else "table"
         return kind, {str(column): str(type_) for _, column, type_ in rows if column is not None}
 
+    @contextmanager
+    def stage(self, rows: pa.Table, layer: str, hint: str) -> Iterator[str]:
+        # a view over the Arrow table in this process: nothing is copied
+        view = f"_{hint}_{uuid.uuid4().hex[:8]}"
+        self.connection.register(view, rows)
+        try:
+            yield self.quote(view)
+        finally:
+            self.connection.unregister(view)
+
+    def execute_dml(self, sql: str) -> int:
+        # DuckDB answers a DML statement with one row: the rows it affected
+        row = self.connection.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+    def add_flag_column(self, layer: str, name: str, column: str) -> None:
+        self.execute(
+            f"alter table {self.relation(layer, name)} add column if not exists"
+            f" {self.quote(column)} boolean default false"
+        )
+
+    def canonical_text(self, column: str, type_name: str) -> str:
+        quoted = self.quote(column)
+        kind = type_name.upper()
+        if decimal_scale(kind):
+            # DECIMAL(38,9) prints all 9 decimals; drop trailing zeros, then a bare point.
+            return f"rtrim(rtrim(cast({quoted} as varchar), '0'), '.')"
+        if kind == "BLOB":
+            return f"lower(hex({quoted}))"
+        if kind.startswith("TIMESTAMP WITH TIME ZONE"):
+            return f"strftime(timezone('UTC', {quoted}), {_TIME})"
+        if kind.startswith("TIMESTAMP"):
+            return f"strftime({quoted}, {_TIME})"
+        if kind == "DATE":
+            return f"strftime({quoted}, '%Y-%m-%d')"
+        if kind == "VARCHAR":
+            return quoted
+        return f"cast({quoted} as varchar)"
+
+    def row_hash(self, texts: Sequence[str]) -> str:
+        marked = ", ".join(f"coalesce({t}, chr({NULL_MARK}))" for t in texts)
+        return f"md5(concat_ws(chr({SEPARATOR}), {marked}))"
+
+    def merge(
+        self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
+    ) -> MergeCounts | None:
+        """Delete + insert in one transaction, from a work table `<name>__incoming` holding
+        the query's rows (so the query runs once).
+
+        A row is *changed* when its full set of column values is not already in the target
+        (`incoming except distinct target`, which compares NULLs as equal). Target rows whose
+        key is among the changed rows (old versions) or absent from the incoming rows are
+        deleted; the changed rows are inserted.
+        """
+        if self.table_kind(layer, name) != "table":
+            return None
+        incoming_name, changed_name = f"{name}__incoming", f"{name}__changed"
+        incoming = self.relation(layer, incoming_name)
+        self.replace_table(layer, incoming_name, sql)
+        try:
+            columns = list(self.column_types(layer, incoming_name))
+            self.check_merge_key(layer, name, columns, key)
+            if not set(columns) <= set(self.column_types(layer, name)):
+                return None
+            self.check_unique(layer, name, incoming, key)
+            return self._merge_from(layer, name, incoming_name, changed_name, columns, key)
+        finally:
+            self.execute(f"drop table if exists {incoming}")
+            self.execute(f"drop table if exists {self.relation(layer, changed_name)}")
+
+    def _merge_from(
+        self,
+        layer: str,
+        name: str,
+        incoming_name: str,
+        changed_name: str,
+        columns: Sequence[str],
+        key: Sequence[str],
+    ) -> MergeCounts:
+        q = self.quote
+        target, incoming = self.relation(layer, name), self.relation(layer, incoming_name)
+        changed = self.relation(layer, changed_name)
+        cols = ", ".join(q(c) for c in columns)
+
+        def match(a: str, b: str) -> str:
+            return " and ".join(f"{a}.{q(k)} is not distinct from {b}.{q(k)}" for k in key)
+
+        with self.transaction():
+            self.replace_table(
+                layer,
+                changed_name,
+                f"select {cols} from {incoming} except distinct select {cols} from {target}",
+            )
+            (changed_rows,) = self.fetch_all(f"select count(*) from {changed}")[0]
+            (updated,) = self.fetch_all(
+                f"select count(*) from {changed} as c"
+                f" where exists (select 1 from {target} as t where {match('t', 'c')})"
+            )[0]
+            (deleted,) = self.fetch_all(
+                f"select count(*) from {target} as t"
+                f" where not exists (select 1 from {incoming} as i where {match('i', 't')})"
+            )[0]
+            self.execute(
+                f"delete from {target} as t"
+                f" where exists (select 1 from {changed} as c where {match('c', 't')})"
+                f" or not exists (select 1 from {incoming} as i where {match('i', 't')})"
+            )
+            self.execute(f"insert into {target} ({cols}) select {cols} from {changed}")
+        return MergeCounts(int(changed_rows) - int(updated), int(updated), int(deleted))
+
+    def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+        # A credentials object, not a path string: dlt parses a string as a URL with
+        # SQLAlchemy, whose import alone costs about a second of every sync.
+        credentials = DuckDbCredentials()
+        credentials.database = str(self.path.absolute())
+        return dlt.destinations.duckdb(credentials=credentials), "raw"
+
     def close(self) -> None:
-        self.connection.close()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
-def duckdb_quote(name: str) -> str:
-    """A double-quoted DuckDB identifier.
+_TIME = "'%Y-%m-%d %H:%M:%S.%f'"
 
-    >>> print(duckdb_quote('odd"name'))
-    "odd""name"
-    """
-    return '"' + name.replace('"', '""') + '"'
+
+def check_writable(path: Path) -> None:
+    """Fail in one line when the DuckDB file at `path` cannot be created or written."""
+    import os
+
+    if path.is_dir():
+        raise WarehouseError(f"warehouse path {path} is a folder; give a file name, e.g. x.duckdb")
+    if path.exists():
+        if not os.access(path, os.W_OK | os.R_OK):
+            raise WarehouseError(
+                f"warehouse file {path} is not readable and writable; check its permissions"
+            )
+        if not is_duckdb_file(path):
+            raise WarehouseError(
+                f"warehouse file {path} is not a DuckDB database; choose another --duckdb-path"
+                " (sync creates the file when it does not exist)"
+            )
+        return
+    parent = path.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise WarehouseError(
+            f"cannot create the warehouse file {path}: {parent} is not a writable folder; "
+            "choose another --duckdb-path"
+        )
 
 
 T = TypeVar("T")

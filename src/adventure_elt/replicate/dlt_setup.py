@@ -1,0 +1,107 @@
+"""dlt's configuration for `sync`: the import with our defaults, the pipeline, and the one
+runtime patch of dlt (its DuckDB connection pool waits for a lock as our opens do).
+
+Kept apart from the sync's orchestration so a change of how dlt is driven (fewer stages, another
+extraction backend) touches this module only.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from adventure_elt.progress import ProgressCallback, ProgressEvent
+from adventure_elt.replicate.working_dir import remove_kill_leftovers, set_aside_unreadable_state
+from adventure_elt.settings import Settings
+from adventure_elt.warehouse import Warehouse, wait_for_duckdb_lock
+
+PIPELINE_NAME = "adventure_elt"
+
+SOURCE_NAME = "adventureworks"
+
+STAGING_DATASET = "raw_staging"  # dlt's: merges and full refreshes load here first
+# dlt's: merges and full refreshes load here first
+
+
+def import_dlt(settings: Settings) -> Any:
+    """Import dlt with our defaults: no telemetry, data under `home` (not a system folder)."""
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("DLT_DATA_DIR", str((settings.home / "dlt-data").absolute()))
+    import dlt
+
+    # Tables are read one after another on one connection (dlt interleaves them by default).
+    dlt.config["extract.next_item_mode"] = "fifo"
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
+    # `_stamp` adds `_dlt_id` while extracting; dlt's own would rewrite every parquet file.
+    dlt.config["normalize.parquet_normalizer.add_dlt_id"] = False
+    # The parquet files live for one load on a local disk: compressing them costs about half
+    # of writing them (and again when the warehouse reads them) and saves nothing that matters.
+    dlt.config["data_writer.compression"] = "none"
+    # Loaded packages are of no further use; kept, they would grow by a copy of every sync.
+    dlt.config["load.delete_completed_jobs"] = True
+    # A full refresh loads the new rows beside the old ones (the staging dataset) and swaps them
+    # in with one transaction per table (TRUNCATE + INSERT … SELECT), so readers, and a sync
+    # killed half-way, see the old rows or the new ones. dlt's default truncates first.
+    dlt.config["destination.replace_strategy"] = "insert-from-staging"
+    return dlt
+
+
+def wait_for_duckdb_readers() -> None:
+    """Make dlt's DuckDB opens wait for a lock as ours do.
+
+    dlt opens the file at each step and fails at once when another process holds it, and a
+    reader (report, query, the dashboard) or the stream ingester may, for a moment. The open
+    is the first thing `borrow_conn` does, so retrying the call changes no pool state.
+    """
+    from dlt.destinations.impl.duckdb.configuration import DuckDbConnectionPool
+
+    borrow = DuckDbConnectionPool.borrow_conn
+    if getattr(borrow, "waits_for_locks", False):
+        return
+
+    def borrow_waiting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return wait_for_duckdb_lock(lambda: borrow(self, *args, **kwargs))
+
+    borrow_waiting.waits_for_locks = True  # type: ignore[attr-defined]
+    setattr(DuckDbConnectionPool, "borrow_conn", borrow_waiting)  # noqa: B010
+
+
+def make_pipeline(
+    dlt: Any, settings: Settings, warehouse: Warehouse, report: ProgressCallback
+) -> Any:
+    """The dlt pipeline writing the raw layer of `warehouse` (its `dlt_destination`), named
+    per engine so each keeps its own cursors.
+
+    Its working folder is cleared of what killed syncs left first (see `working_dir`).
+    """
+    wait_for_duckdb_readers()
+    destination, dataset = warehouse.dlt_destination(dlt)
+    name = PIPELINE_NAME + warehouse.pipeline_suffix
+    working_dir = settings.home / "dlt" / name
+    remove_kill_leftovers(working_dir)
+    aside = set_aside_unreadable_state(working_dir)
+    if aside is not None:
+        message = (
+            f"unreadable pipeline state in {working_dir}: set aside as {aside.name},"
+            " cursors restored from the warehouse"
+        )
+        report(ProgressEvent("resume", message=message, finished=True))
+    return dlt.pipeline(
+        pipeline_name=name,
+        pipelines_dir=str((settings.home / "dlt").absolute()),
+        destination=destination,
+        dataset_name=dataset,
+        progress=None,
+    )
+
+
+def pipeline_state_size(settings: Settings) -> int:
+    """Bytes of the pipeline's local state file (it must stay small: no per-row hashes)."""
+    path = settings.home / "dlt" / PIPELINE_NAME / "state.json"
+    return path.stat().st_size if path.is_file() else 0
+
+
+def default_pipelines_dir(settings: Settings) -> Path:
+    """Where dlt keeps the pipeline's state and pending load packages."""
+    return settings.home / "dlt"
