@@ -220,14 +220,14 @@ class _Planner:
 
     def checks(self, project: Any, node: Any) -> list[CheckedQuery]:
         """Dry-run the data checks of one model, as `test` runs them."""
-        from adventure_elt.transform.checks import checks_for, count_sql
+        from adventure_elt.transform.checks import count_sql, declared_checks
         from adventure_elt.transform.compile import compile_query
 
         found = []
-        for name, _, _, bq_sql in checks_for(project, node):
-            sql = count_sql(compile_query(bq_sql, "bigquery", self.relation))
+        for check in declared_checks(project, node):
+            sql = count_sql(compile_query(check.sql, "bigquery", self.relation))
             run = self.wh.dry_run(sql)
-            label = f"{node.key}: {name}"
+            label = f"{node.key}: {check.name}"
             found.append(_checked("check", label, run, run.bytes_processed, self.stood_in(sql)))
         return found
 

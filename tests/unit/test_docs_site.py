@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from transform_helpers import make_raw, settings_for, write_project
+from transform_helpers import BASE_FILES, make_raw, settings_for, write_project
 
 from adventure_elt.cli import main
 from adventure_elt.docs_site import build, graph, markup, pages
@@ -242,6 +242,29 @@ def test_the_cli_prints_the_index_path(
     assert "The warehouse was not read" not in index and ">None<" not in index
     assert '<span class="status fail">1 fail</span>' in index
     assert "note:" not in stderr
+
+
+def test_a_warn_check_that_found_rows_shows_as_warn_not_fail(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    positive = "sql: select * from marts.fct_orders where double_amount <= 0"
+    models = BASE_FILES["marts/_models.yml"]
+    assert positive in models
+    warned = models.replace(positive, f"{positive}\n        severity: warn")
+    sql_dir = write_project(tmp_path, {**BASE_FILES, "marts/_models.yml": warned})
+    make_raw(settings, [(1, 10, "-1", 1), (2, 11, "3", 2)])
+    transform(settings, sql_dir=sql_dir)
+    report = run_checks(settings, sql_dir=sql_dir)
+    assert report.passed and [c.name for c in report.warned] == ["amounts_are_positive"]
+
+    facts = collect_facts(settings, sql_dir)
+    status = {c.name: c.status for c in facts.tables["marts.fct_orders"].checks}
+    assert status["amounts_are_positive"] == "warn"
+    out = tmp_path / "site"
+    build_docs(settings, out, sql_dir=sql_dir)
+    page = (out / "tables" / "marts.fct_orders.html").read_text()
+    assert "WARN · 1 rows" in page and "FAIL" not in page
+    index = (out / "index.html").read_text()
+    assert '<span class="status warn">1 warn</span>' in index and " fail</span>" not in index
 
 
 def test_the_default_folder_is_docs_in_home(

@@ -23,7 +23,7 @@ from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.settings import Settings
 from adventure_elt.stream.tables import EVENT_COLUMNS, EVENTS_TABLE, RAW_LAYER
 from adventure_elt.transform.check_log import RecordedCheck, last_checks
-from adventure_elt.transform.checks import checks_for
+from adventure_elt.transform.checks import declared_checks
 from adventure_elt.transform.dag import build_dag
 from adventure_elt.transform.lineage import model_column_sources
 from adventure_elt.transform.project import DIALECT, Node, Project, display, load_project
@@ -46,15 +46,18 @@ class CheckFact:
     column: str | None
     sql: str
     last: RecordedCheck | None = None
+    severity: str = "error"
 
     @property
     def status(self) -> str:
-        """`pass`, `fail`, `error` or `not run`."""
+        """`pass`, `fail`, `warn` (a `severity: warn` check found rows), `error` or `not run`."""
         if self.last is None:
             return "not run"
         if self.last.error is not None:
             return "error"
-        return "pass" if self.last.passed else "fail"
+        if self.last.passed:
+            return "pass"
+        return "warn" if self.severity == "warn" else "fail"
 
 
 @dataclass(frozen=True)
@@ -292,8 +295,8 @@ def _node_fact(project: Project, node: Node, columns: Columns, built: _Built) ->
         traced, lineage_error = {}, str(exc)
     descriptions = node.config.column_descriptions
     checks = tuple(
-        CheckFact(name, kind, column, sql, built.checks.get((key, name)))
-        for name, kind, column, sql in checks_for(project, node)
+        CheckFact(c.name, c.kind, c.column, c.sql, built.checks.get((key, c.name)), c.severity)
+        for c in declared_checks(project, node)
     )
     layout = node.config.layout
     types_from = "warehouse" if kind_and_types else "seed column_types" if types else ""

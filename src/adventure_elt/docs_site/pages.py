@@ -570,8 +570,8 @@ def _types_from(source: str) -> Html:
 def _badge(check: CheckFact) -> Html:
     last = check.last
     text = {"pass": "pass", "error": "error", "not run": "not run yet"}.get(check.status, "")
-    if check.status == "fail" and last is not None:
-        text = f"FAIL · {last.failures:,} rows"
+    if check.status in ("fail", "warn") and last is not None:
+        text = f"{check.status.upper()} · {last.failures:,} rows"
     note = check.name
     if last is not None:
         note += f" · {_when(last.checked_at)}" + (f" · {last.error}" if last.error else "")
@@ -614,7 +614,7 @@ def _check_summary(statuses: Sequence[str], last: datetime | None) -> Html:
 
 def _status_counts(statuses: Sequence[str]) -> Html:
     parts = []
-    for status in ("pass", "fail", "error", "not run"):
+    for status in ("pass", "warn", "fail", "error", "not run"):
         n = statuses.count(status)
         if n:
             parts.append(tag("span", f"{n} {status}", class_=f"status {status.replace(' ', '-')}"))

@@ -222,11 +222,6 @@ def declared_checks(project: Project, node: Node) -> list[DeclaredCheck]:
     return found
 
 
-def checks_for(project: Project, node: Node) -> list[tuple[str, str, str | None, str]]:
-    """(name, kind, column, BigQuery SQL) of every check declared for `node`."""
-    return [(c.name, c.kind, c.column, c.sql) for c in declared_checks(project, node)]
-
-
 def audit_table(model: str, check: str) -> str:
     """The `audit` table `--store-failures` writes a check's offending rows to.
 
