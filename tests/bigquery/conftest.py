@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bq_helpers import PROJECT, emulator_environment, unique_prefix
+from bq_helpers import ENGINE_CASES, PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.settings import Settings
 
@@ -93,3 +93,14 @@ def bigquery_settings(
         bigquery_project=PROJECT,
         bigquery_dataset_prefix=prefix,
     )
+
+
+@pytest.fixture(params=ENGINE_CASES)
+def engine_settings(request: pytest.FixtureRequest, source_settings: Settings) -> Settings:
+    """`source_settings` (an empty source database) with the warehouse of each engine: DuckDB
+    in tmp_path, then the emulator (`bigquery_settings`); scenarios that must hold on both
+    engines take this fixture and are written once."""
+    if request.param == "bigquery":
+        settings: Settings = request.getfixturevalue("bigquery_settings")
+        return settings
+    return source_settings
