@@ -57,7 +57,7 @@ def test_sync_then_activity_merges_and_reconciles_clean(bigquery_settings: Setti
     assert by_table["sales.salesorderheader"].rows_read >= changes.orders_created
     assert changes.orders_created and changes.status_changes
     # merged on the primary key: new rows added, edited rows replaced, nothing duplicated or
-    # stale; rows deleted at the source stay (without --detect-deletes, see test_deletes_bigquery)
+    # stale; rows deleted at the source stay (without --detect-deletes, see test_delete_scenarios)
     results = {r.table: r for r in reconcile(settings)}
     assert {
         t: r.missing_keys + r.differing_rows + r.duplicate_keys for t, r in results.items()
