@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +20,10 @@ from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import BigQueryWarehouse, open_warehouse
+from adventure_elt.warehouse import open_warehouse
 from cli_parse import run_cli
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("emulator_alter_table_metadata")]
 
 HEADER = "sales.salesorderheader"
 DETAIL = "sales.salesorderdetail"
@@ -34,34 +33,6 @@ EXTRA_COUNTRY = ""  # an empty text key nothing references, so the test can dele
 # What rows already in raw when the flag column came read: DuckDB fills the column's default
 # in, BigQuery applies a default to new rows only (readers coalesce NULL to false).
 UNFLAGGED = {"duckdb": [(False,)], "bigquery": [(None,)]}
-
-_ADD_COLUMN = re.compile(
-    r"alter table `(?P<table>[^`]+)` add column if not exists `(?P<column>\w+)` (?P<type>\w+)",
-    re.IGNORECASE,
-)
-
-
-@pytest.fixture(autouse=True)
-def emulator_keeps_added_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Quirk: the emulator runs `ALTER TABLE … ADD COLUMN` on its storage but leaves the table's
-    metadata (`tables.get`) without the column; real BigQuery updates both. Patch the metadata
-    after such a statement, as BigQuery would have. (Touches only the BigQuery adapter.)"""
-    from google.cloud import bigquery
-
-    original = BigQueryWarehouse.execute
-
-    def execute(self: BigQueryWarehouse, sql: str, params: list[Any] | None = None) -> None:
-        original(self, sql, params)
-        added = _ADD_COLUMN.match(sql.strip())
-        if added is None:
-            return
-        table = self.client.get_table(added["table"])
-        if added["column"] not in {f.name for f in table.schema}:
-            field = bigquery.SchemaField(added["column"], added["type"].upper())
-            table.schema = [*table.schema, field]
-            self.client.update_table(table, ["schema"])
-
-    monkeypatch.setattr(BigQueryWarehouse, "execute", execute)
 
 
 @dataclass(frozen=True)
@@ -79,9 +50,9 @@ class Deleted:
 
 
 @pytest.fixture
-def synced(engine_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def synced(engine_settings: Settings) -> Iterator[Settings]:
     """A small synthetic source (plus one unreferenced country) synced to the engine's
-    warehouse; the environment also lets the CLI find both."""
+    warehouse."""
     settings = engine_settings
     with server.connect(settings) as conn, conn.cursor() as cur:
         generator.seed(conn, scale=0.01, seed=5)
@@ -90,9 +61,6 @@ def synced(engine_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterat
             (EXTRA_COUNTRY,),
         )
     sync(settings)
-    monkeypatch.setenv("ADVENTURE_ELT_SOURCE_DSN", str(settings.source_dsn))
-    monkeypatch.setenv("ADVENTURE_ELT_HOME", str(settings.home))
-    monkeypatch.setenv("ADVENTURE_ELT_DUCKDB_PATH", str(settings.duckdb_path))
     yield settings
 
 
