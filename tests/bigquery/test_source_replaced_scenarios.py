@@ -8,15 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from adventure_elt.catalog import TABLES
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import open_warehouse
 from cli_parse import run_cli
+from warehouse_sql import engine_raw_counts
 
 pytestmark = pytest.mark.postgres
 
@@ -36,16 +35,6 @@ def synced(engine_settings: Settings) -> Settings:
     return settings
 
 
-def raw_counts(settings: Settings) -> dict[str, int]:
-    with open_warehouse(settings) as wh:
-        return {
-            t.qualified_name: int(
-                wh.fetch_all(f"select count(*) from {wh.relation('raw', t.raw_name)}")[0][0]
-            )
-            for t in TABLES
-        }
-
-
 def unclean(settings: Settings) -> list[str]:
     return [r.table for r in reconcile(settings) if not r.clean]
 
@@ -53,7 +42,7 @@ def unclean(settings: Settings) -> list[str]:
 def test_a_reseed_at_a_larger_scale_is_refused_until_a_full_refresh(
     synced: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = raw_counts(synced)
+    before = engine_raw_counts(synced)
     assert run_cli(["oltp", "seed", "--scale", "0.05", "--seed", "2"], capsys)[0] == 0
 
     code, out, err = run_cli(["sync"], capsys)
@@ -63,7 +52,7 @@ def test_a_reseed_at_a_larger_scale_is_refused_until_a_full_refresh(
     (error,) = [line for line in err.splitlines() if line.startswith("error:")]
     assert "replaced" in error and "sync --full-refresh --tables" in error
     assert "failed" in out  # the summary of what was synced is printed
-    after = raw_counts(synced)
+    after = engine_raw_counts(synced)
     assert {t: after[t] for t in ORDERS} == {t: before[t] for t in ORDERS}  # nothing loaded
     assert set(ORDERS) <= set(unclean(synced))  # reconcile agrees that raw is behind
     # the same from Python: the error carries the summary, the orders among the failed tables

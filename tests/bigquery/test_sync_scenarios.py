@@ -15,21 +15,12 @@ from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse, open_warehouse
+from warehouse_sql import engine_raw_counts
 
 pytestmark = pytest.mark.postgres
 
 # The raw layer's NUMERIC, as each engine names it (the RAW LAYER contract).
 RAW_NUMERIC = {"duckdb": "DECIMAL(38,9)", "bigquery": "NUMERIC(38,9)"}
-
-
-def warehouse_counts(settings: Settings) -> dict[str, int]:
-    with open_warehouse(settings) as wh:
-        return {
-            t.qualified_name: int(
-                wh.fetch_all(f"select count(*) from {wh.relation('raw', t.raw_name)}")[0][0]
-            )
-            for t in TABLES
-        }
 
 
 def test_sync_then_activity_merges_and_reconciles_clean(engine_settings: Settings) -> None:
@@ -41,7 +32,7 @@ def test_sync_then_activity_merges_and_reconciles_clean(engine_settings: Setting
 
     with server.connect(settings) as conn:
         counts = row_counts(conn)
-    assert warehouse_counts(settings) == counts
+    assert engine_raw_counts(settings) == counts
     assert {t.mode for t in first.tables} == {"initial"}
     results = reconcile(settings)
     assert [r.table for r in results if not r.clean] == []
