@@ -16,6 +16,14 @@ from pg_databases import fresh_database
 
 PROJECT = "emulated-project"
 
+# The engines every shared scenario runs on (the `engine` and `engine_settings` fixtures); the
+# BigQuery case carries the `bigquery` marker, as dlt's `destinations_configs` does. A third
+# engine adds one `pytest.param` here.
+ENGINE_CASES = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("bigquery", id="bigquery", marks=pytest.mark.bigquery),
+]
+
 
 def anonymous_credentials(*_: Any, **__: Any) -> tuple[Any, None]:
     """What `google.auth.default` returns on the emulator: no credentials, no project."""

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from bq_helpers import PROJECT, emulator_environment, unique_prefix
+from bq_helpers import ENGINE_CASES, PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.settings import Settings
+from adventure_elt.warehouse import BigQueryWarehouse
 
 REPO = Path(__file__).resolve().parents[2]
 BQVENV = REPO / ".bqvenv"
@@ -93,3 +96,56 @@ def bigquery_settings(
         bigquery_project=PROJECT,
         bigquery_dataset_prefix=prefix,
     )
+
+
+@pytest.fixture(params=ENGINE_CASES)
+def engine_settings(
+    request: pytest.FixtureRequest, source_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """`source_settings` (an empty source database) with the warehouse of each engine: DuckDB
+    in tmp_path, then the emulator (`bigquery_settings`); the environment lets the CLI find
+    both. Scenarios that must hold on both engines take this fixture and are written once."""
+    settings = source_settings
+    if request.param == "bigquery":
+        settings = request.getfixturevalue("bigquery_settings")
+    monkeypatch.setenv("ADVENTURE_ELT_WAREHOUSE", settings.warehouse)
+    monkeypatch.setenv("ADVENTURE_ELT_SOURCE_DSN", str(settings.source_dsn))
+    monkeypatch.setenv("ADVENTURE_ELT_HOME", str(settings.home))
+    monkeypatch.setenv("ADVENTURE_ELT_DUCKDB_PATH", str(settings.duckdb_path))
+    return settings
+
+
+_ALTER = re.compile(
+    r"alter table `(?P<table>[^`]+)` (?:add column if not exists `(?P<added>\w+)` (?P<type>\w+)"
+    r"|drop column `(?P<dropped>\w+)`)",
+    re.IGNORECASE,
+)
+
+
+@pytest.fixture
+def emulator_alter_table_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quirk: the emulator runs `ALTER TABLE … ADD COLUMN` / `DROP COLUMN` on its storage but
+    leaves the table's metadata (`tables.get`) as it was; real BigQuery updates both. Patch the
+    metadata after such a statement, as BigQuery would have. (Touches only the BigQuery
+    adapter, so DuckDB cases may use it too.)"""
+    from google.cloud import bigquery
+
+    original = BigQueryWarehouse.execute
+
+    def execute(self: BigQueryWarehouse, sql: str, params: list[Any] | None = None) -> None:
+        original(self, sql, params)
+        alter = _ALTER.match(sql.strip())
+        if alter is None:
+            return
+        table = self.client.get_table(alter["table"])
+        names = {f.name for f in table.schema}
+        if alter["added"] is not None and alter["added"] not in names:
+            field = bigquery.SchemaField(alter["added"], alter["type"].upper())
+            table.schema = [*table.schema, field]
+        elif alter["dropped"] is not None and alter["dropped"] in names:
+            table.schema = [f for f in table.schema if f.name != alter["dropped"]]
+        else:
+            return
+        self.client.update_table(table, ["schema"])
+
+    monkeypatch.setattr(BigQueryWarehouse, "execute", execute)

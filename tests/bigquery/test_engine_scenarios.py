@@ -2,7 +2,9 @@
 
 The `engine` fixture yields an open adapter of each registered engine; the BigQuery case carries
 the `bigquery` marker (it runs on the emulator), as dlt's `destinations_configs` does for its
-destinations. A third engine adds one `pytest.param` to `ENGINE_CASES`.
+destinations. A third engine adds one `pytest.param` to `ENGINE_CASES` (in `bq_helpers.py`).
+Scenarios that also need a source and a sync take `engine_settings` (conftest.py) instead, as
+test_delete_scenarios.py does.
 
 Column names are mixed case on purpose: every statement must quote through the adapter.
 """
@@ -18,16 +20,12 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from bq_helpers import PROJECT, emulator_environment, unique_prefix
+from bq_helpers import ENGINE_CASES, PROJECT, emulator_environment, unique_prefix
 
 from adventure_elt.settings import Settings
 from adventure_elt.transform.materialize import Materializer
 from adventure_elt.warehouse import ENGINES, Warehouse, open_warehouse
 
-ENGINE_CASES = [
-    pytest.param("duckdb", id="duckdb"),
-    pytest.param("bigquery", id="bigquery", marks=pytest.mark.bigquery),
-]
 LAYER = "marts"
 
 

@@ -1,5 +1,6 @@
-"""On BigQuery (the emulator): a killed full refresh never shows readers an empty raw table, a
-dropped source column stops only its table, and a replaced source is refused — as on DuckDB.
+"""On BigQuery (the emulator): a killed full refresh never shows readers an empty raw table, as
+on DuckDB. (A dropped source column and a replaced source, on both engines:
+test_drift_scenarios.py, test_source_replaced_scenarios.py.)
 
 The killed sync runs in a forked child process (it inherits the emulator's environment, which a
 fresh interpreter would not have: the test patches Google's credentials look-up) and is
@@ -10,26 +11,26 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
-from adventure_elt.replicate.drift import SchemaChangeError
-from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import BigQueryWarehouse
 from source_orders import delete_first_orders, source_order_counts
 
-pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.bigquery,
+    pytest.mark.usefixtures("emulator_alter_table_metadata"),
+]
 
 ORDER_TABLES = ("sales_salesorderheader", "sales_salesorderdetail")
 
@@ -89,27 +90,6 @@ def kill_full_refresh_when(settings: Settings, reached: Callable[[], bool]) -> N
     assert child.exitcode == -signal.SIGKILL, "the full refresh ended before the kill point"
 
 
-_DROP_COLUMN = re.compile(r"alter table `(?P<table>[^`]+)` drop column `(?P<column>\w+)`", re.I)
-
-
-@pytest.fixture(autouse=True)
-def emulator_forgets_dropped_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Quirk: the emulator runs `ALTER TABLE … DROP COLUMN` on its storage but keeps the column
-    in the table's metadata (`tables.get`); real BigQuery updates both. Patch the metadata after
-    such a statement, as BigQuery would have."""
-    original = BigQueryWarehouse.execute
-
-    def execute(self: BigQueryWarehouse, sql: str, params: list[Any] | None = None) -> None:
-        original(self, sql, params)
-        dropped = _DROP_COLUMN.match(sql.strip())
-        if dropped is not None:
-            table = self.client.get_table(dropped["table"])
-            table.schema = [f for f in table.schema if f.name != dropped["column"]]
-            self.client.update_table(table, ["schema"])
-
-    monkeypatch.setattr(BigQueryWarehouse, "execute", execute)
-
-
 @pytest.fixture
 def synced(bigquery_settings: Settings) -> Settings:
     with server.connect(bigquery_settings) as conn:
@@ -143,37 +123,4 @@ def test_a_killed_full_refresh_never_shows_readers_an_empty_table(
         )
     sync(synced, full_refresh=True)
     assert order_counts(synced) == after
-    assert unclean(synced) == []
-
-
-def test_a_dropped_column_stops_only_its_table_until_a_full_refresh(synced: Settings) -> None:
-    with server.connect(synced) as conn, conn.cursor() as cur:
-        cur.execute(
-            "alter table person.person drop column title;"
-            " update sales.customer set territoryid = 9, modifieddate = now()"
-            " where customerid = (select min(customerid) from sales.customer)"
-        )
-
-    with pytest.raises(SchemaChangeError, match="'title'"):
-        sync(synced)
-
-    flagged = {r.table: r for r in reconcile(synced) if not r.clean}
-    assert list(flagged) == ["person.person"] and flagged["person.person"].dropped_columns
-    refreshed = sync(synced, tables="person.person", full_refresh=True)
-    assert any("dropped" in n for n in refreshed.tables[0].notes)
-    with BigQueryWarehouse(synced) as wh:
-        assert "title" not in wh.column_types("raw", "person_person")
-    assert unclean(synced) == []
-
-
-def test_a_reseeded_source_is_refused_until_a_full_refresh(synced: Settings) -> None:
-    with server.connect(synced) as conn:
-        generator.seed(conn, scale=0.04, seed=3)
-
-    with pytest.raises(TablesNotSyncedError) as raised:
-        sync(synced)
-
-    failed: dict[str, Any] = {t.table: t for t in raised.value.summary.tables if t.mode == "failed"}
-    assert "sales.salesorderheader" in failed
-    sync(synced, full_refresh=True)
     assert unclean(synced) == []

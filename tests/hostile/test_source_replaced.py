@@ -4,7 +4,8 @@
 the last sync stored; an incremental sync then read nothing and exited 0 while raw kept other
 data. Now such a table is left out with one line naming the fix (`sync --full-refresh`), the
 other tables are synced, and the full refresh makes raw equal to the source. Deletes, the lag
-window and ordinary activity are not mistaken for a replacement.
+window and ordinary activity are not mistaken for a replacement. (A reseed at a larger scale,
+on both engines: tests/bigquery/test_source_replaced_scenarios.py.)
 """
 
 from __future__ import annotations
@@ -44,27 +45,6 @@ def synced(source_settings: Settings) -> Settings:
 
 def unclean(settings: Settings) -> list[str]:
     return [r.table for r in reconcile(settings) if not r.clean]
-
-
-def test_a_reseed_at_a_larger_scale_is_refused_until_a_full_refresh(synced: Settings) -> None:
-    before = raw_counts(synced)
-    assert cli(synced, "oltp", "seed", "--scale", "0.05", "--seed", "2").returncode == 0
-
-    done = cli(synced, "sync")
-
-    error = one_error_line(done)
-    assert "replaced" in error and "sync --full-refresh --tables" in error
-    assert "failed" in done.stdout  # the summary of what was synced is printed
-    after = raw_counts(synced)
-    assert {t: after[t] for t in ORDERS} == {t: before[t] for t in ORDERS}  # nothing loaded
-    assert set(ORDERS) <= set(unclean(synced))  # reconcile agrees that raw is behind
-
-    refreshed = cli(synced, "sync", "--full-refresh")
-
-    assert refreshed.returncode == 0, refreshed.stderr
-    assert unclean(synced) == []
-    again = cli(synced, "sync", "--json")
-    assert again.returncode == 0, again.stderr
 
 
 def test_a_reseed_of_the_same_size_with_other_rows_is_refused(synced: Settings) -> None:

@@ -3,7 +3,8 @@
 `copy_to_raw` builds the raw layer the way the RAW LAYER contract describes it (same column
 names, BIGINT / DECIMAL(38,9) / VARCHAR with char padding / BLOB / BOOLEAN / naive TIMESTAMP, plus
 `_extracted_at`, `_dlt_load_id`, `_dlt_id`) through Python values, independently of the SQL
-`reconcile` uses, so these tests do not depend on the sync.
+`reconcile` uses, so these tests do not depend on the sync. Hard and soft delete detection
+through `sync`, on DuckDB and BigQuery alike, is in tests/bigquery/test_delete_scenarios.py.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from adventure_elt.warehouse import open_warehouse
 
 pytestmark = pytest.mark.postgres
 
-ADDRESS = get_table("person.address")
-PRODUCT = get_table("production.product")
 DETAIL = get_table("sales.salesorderdetail")
 
 # PostgreSQL type → (DuckDB type, Arrow type) of the raw layer contract.
@@ -257,56 +256,6 @@ def test_a_table_missing_from_raw_counts_all_its_keys_missing(tricky_source: Set
     assert address.describe() == "not in the warehouse"
 
 
-def test_hard_delete_detection_removes_rows_gone_from_the_source(tricky_source: Settings) -> None:
-    # The header's lines go with it (ON DELETE CASCADE), as in the shop's abandoned orders.
-    source_sql(tricky_source, "delete from sales.salesorderdetail where salesorderdetailid = 2")
-    source_sql(tricky_source, "delete from person.countryregion where countryregioncode = ''")
-    assert not_clean(reconcile(tricky_source)) == {
-        "person.countryregion": "1 extra key",
-        "sales.salesorderdetail": "1 extra key",
-    }
-    with server.connect(tricky_source) as conn, open_warehouse(tricky_source) as warehouse:
-        removed = {t.qualified_name: detect_deletes(conn, warehouse, t) for t in TABLES}
-        again = sum(detect_deletes(conn, warehouse, t) for t in TABLES)
-    assert {t: n for t, n in removed.items() if n} == {
-        "person.countryregion": 1,
-        "sales.salesorderdetail": 1,
-    }
-    assert again == 0
-    assert raw_sql(tricky_source, "select salesorderdetailid from raw.sales_salesorderdetail") == [
-        (1,)
-    ]
-    assert not_clean(reconcile(tricky_source)) == {}
-
-
-def test_soft_delete_detection_flags_rows_and_reconcile_treats_them_as_deleted(
-    tricky_source: Settings,
-) -> None:
-    source_sql(tricky_source, "delete from person.address where addressid in (2, 3)")
-    with server.connect(tricky_source) as conn, open_warehouse(tricky_source) as warehouse:
-        flagged = detect_deletes(conn, warehouse, ADDRESS, soft=True)
-        again = detect_deletes(conn, warehouse, ADDRESS, soft=True)
-        untouched = detect_deletes(conn, warehouse, PRODUCT, soft=True)
-    assert (flagged, again, untouched) == (2, 0, 0)
-    assert raw_sql(
-        tricky_source, "select addressid, _is_deleted from raw.person_address order by 1"
-    ) == [(1, False), (2, True), (3, True)]
-    # Rows of other tables get the column too, default false.
-    assert raw_sql(tricky_source, "select distinct _is_deleted from raw.production_product") == [
-        (False,)
-    ]
-    (address,) = reconcile(tricky_source, tables="person.address")
-    assert (address.source_rows, address.warehouse_rows, address.clean) == (1, 1, True)
-    # A flagged key that comes back in the source but was not re-synced is reported missing.
-    source_sql(
-        tricky_source,
-        "insert into person.address (addressid, addressline1, city, stateprovinceid, postalcode)"
-        " values (3, '3 Main St', 'Seattle', 1, '98103')",
-    )
-    (address,) = reconcile(tricky_source, tables="person.address")
-    assert (address.missing_keys, address.extra_keys) == (1, 0)
-
-
 def test_delete_detection_is_a_no_op_before_the_first_sync(source_settings: Settings) -> None:
     with server.connect(source_settings) as conn:
         schema.create_schema(conn)
@@ -382,15 +331,6 @@ def synced(source_settings: Settings) -> Settings:
         seed(conn, scale=0.02, seed=4)
     sync(source_settings)
     return source_settings
-
-
-def test_seed_then_sync_reconciles_clean(synced: Settings) -> None:
-    results = reconcile(synced)
-    assert not_clean(results) == {}
-    with server.connect(synced) as conn:
-        counts = schema.row_counts(conn)
-    assert {r.table: r.warehouse_rows for r in results} == counts
-    assert by_table(results)["sales.salesorderdetail"].source_rows > 0
 
 
 @pytest.mark.parametrize("mode", ["hard", "soft"])

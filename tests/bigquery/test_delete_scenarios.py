@@ -1,15 +1,15 @@
-"""`sync --detect-deletes` against BigQuery (the emulator): same semantics as on DuckDB.
+"""`sync --detect-deletes`, written once and run on every engine (`engine_settings`).
 
 Rows deleted in the source (order lines of the composite-key table, a whole order, a country
-with a text key) disappear from raw (hard, the default) or get `_is_deleted = true` (soft), the
-summary counts them, `reconcile` is clean afterwards, and a second run finds nothing more.
+whose text key is the empty string) disappear from raw (hard, the default) or get
+`_is_deleted = true` (soft), the summary counts them, `reconcile` is clean afterwards, and a
+second run finds nothing more. The BigQuery case runs on the emulator.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,43 +20,19 @@ from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import BigQueryWarehouse
+from adventure_elt.warehouse import open_warehouse
 from cli_parse import run_cli
 
-pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("emulator_alter_table_metadata")]
 
 HEADER = "sales.salesorderheader"
 DETAIL = "sales.salesorderdetail"
 COUNTRY = "person.countryregion"
-EXTRA_COUNTRY = "ZZ"  # a text key nothing references, so the test can delete it
+EXTRA_COUNTRY = ""  # an empty text key nothing references, so the test can delete it
 
-_ADD_COLUMN = re.compile(
-    r"alter table `(?P<table>[^`]+)` add column if not exists `(?P<column>\w+)` (?P<type>\w+)",
-    re.IGNORECASE,
-)
-
-
-@pytest.fixture(autouse=True)
-def emulator_keeps_added_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Quirk: the emulator runs `ALTER TABLE … ADD COLUMN` on its storage but leaves the table's
-    metadata (`tables.get`) without the column; real BigQuery updates both. Patch the metadata
-    after such a statement, as BigQuery would have."""
-    from google.cloud import bigquery
-
-    original = BigQueryWarehouse.execute
-
-    def execute(self: BigQueryWarehouse, sql: str, params: list[Any] | None = None) -> None:
-        original(self, sql, params)
-        added = _ADD_COLUMN.match(sql.strip())
-        if added is None:
-            return
-        table = self.client.get_table(added["table"])
-        if added["column"] not in {f.name for f in table.schema}:
-            field = bigquery.SchemaField(added["column"], added["type"].upper())
-            table.schema = [*table.schema, field]
-            self.client.update_table(table, ["schema"])
-
-    monkeypatch.setattr(BigQueryWarehouse, "execute", execute)
+# What rows already in raw when the flag column came read: DuckDB fills the column's default
+# in, BigQuery applies a default to new rows only (readers coalesce NULL to false).
+UNFLAGGED = {"duckdb": [(False,)], "bigquery": [(None,)]}
 
 
 @dataclass(frozen=True)
@@ -74,10 +50,10 @@ class Deleted:
 
 
 @pytest.fixture
-def synced(bigquery_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """A small synthetic source (plus one unreferenced country) synced to the emulator; the
-    environment also lets the CLI find it."""
-    settings = bigquery_settings
+def synced(engine_settings: Settings) -> Iterator[Settings]:
+    """A small synthetic source (plus one unreferenced country) synced to the engine's
+    warehouse."""
+    settings = engine_settings
     with server.connect(settings) as conn, conn.cursor() as cur:
         generator.seed(conn, scale=0.01, seed=5)
         cur.execute(
@@ -85,8 +61,6 @@ def synced(bigquery_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iter
             (EXTRA_COUNTRY,),
         )
     sync(settings)
-    monkeypatch.setenv("ADVENTURE_ELT_SOURCE_DSN", str(settings.source_dsn))
-    monkeypatch.setenv("ADVENTURE_ELT_HOME", str(settings.home))
     yield settings
 
 
@@ -124,12 +98,14 @@ def deleted_counts(summary: dict[str, Any]) -> dict[str, int]:
 
 
 def raw_rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    """Rows of `sql`, where `{detail}`, `{header}` and `{country}` name the raw tables."""
-    with BigQueryWarehouse(settings) as wh:
+    """Rows of `sql`, where `{detail}`, `{header}`, `{country}` and `{product}` name the raw
+    tables."""
+    with open_warehouse(settings) as wh:
         names = {
             "detail": wh.relation("raw", "sales_salesorderdetail"),
             "header": wh.relation("raw", "sales_salesorderheader"),
             "country": wh.relation("raw", "person_countryregion"),
+            "product": wh.relation("raw", "production_product"),
         }
         return [tuple(r) for r in wh.fetch_all(sql.format(**names))]
 
@@ -142,7 +118,7 @@ def expected_counts(deleted: Deleted) -> dict[str, int]:
     return {HEADER: 1, DETAIL: len(deleted.detail_keys), COUNTRY: 1}
 
 
-def test_sync_detect_deletes_removes_gone_rows_from_bigquery(
+def test_sync_detect_deletes_removes_gone_rows(
     synced: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     deleted = delete_in_source(synced)
@@ -153,7 +129,7 @@ def test_sync_detect_deletes_removes_gone_rows_from_bigquery(
     }
 
     code, out, err = run_cli(
-        ["--warehouse", "bigquery", "sync", "--detect-deletes", "--json"], capsys
+        ["--warehouse", synced.warehouse, "sync", "--detect-deletes", "--json"], capsys
     )
 
     assert code == 0, err
@@ -170,7 +146,7 @@ def test_sync_detect_deletes_removes_gone_rows_from_bigquery(
     gone = f"select * from {{country}} where countryregioncode = '{EXTRA_COUNTRY}'"
     assert raw_rows(synced, gone) == []
     assert not_clean(synced) == {}
-    with BigQueryWarehouse(synced) as wh:  # the staged key tables are dropped again
+    with open_warehouse(synced) as wh:  # the staged key tables are dropped again
         assert [t for t in wh.list_tables("raw") if t.startswith("_source_keys")] == []
         assert "_is_deleted" not in wh.column_types("raw", "sales_salesorderdetail")
 
@@ -189,7 +165,9 @@ def test_sync_detect_deletes_removes_gone_rows_from_bigquery(
     assert not_clean(synced) == {}
 
 
-def test_soft_mode_flags_gone_rows_and_keeps_them(synced: Settings) -> None:
+def test_soft_mode_flags_gone_rows_and_reconcile_treats_them_as_deleted(
+    synced: Settings,
+) -> None:
     settings = dataclasses.replace(synced, delete_mode="soft")
     deleted = delete_in_source(settings)
     ((before,),) = raw_rows(settings, "select count(*) from {detail}")
@@ -210,6 +188,11 @@ def test_soft_mode_flags_gone_rows_and_keeps_them(synced: Settings) -> None:
     assert raw_rows(
         settings, "select countryregioncode from {country} where coalesce(_is_deleted, false)"
     ) == [(EXTRA_COUNTRY,)]
+    # the rows not flagged, and every row of a table with nothing deleted, read "not deleted"
+    unflagged = UNFLAGGED[settings.warehouse]
+    live = "select distinct _is_deleted from {detail} where not coalesce(_is_deleted, false)"
+    assert raw_rows(settings, live) == unflagged
+    assert raw_rows(settings, "select distinct _is_deleted from {product}") == unflagged
     # soft-deleted rows count as deleted: the warehouse holds exactly the source's live rows
     assert not_clean(settings) == {}
     (detail,) = reconcile(settings, tables=DETAIL)
@@ -222,3 +205,12 @@ def test_soft_mode_flags_gone_rows_and_keeps_them(synced: Settings) -> None:
         (len(deleted.detail_keys),)
     ]
     assert not_clean(settings) == {}
+
+    # a flagged key that comes back in the source but was not synced again is reported missing
+    with server.connect(settings) as conn, conn.cursor() as cur:
+        cur.execute(
+            "insert into person.countryregion (countryregioncode, name) values (%s, 'Nowhere')",
+            (EXTRA_COUNTRY,),
+        )
+    (country,) = reconcile(settings, tables=COUNTRY)
+    assert (country.missing_keys, country.extra_keys, country.clean) == (1, 0, False)
