@@ -394,11 +394,44 @@ class Warehouse(ABC):
     def close(self) -> None:
         """Release the connection."""
 
+    @abstractmethod
+    def apply_keyed_rows(self, layer: str, tables: Sequence[KeyedRows]) -> None:
+        """Put each table's new rows in place of any row with their key, and delete (or flag)
+        the deleted keys; applying the same rows again changes nothing.
+
+        DuckDB applies all tables in one transaction; BigQuery each table with one MERGE (a
+        single DML statement is atomic there), in order. A missing table is created from the
+        rows, columns it lacks are added.
+        """
+
     def __enter__(self) -> Warehouse:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# The boolean column of `KeyedRows.rows` telling a deleted key from a new row.
+DELETED_KEY = "_deleted_key"
+
+
+@dataclass(frozen=True)
+class KeyedRows:
+    """One table's net changes, each primary key at most once (`Warehouse.apply_keyed_rows`).
+
+    Args:
+        name: the table in the layer.
+        keys: its primary-key columns.
+        rows: one row per key: a new row (`DELETED_KEY` false), or a deleted key (`DELETED_KEY`
+            true, only the key columns set).
+        soft_delete_column: set this boolean column (added when missing) on a deleted key's row
+            instead of deleting the row; None deletes it.
+    """
+
+    name: str
+    keys: tuple[str, ...]
+    rows: pa.Table
+    soft_delete_column: str | None = None
 
 
 @dataclass(frozen=True)
