@@ -82,7 +82,7 @@ def test_changes_follow_the_source_and_reconcile_clean(settings: Settings) -> No
     assert summary.tables["sales.creditcard"].deleted == 1
     assert summary.tables["sales.salesorderdetail"].deleted == 1
     assert summary.tables["sales.salesorderdetail"].inserted == 1
-    assert raw(settings, 'select expmonth from raw.sales_creditcard where creditcardid = 9002') == [
+    assert raw(settings, "select expmonth from raw.sales_creditcard where creditcardid = 9002") == [
         (9,)
     ]
     assert raw(settings, "select count(*) from raw.sales_creditcard where creditcardid = 9001") == [
@@ -156,18 +156,21 @@ def test_a_new_column_flows_through_and_a_type_change_stops(settings: Settings) 
             commit(
                 dsn,
                 "alter table sales.creditcard add column nickname text",
-                (CARD_SQL.replace(")", ", 'mine')", 1).replace("values (", "values (", 1), (9301, "9301-1")),
+                (
+                    CARD_SQL.replace(")", ", 'mine')", 1).replace("values (", "values (", 1),
+                    (9301, "9301-1"),
+                ),
             )
         )
-    assert raw(
-        settings, "select nickname from raw.sales_creditcard where creditcardid = 9301"
-    ) == [("mine",)]
+    assert raw(settings, "select nickname from raw.sales_creditcard where creditcardid = 9301") == [
+        ("mine",)
+    ]
     assert_reconciled(settings)
     commit(dsn, "alter table sales.creditcard alter column expmonth type text")
-    with pytest.raises(StreamStoppedError, match="'expmonth' changed type"):
-        with running_stream(settings) as running:
-            commit(dsn, "update sales.creditcard set expmonth = 'May' where creditcardid = 9301")
-            running.done.wait(60)
+    stopped = pytest.raises(StreamStoppedError, match="'expmonth' is text in the source")
+    with stopped, running_stream(settings) as running:
+        commit(dsn, "update sales.creditcard set expmonth = 'May' where creditcardid = 9301")
+        running.done.wait(60)
 
 
 def test_truncate_is_refused_and_nothing_is_acknowledged(settings: Settings) -> None:
@@ -175,10 +178,8 @@ def test_truncate_is_refused_and_nothing_is_acknowledged(settings: Settings) -> 
     assert dsn is not None
     with running_stream(settings) as running:
         running.wait_for(commit(dsn, (CARD_SQL, (9401, "9401-1"))))
-    commit(dsn, "truncate sales.creditcard")
-    with pytest.raises(StreamStoppedError, match="truncated"):
-        with running_stream(settings) as running:
-            running.done.wait(60)
-    with pytest.raises(StreamStoppedError, match="truncated"):  # still there: not acknowledged
-        with running_stream(settings) as running:
+    commit(dsn, "truncate sales.salesorderdetail")
+    for _ in range(2):  # refused again: the TRUNCATE was not acknowledged
+        refused = pytest.raises(StreamStoppedError, match="truncated")
+        with refused, running_stream(settings) as running:
             running.done.wait(60)

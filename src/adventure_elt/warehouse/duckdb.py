@@ -343,13 +343,12 @@ class DuckDBWarehouse(Warehouse):
         try:
             for table in tables:
                 self.connection.register("_keyed_rows", table.rows)
-                try:
-                    self._apply_keyed(layer, table)
-                finally:
-                    self.connection.unregister("_keyed_rows")
+                self._apply_keyed(layer, table)
+                self.connection.unregister("_keyed_rows")
             self.connection.commit()
         except BaseException:
-            self.connection.rollback()
+            self.connection.rollback()  # first: an aborted transaction refuses the unregister
+            self.connection.unregister("_keyed_rows")
             raise
 
     def _apply_keyed(self, layer: str, table: KeyedRows) -> None:

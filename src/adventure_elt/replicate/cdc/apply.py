@@ -36,7 +36,7 @@ from adventure_elt.replicate.cdc.changes import Change
 from adventure_elt.replicate.cdc.lsn import format_lsn
 from adventure_elt.replicate.cdc.reader import Batch
 from adventure_elt.replicate.cdc.values import rows_to_arrow
-from adventure_elt.replicate.drift import schema_changes
+from adventure_elt.replicate.drift import is_metadata
 from adventure_elt.replicate.extract import SourceColumn
 from adventure_elt.replicate.resource import stamp
 from adventure_elt.replicate.sync import DATASET
@@ -169,7 +169,7 @@ class RawApplier:
         self._warehouse = warehouse
         self._slot = slot
         self._soft = soft_deletes
-        self._raw_columns: dict[SourceTable, dict[str, str]] = {}
+        self._raw_types: dict[SourceTable, dict[str, pa.DataType]] = {}
         self.state = read_state(warehouse, slot)
 
     def apply(self, batch: Batch) -> dict[SourceTable, TableCounts]:
@@ -200,31 +200,35 @@ class RawApplier:
         return count(fresh)
 
     def _check_columns(self, batch: Batch, net: Mapping[SourceTable, object]) -> None:
-        """Stop on a changed type (seen in this session's Relation messages) or a dropped column
-        (raw has a column the source no longer sends), as `sync` does."""
-        for change in batch.schema_changes:
-            if change.kind == "type":
-                raise StreamStoppedError(
-                    f"{change.table.qualified_name}: column {change.column!r} changed type from"
-                    f" {change.old_type} to {change.new_type} in the source; cdc stopped before"
-                    " applying it (nothing lost) — run `adventure-elt cdc drop`, then"
-                    " `adventure-elt cdc start` to copy the tables again with the new type"
-                )
+        """Stop on a column whose type differs from raw's, or a raw column the source dropped,
+        as `sync` stops the table. Types are compared as Arrow types, as both engines return
+        them (a time zone's name aside)."""
         for table in net:
-            raw = self._raw_columns.get(table)
+            raw = self._raw_types.get(table)
             if raw is None:
-                raw = self._raw_columns[table] = self._warehouse.column_types(
-                    DATASET, table.raw_name
-                )
-            dropped = schema_changes(table, batch.columns[table], raw, compare_types=False)
+                relation = self._warehouse.relation(DATASET, table.raw_name)
+                schema = self._warehouse.fetch_arrow(f"select * from {relation} where false").schema
+                raw = self._raw_types[table] = {f.name: f.type for f in schema}
+            columns = batch.columns[table]
+            for column in columns:
+                if column.name in raw and not _same_type(column.arrow_type, raw[column.name]):
+                    raise StreamStoppedError(
+                        f"{table.qualified_name}: column {column.name!r} is {column.pg_type} in"
+                        f" the source but {raw[column.name]} in raw.{table.raw_name}; cdc"
+                        " stopped before applying it (nothing lost) — run `adventure-elt cdc"
+                        " drop`, then `adventure-elt cdc start` to copy the tables again"
+                    )
+            names = {c.name for c in columns}
+            dropped = [n for n in raw if n not in names and not is_metadata(n)]
             if dropped:
                 raise StreamStoppedError(
-                    f"{dropped[0].table.qualified_name}: column {dropped[0].column!r} was dropped"
-                    " from the source; cdc stopped before applying it (nothing lost) — run"
-                    " `adventure-elt cdc drop`, then `adventure-elt cdc start`"
+                    f"{table.qualified_name}: column {dropped[0]!r} was dropped from the source"
+                    f" but raw.{table.raw_name} still has it; cdc stopped before applying it"
+                    " (nothing lost) — run `adventure-elt cdc drop`, then `adventure-elt cdc"
+                    " start` to copy the tables again"
                 )
-            if any(c.name not in raw for c in batch.columns[table]):
-                self._raw_columns.pop(table)  # raw gets the new column now: look again next time
+            if any(c.name not in raw for c in columns):
+                del self._raw_types[table]  # raw gets the new column now: look again next time
 
     def _keyed(
         self,
@@ -263,6 +267,19 @@ class RawApplier:
         if found:
             row.update(zip(names, found[0], strict=True))
         return row
+
+
+def _same_type(source: pa.DataType, raw: pa.DataType) -> bool:
+    """Whether raw holds a source column's values as they are read (any UTC zone name).
+
+    >>> _same_type(pa.timestamp("us", tz="UTC"), pa.timestamp("us", tz="Etc/UTC"))
+    True
+    >>> _same_type(pa.int64(), pa.string())
+    False
+    """
+    if pa.types.is_timestamp(source) and pa.types.is_timestamp(raw):
+        return (source.tz is None) == (raw.tz is None)
+    return bool(source == raw)
 
 
 def read_state(warehouse: Warehouse, slot: str) -> AppliedState | None:
