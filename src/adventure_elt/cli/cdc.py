@@ -62,14 +62,18 @@ def cdc_start(
     wait = parse_duration(max_wait).total_seconds()
     if wait <= 0:
         raise typer.BadParameter("--max-wait must be above 0, e.g. 500ms")
+    settings = settings_from(ctx)
     stream = CdcStream(
-        settings_from(ctx),
+        settings,
         max_changes=max_changes,
         max_seconds=wait,
         on_batch=lambda s: err.print(
             f"cdc: applied up to {s.applied_lsn} ({s.changes:,} changes in {s.batches:,} batches)",
             highlight=False,
             soft_wrap=True,
+        ),
+        on_streaming=lambda: err.print(
+            f"cdc: streaming from slot {settings.cdc_slot}", highlight=False, soft_wrap=True
         ),
     )
     with _stop_on_signals(stream):

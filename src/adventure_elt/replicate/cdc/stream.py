@@ -34,13 +34,15 @@ from adventure_elt.replicate.cdc.lsn import format_lsn
 from adventure_elt.replicate.cdc.preflight import check_source
 from adventure_elt.replicate.cdc.publication import drop_publication, ensure_publication
 from adventure_elt.replicate.cdc.reader import Batch, ChangeReader
-from adventure_elt.replicate.cdc.slot import create_slot, drop_slot, slot_status
+from adventure_elt.replicate.cdc.slot import SlotStatus, create_slot, drop_slot, slot_status
 from adventure_elt.replicate.cdc.status import SourceStatus, describe
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 
 # `cdc status` warns when the slot keeps more WAL than this (a stopped or forgotten stream).
 RETAINED_WAL_WARNING_BYTES = 1 << 30
+# How long `cdc start` waits for a slot still held by a run that was just killed.
+RELEASE_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -98,6 +100,7 @@ class CdcStream:
         max_changes: a batch closes at the first commit after this many changes.
         max_seconds: ... or this long after its first transaction arrived.
         on_batch: called after each batch is applied and acknowledged (progress).
+        on_streaming: called once the tables are copied and the slot is being read.
     """
 
     def __init__(
@@ -107,11 +110,13 @@ class CdcStream:
         max_changes: int = 10_000,
         max_seconds: float = 0.5,
         on_batch: Callable[[StreamSummary], None] | None = None,
+        on_streaming: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.max_changes = max_changes
         self.max_seconds = max_seconds
         self.on_batch = on_batch
+        self.on_streaming = on_streaming
         self._reader: ChangeReader | None = None
         self._stop = False
         self.streaming = threading.Event()  # set once the copy is done and the slot is read
@@ -147,6 +152,8 @@ class CdcStream:
                 if self._stop:
                     reader.request_stop()
                 self.streaming.set()
+                if self.on_streaming is not None:
+                    self.on_streaming()
                 for batch in reader.batches():
                     with open_warehouse(settings) as warehouse:
                         applier = RawApplier(
@@ -168,7 +175,7 @@ class CdcStream:
         with server.connect_to(dsn, autocommit=True) as conn:
             check_source(conn, slot)
             ensure_publication(conn, settings.cdc_publication)
-            existing = slot_status(conn, slot)
+            existing = _released_slot(conn, slot)
             if existing is not None and existing.active_pid is not None:
                 raise ReplicationSetupError(
                     f"replication slot {slot} is in use by process {existing.active_pid};"
@@ -190,6 +197,17 @@ class CdcStream:
             sync(self.settings, full_refresh=True, snapshot=start.snapshot_name)
             with open_warehouse(self.settings) as warehouse:
                 record_copy(warehouse, slot, start.consistent_lsn)
+
+
+def _released_slot(conn: Any, slot: str) -> SlotStatus | None:
+    """The slot's status once no process streams from it, or still active after
+    RELEASE_WAIT_SECONDS: a run killed a moment ago holds it until the server notices."""
+    give_up = time.monotonic() + RELEASE_WAIT_SECONDS
+    status = slot_status(conn, slot)
+    while status is not None and status.active_pid is not None and time.monotonic() < give_up:
+        time.sleep(0.1)
+        status = slot_status(conn, slot)
+    return status
 
 
 def _recorded(settings: Settings, slot: str) -> AppliedState | None:
