@@ -516,8 +516,9 @@ class BigQueryWarehouse(Warehouse):
         for table in tables:
             # BigQuery reads no Arrow from this process: the rows go to a scratch table first.
             scratch = f"_keyed_{table.name}_{uuid.uuid4().hex[:12]}"
-            self.append(layer, scratch, table.rows)
             try:
+                self.ensure_table(layer, scratch, table.rows.schema)
+                self.append(layer, scratch, table.rows)
                 self.execute(_keyed_merge(self, layer, table, scratch))
             finally:
                 self.client.delete_table(self.table_id(layer, scratch), not_found_ok=True)
