@@ -47,6 +47,10 @@ def cdc_start(
     max_wait: Annotated[
         str, typer.Option(help="... or this long after its first change arrived, e.g. 500ms")
     ] = "500ms",
+    duration: Annotated[
+        str | None,
+        typer.Option(help="stop by itself after this long, e.g. 1h (a scheduled restart)"),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Stream the source's changes into the raw tables until SIGTERM/SIGINT, then summarise.
@@ -54,7 +58,7 @@ def cdc_start(
     Makes the publication and the replication slot when missing; a new slot starts with a copy
     of every table read in the slot's snapshot (no gap, no double).
 
-    Example: adventure-elt cdc start --max-wait 1s
+    Example: adventure-elt cdc start --max-wait 1s --duration 1h
     """
     from adventure_elt.durations import parse_duration
     from adventure_elt.replicate.cdc.stream import CdcStream
@@ -76,8 +80,18 @@ def cdc_start(
             f"cdc: streaming from slot {settings.cdc_slot}", highlight=False, soft_wrap=True
         ),
     )
+    timer = None
+    if duration is not None:
+        seconds = parse_duration(duration).total_seconds()
+        if seconds <= 0:
+            raise typer.BadParameter("--duration must be above 0, e.g. 1h")
+        timer = threading.Timer(seconds, stream.request_stop)
+        timer.daemon = True
+        timer.start()
     with _stop_on_signals(stream):
         summary = stream.run()
+    if timer is not None:
+        timer.cancel()
     if as_json:
         print_json(summary.as_dict())
     else:
