@@ -214,6 +214,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cdc-") as folder:
         home = Path(folder)
         os.environ.setdefault("DLT_DATA_DIR", str(home / "dlt-data"))
+        load_at_start = os.getloadavg()[0]
         settings = fresh_source(home, options.scale)
         try:
             delays, rows = latency(settings, options.seconds)
@@ -246,9 +247,10 @@ def main() -> None:
             f"`python bench/bench_cdc.py --seconds {options.seconds:.0f} --backlog"
             f" {options.backlog} --scale {options.scale} --write` on 2 cores ({platform.machine()},"
             f" Python {platform.python_version()}, DuckDB {duckdb.__version__}), embedded"
-            f" PostgreSQL, default batch bounds (10,000 changes or 500 ms). 1-minute load average"
-            f" at the end: {load:.1f} (a shared machine). See the script's docstring for what is"
-            " measured.\n\n" + "\n".join(lines) + "\n",
+            f" PostgreSQL, default batch bounds (10,000 changes or 200 ms). 1-minute load average"
+            f" {load_at_start:.1f} at the start, {load:.1f} at the end (2 cores shared with other"
+            " test suites: wall-clock figures are inflated by that much). See the script's"
+            " docstring for what is measured.\n\n" + "\n".join(lines) + "\n",
         )
 
 

@@ -4,8 +4,6 @@ a TRUNCATE — with `reconcile` clean after each, and `sync` refused while the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -14,46 +12,26 @@ import pytest
 from adventure_elt.errors import ReplicationSetupError
 from adventure_elt.oltp import server
 from adventure_elt.replicate.cdc.apply import StreamStoppedError
-from adventure_elt.replicate.cdc.stream import cdc_drop, cdc_status
+from adventure_elt.replicate.cdc.stream import cdc_status
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from cdc_helpers import unique_name
 from cdc_stream_helpers import assert_reconciled, commit, running_stream
-from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
 
 CARD_SQL = "insert into sales.creditcard values (%s, 'Vista', %s, 5, 2030, '2024-01-01 10:00')"
 
 
-@pytest.fixture
-def settings(pg_admin_dsn: str, small_shop_template: str, tmp_path: Path) -> Iterator[Settings]:
-    """A fresh copy of the small shop, an empty DuckDB warehouse, slot and publication names
-    no other test uses; the slot and publication are dropped afterwards."""
-    with fresh_database(pg_admin_dsn, small_shop_template, prefix="cdc_apply") as db:
-        settings = Settings(
-            source_dsn=db.dsn,
-            duckdb_path=tmp_path / "warehouse.duckdb",
-            home=tmp_path,
-            cdc_slot=unique_name("slot"),
-            cdc_publication=unique_name("pub"),
-        )
-        try:
-            yield settings
-        finally:
-            cdc_drop(settings)
-
-
-def raw(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+def raw(cdc_settings: Settings, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(cdc_settings.duckdb_path), read_only=True) as con:
         return con.execute(sql).fetchall()
 
 
-def test_changes_follow_the_source_and_reconcile_clean(settings: Settings) -> None:
-    dsn = settings.source_dsn
+def test_changes_follow_the_source_and_reconcile_clean(cdc_settings: Settings) -> None:
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
     order, line = raw_first_line(dsn)
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         # inserted, updated twice and deleted within one transaction: nothing lands
         commit(
             dsn,
@@ -82,26 +60,26 @@ def test_changes_follow_the_source_and_reconcile_clean(settings: Settings) -> No
     assert summary.tables["sales.creditcard"].deleted == 1
     assert summary.tables["sales.salesorderdetail"].deleted == 1
     assert summary.tables["sales.salesorderdetail"].inserted == 1
-    assert raw(settings, "select expmonth from raw.sales_creditcard where creditcardid = 9002") == [
-        (9,)
-    ]
-    assert raw(settings, "select count(*) from raw.sales_creditcard where creditcardid = 9001") == [
-        (0,)
-    ]
+    assert raw(
+        cdc_settings, "select expmonth from raw.sales_creditcard where creditcardid = 9002"
+    ) == [(9,)]
+    assert raw(
+        cdc_settings, "select count(*) from raw.sales_creditcard where creditcardid = 9001"
+    ) == [(0,)]
     moved = raw(
-        settings,
+        cdc_settings,
         "select salesorderdetailid from raw.sales_salesorderdetail"
         f" where salesorderid = {order} and salesorderdetailid in ({line}, 999999)",
     )
     assert moved == [(999999,)]
     stamped = raw(
-        settings,
+        cdc_settings,
         "select _extracted_at is not null, _dlt_load_id is not null, _dlt_id is not null"
         " from raw.sales_creditcard where creditcardid = 9002",
     )
     assert stamped == [(True, True, True)]
-    assert_reconciled(settings)
-    status = cdc_status(settings)
+    assert_reconciled(cdc_settings)
+    status = cdc_status(cdc_settings)
     assert status.applied is not None and status.applied.changes >= 1
     assert status.as_dict()["slot_exists"] and status.as_dict()["active_pid"] is None
 
@@ -117,9 +95,9 @@ def raw_first_line(dsn: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def test_soft_deletes_flag_the_row_and_a_restart_resumes(settings: Settings) -> None:
-    soft = Settings(**{**vars(settings), "delete_mode": "soft"})
-    dsn = settings.source_dsn
+def test_soft_deletes_flag_the_row_and_a_restart_resumes(cdc_settings: Settings) -> None:
+    soft = Settings(**{**vars(cdc_settings), "delete_mode": "soft"})
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
     with running_stream(soft) as running:
         running.wait_for(commit(dsn, (CARD_SQL, (9101, "9101-1"))))
@@ -129,29 +107,29 @@ def test_soft_deletes_flag_the_row_and_a_restart_resumes(settings: Settings) -> 
         running.wait_for(commit(dsn, (CARD_SQL, (9102, "9102-1"))))
     assert running.result is not None and not running.result.initial_copy
     flags = raw(
-        settings,
+        cdc_settings,
         "select creditcardid, _is_deleted from raw.sales_creditcard"
         " where creditcardid in (9101, 9102) order by 1",
     )
     assert flags == [(9101, True), (9102, False)]
-    assert_reconciled(settings)
+    assert_reconciled(cdc_settings)
 
 
-def test_sync_is_refused_while_the_stream_runs(settings: Settings) -> None:
-    dsn = settings.source_dsn
+def test_sync_is_refused_while_the_stream_runs(cdc_settings: Settings) -> None:
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         running.wait_for(commit(dsn, (CARD_SQL, (9201, "9201-1"))))
         with pytest.raises(ReplicationSetupError, match="cdc start` is streaming"):
-            sync(settings)
-    sync(settings)  # stopped: sync may run again
-    assert_reconciled(settings)
+            sync(cdc_settings)
+    sync(cdc_settings)  # stopped: sync may run again
+    assert_reconciled(cdc_settings)
 
 
-def test_a_new_column_flows_through_and_a_type_change_stops(settings: Settings) -> None:
-    dsn = settings.source_dsn
+def test_a_new_column_flows_through_and_a_type_change_stops(cdc_settings: Settings) -> None:
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         running.wait_for(
             commit(
                 dsn,
@@ -162,24 +140,24 @@ def test_a_new_column_flows_through_and_a_type_change_stops(settings: Settings) 
                 ),
             )
         )
-    assert raw(settings, "select nickname from raw.sales_creditcard where creditcardid = 9301") == [
-        ("mine",)
-    ]
-    assert_reconciled(settings)
+    assert raw(
+        cdc_settings, "select nickname from raw.sales_creditcard where creditcardid = 9301"
+    ) == [("mine",)]
+    assert_reconciled(cdc_settings)
     commit(dsn, "alter table sales.creditcard alter column expmonth type text")
     stopped = pytest.raises(StreamStoppedError, match="'expmonth' is text in the source")
-    with stopped, running_stream(settings) as running:
+    with stopped, running_stream(cdc_settings) as running:
         commit(dsn, "update sales.creditcard set expmonth = 'May' where creditcardid = 9301")
         running.done.wait(60)
 
 
-def test_truncate_is_refused_and_nothing_is_acknowledged(settings: Settings) -> None:
-    dsn = settings.source_dsn
+def test_truncate_is_refused_and_nothing_is_acknowledged(cdc_settings: Settings) -> None:
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         running.wait_for(commit(dsn, (CARD_SQL, (9401, "9401-1"))))
     commit(dsn, "truncate sales.salesorderdetail")
     for _ in range(2):  # refused again: the TRUNCATE was not acknowledged
         refused = pytest.raises(StreamStoppedError, match="truncated")
-        with refused, running_stream(settings) as running:
+        with refused, running_stream(cdc_settings) as running:
             running.done.wait(60)

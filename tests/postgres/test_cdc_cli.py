@@ -10,46 +10,29 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from adventure_elt.settings import Settings
-from cdc_helpers import unique_name
 from cdc_stream_helpers import GIVE_UP_SECONDS, commit
 from cli_parse import run_cli
-from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def shop(
-    pg_admin_dsn: str,
-    small_shop_template: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Settings]:
-    """A source copy, and the environment the commands read their settings from."""
-    with fresh_database(pg_admin_dsn, small_shop_template, prefix="cdc_cli") as db:
-        settings = Settings(
-            source_dsn=db.dsn,
-            duckdb_path=tmp_path / "warehouse.duckdb",
-            home=tmp_path,
-            cdc_slot=unique_name("slot"),
-            cdc_publication=unique_name("pub"),
-        )
-        for name, value in {
-            "ADVENTURE_ELT_SOURCE_DSN": db.dsn,
-            "ADVENTURE_ELT_DUCKDB_PATH": str(settings.duckdb_path),
-            "ADVENTURE_ELT_HOME": str(tmp_path),
-            "ADVENTURE_ELT_CDC_SLOT": settings.cdc_slot,
-            "ADVENTURE_ELT_CDC_PUBLICATION": settings.cdc_publication,
-        }.items():
-            monkeypatch.setenv(name, value)
-        yield settings
-        subprocess.run([sys.executable, "-m", "adventure_elt", "cdc", "drop"], check=False)
+def shop(cdc_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """`cdc_settings`, in the environment the commands read their settings from."""
+    for name, value in {
+        "ADVENTURE_ELT_SOURCE_DSN": str(cdc_settings.source_dsn),
+        "ADVENTURE_ELT_DUCKDB_PATH": str(cdc_settings.duckdb_path),
+        "ADVENTURE_ELT_HOME": str(cdc_settings.home),
+        "ADVENTURE_ELT_CDC_SLOT": cdc_settings.cdc_slot,
+        "ADVENTURE_ELT_CDC_PUBLICATION": cdc_settings.cdc_publication,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return cdc_settings
 
 
 def wait_for_line(path: Path, text: str, proc: subprocess.Popen[bytes]) -> None:

@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -27,42 +26,24 @@ import pytest
 from adventure_elt.oltp import server
 from adventure_elt.replicate.cdc import ChangeReader, parse_lsn, slot_status
 from adventure_elt.replicate.cdc.apply import RawApplier, read_state
-from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
-from cdc_helpers import give_up_later, unique_name
+from cdc_helpers import give_up_later
 from cdc_stream_helpers import GIVE_UP_SECONDS, assert_reconciled, commit, running_stream
-from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
 
 CARD_SQL = "insert into sales.creditcard values (%s, 'Vista', %s, 5, 2030, '2024-01-01 10:00')"
 
 
-@pytest.fixture
-def settings(pg_admin_dsn: str, small_shop_template: str, tmp_path: Path) -> Iterator[Settings]:
-    with fresh_database(pg_admin_dsn, small_shop_template, prefix="cdc_crash") as db:
-        settings = Settings(
-            source_dsn=db.dsn,
-            duckdb_path=tmp_path / "warehouse.duckdb",
-            home=tmp_path,
-            cdc_slot=unique_name("slot"),
-            cdc_publication=unique_name("pub"),
-        )
-        try:
-            yield settings
-        finally:
-            cdc_drop(settings)
-
-
-def kill_cdc_when(settings: Settings, reached: Callable[[str], bool]) -> str:
+def kill_cdc_when(cdc_settings: Settings, reached: Callable[[str], bool]) -> str:
     """Start `cdc start` in a subprocess, SIGKILL it once `reached(stderr)`; return stderr."""
-    assert settings.source_dsn is not None
-    stderr = settings.home / "cdc.stderr"
+    assert cdc_settings.source_dsn is not None
+    stderr = cdc_settings.home / "cdc.stderr"
     env = {
         **os.environ,
-        "ADVENTURE_ELT_CDC_SLOT": settings.cdc_slot,
-        "ADVENTURE_ELT_CDC_PUBLICATION": settings.cdc_publication,
+        "ADVENTURE_ELT_CDC_SLOT": cdc_settings.cdc_slot,
+        "ADVENTURE_ELT_CDC_PUBLICATION": cdc_settings.cdc_publication,
     }
     with stderr.open("w") as err:
         proc = subprocess.Popen(
@@ -71,11 +52,11 @@ def kill_cdc_when(settings: Settings, reached: Callable[[str], bool]) -> str:
                 "-m",
                 "adventure_elt",
                 "--source-dsn",
-                settings.source_dsn,
+                cdc_settings.source_dsn,
                 "--duckdb-path",
-                str(settings.duckdb_path),
+                str(cdc_settings.duckdb_path),
                 "--home",
-                str(settings.home),
+                str(cdc_settings.home),
                 "cdc",
                 "start",
                 "--max-wait",
@@ -100,24 +81,24 @@ def kill_cdc_when(settings: Settings, reached: Callable[[str], bool]) -> str:
     return stderr.read_text()
 
 
-def slot_exists(settings: Settings) -> bool:
-    assert settings.source_dsn is not None
-    with server.connect_to(settings.source_dsn) as conn:
-        return slot_status(conn, settings.cdc_slot) is not None
+def slot_exists(cdc_settings: Settings) -> bool:
+    assert cdc_settings.source_dsn is not None
+    with server.connect_to(cdc_settings.source_dsn) as conn:
+        return slot_status(conn, cdc_settings.cdc_slot) is not None
 
 
-def recorded(settings: Settings) -> bool:
-    if not settings.duckdb_path.exists():
+def recorded(cdc_settings: Settings) -> bool:
+    if not cdc_settings.duckdb_path.exists():
         return False
-    with open_warehouse(settings, read_only=True) as warehouse:
-        return read_state(warehouse, settings.cdc_slot) is not None
+    with open_warehouse(cdc_settings, read_only=True) as warehouse:
+        return read_state(warehouse, cdc_settings.cdc_slot) is not None
 
 
 @pytest.fixture
-def writer(settings: Settings) -> Iterator[Callable[[], int]]:
+def writer(cdc_settings: Settings) -> Iterator[Callable[[], int]]:
     """Changes the source in a thread (insert, update, delete of cards; a key update of an
     order line) until stopped; stopping returns the position of its last commit."""
-    dsn = settings.source_dsn
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
     stop = threading.Event()
     last = [0]
@@ -150,65 +131,67 @@ def writer(settings: Settings) -> Iterator[Callable[[], int]]:
     stop.set()
 
 
-def resume_and_check(settings: Settings, lsn: int) -> None:
+def resume_and_check(cdc_settings: Settings, lsn: int) -> None:
     """Start again in-process; everything up to `lsn` (and one change more) lands, reconciled."""
-    dsn = settings.source_dsn
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         running.wait_for(max(lsn, commit(dsn, (CARD_SQL, (29_999, "after the crash")))))
-    assert_reconciled(settings)
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    assert_reconciled(cdc_settings)
+    with duckdb.connect(str(cdc_settings.duckdb_path), read_only=True) as con:
         after = con.execute(
             "select count(*) from raw.sales_creditcard where cardnumber = 'after the crash'"
         ).fetchall()
     assert after == [(1,)]
 
 
-def test_kill_during_the_initial_copy_copies_again(settings: Settings) -> None:
-    kill_cdc_when(settings, lambda _: slot_exists(settings))
+def test_kill_during_the_initial_copy_copies_again(cdc_settings: Settings) -> None:
+    kill_cdc_when(cdc_settings, lambda _: slot_exists(cdc_settings))
 
-    assert not recorded(settings)  # the copy never finished
-    dsn = settings.source_dsn
+    assert not recorded(cdc_settings)  # the copy never finished
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
     lsn = commit(dsn, (CARD_SQL, (29_001, "during the copy")))
 
-    resume_and_check(settings, lsn)
+    resume_and_check(cdc_settings, lsn)
 
 
 @pytest.mark.parametrize("batches", [1, 4])
 def test_kill_while_streaming_loses_nothing(
-    settings: Settings, writer: Callable[[], int], batches: int
+    cdc_settings: Settings, writer: Callable[[], int], batches: int
 ) -> None:
-    stderr = kill_cdc_when(settings, lambda err: err.count("cdc: applied up to") >= batches)
+    stderr = kill_cdc_when(cdc_settings, lambda err: err.count("cdc: applied up to") >= batches)
     last = writer()
 
     assert "cdc: streaming" in stderr
-    resume_and_check(settings, last)
+    resume_and_check(cdc_settings, last)
 
 
-def test_a_batch_applied_but_not_acknowledged_is_applied_once(settings: Settings) -> None:
-    dsn = settings.source_dsn
+def test_a_batch_applied_but_not_acknowledged_is_applied_once(cdc_settings: Settings) -> None:
+    dsn = cdc_settings.source_dsn
     assert dsn is not None
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         running.wait_for(commit(dsn, (CARD_SQL, (29_101, "first"))))
     commit(dsn, "update sales.creditcard set expmonth = 11 where creditcardid = 29101")
     lsn = commit(dsn, (CARD_SQL, (29_102, "second")))
     # what a kill right after the warehouse's commit leaves: applied, never acknowledged
-    with ChangeReader(dsn, settings.cdc_slot, settings.cdc_publication, max_seconds=0.2) as reader:
+    with ChangeReader(
+        dsn, cdc_settings.cdc_slot, cdc_settings.cdc_publication, max_seconds=0.2
+    ) as reader:
         with give_up_later(reader):
             batch = next(iter(reader.batches()))
-        with open_warehouse(settings) as warehouse:
-            RawApplier(warehouse, settings.cdc_slot).apply(batch)
+        with open_warehouse(cdc_settings) as warehouse:
+            RawApplier(warehouse, cdc_settings.cdc_slot).apply(batch)
     assert batch.end_lsn > lsn
-    with running_stream(settings) as running:
+    with running_stream(cdc_settings) as running:
         running.wait_for(commit(dsn, (CARD_SQL, (29_103, "third"))))
     summary = running.result
     assert summary is not None
     # the re-delivered transactions were skipped: only the third insert counted
     assert summary.tables["sales.creditcard"].inserted == 1
     assert summary.tables["sales.creditcard"].updated == 0
-    assert_reconciled(settings)
+    assert_reconciled(cdc_settings)
     with server.connect_to(dsn) as conn:
-        status = slot_status(conn, settings.cdc_slot)
+        status = slot_status(conn, cdc_settings.cdc_slot)
     assert status is not None and status.confirmed_flush_lsn is not None
     assert parse_lsn(status.confirmed_flush_lsn) > lsn

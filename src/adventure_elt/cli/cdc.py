@@ -46,7 +46,7 @@ def cdc_start(
     ] = 10_000,
     max_wait: Annotated[
         str, typer.Option(help="... or this long after its first change arrived, e.g. 500ms")
-    ] = "500ms",
+    ] = "200ms",
     duration: Annotated[
         str | None,
         typer.Option(help="stop by itself after this long, e.g. 1h (a scheduled restart)"),

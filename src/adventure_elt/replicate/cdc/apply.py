@@ -159,6 +159,9 @@ def count(changes: Sequence[Change]) -> dict[SourceTable, TableCounts]:
 class RawApplier:
     """Applies batches of one slot to the raw layer of an open warehouse.
 
+    Keep one applier for a whole stream (it remembers the slot's state and raw's column types);
+    `warehouse` may be replaced by a new connection between batches.
+
     Args:
         warehouse: the raw layer's warehouse (kept open by the caller).
         slot: the slot whose progress `raw._cdc_state` records.
@@ -166,7 +169,7 @@ class RawApplier:
     """
 
     def __init__(self, warehouse: Warehouse, slot: str, *, soft_deletes: bool = False) -> None:
-        self._warehouse = warehouse
+        self.warehouse = warehouse
         self._slot = slot
         self._soft = soft_deletes
         self._raw_types: dict[SourceTable, dict[str, pa.DataType]] = {}
@@ -195,7 +198,7 @@ class RawApplier:
             now,
             len(fresh),
         )
-        self._warehouse.apply_keyed_rows(DATASET, [*tables, _state_rows(state)])
+        self.warehouse.apply_keyed_rows(DATASET, [*tables, _state_rows(state)])
         self.state = state
         return count(fresh)
 
@@ -206,8 +209,8 @@ class RawApplier:
         for table in net:
             raw = self._raw_types.get(table)
             if raw is None:
-                relation = self._warehouse.relation(DATASET, table.raw_name)
-                schema = self._warehouse.fetch_arrow(f"select * from {relation} where false").schema
+                relation = self.warehouse.relation(DATASET, table.raw_name)
+                schema = self.warehouse.fetch_arrow(f"select * from {relation} where false").schema
                 raw = self._raw_types[table] = {f.name: f.type for f in schema}
             columns = batch.columns[table]
             for column in columns:
@@ -257,7 +260,7 @@ class RawApplier:
         if pending.fill_key is None or not pending.unchanged:
             return row
         names = sorted(pending.unchanged)
-        warehouse = self._warehouse
+        warehouse = self.warehouse
         where = " and ".join(f"{warehouse.quote(k)} = ?" for k in table.primary_key)
         found = warehouse.fetch_all(
             f"select {', '.join(warehouse.quote(n) for n in names)}"

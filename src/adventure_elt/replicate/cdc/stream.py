@@ -108,7 +108,7 @@ class CdcStream:
         settings: Settings,
         *,
         max_changes: int = 10_000,
-        max_seconds: float = 0.5,
+        max_seconds: float = 0.2,
         on_batch: Callable[[StreamSummary], None] | None = None,
         on_streaming: Callable[[], None] | None = None,
     ) -> None:
@@ -154,11 +154,13 @@ class CdcStream:
                 self.streaming.set()
                 if self.on_streaming is not None:
                     self.on_streaming()
+                applier: RawApplier | None = None
+                soft = settings.delete_mode == "soft"
                 for batch in reader.batches():
                     with open_warehouse(settings) as warehouse:
-                        applier = RawApplier(
-                            warehouse, slot, soft_deletes=settings.delete_mode == "soft"
-                        )
+                        if applier is None:
+                            applier = RawApplier(warehouse, slot, soft_deletes=soft)
+                        applier.warehouse = warehouse  # this batch's connection
                         counts = applier.apply(batch)
                     reader.acknowledge(batch.end_lsn)
                     summary.add(batch, counts, datetime.now(UTC))
