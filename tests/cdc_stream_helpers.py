@@ -7,32 +7,30 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from adventure_elt.oltp import server
 from adventure_elt.replicate.cdc import parse_lsn
 from adventure_elt.replicate.cdc.stream import CdcStream, StreamSummary
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.settings import Settings
+from cdc_helpers import unique_name
 
 # A safety net only (nothing asserts on time): a stream that never applies what a test waits for
 # fails the test after this long instead of hanging it.
 GIVE_UP_SECONDS = 90.0
 
 
-def commit(dsn: str, *statements: str | tuple[str, tuple[Any, ...]]) -> int:
-    """Run statements in one transaction; return an LSN just before its commit record (the
-    stream has applied the transaction once it has applied past this position)."""
-    with server.connect_to(dsn) as conn, conn.cursor() as cur:
-        for statement in statements:
-            if isinstance(statement, tuple):
-                cur.execute(statement[0], statement[1])
-            else:
-                cur.execute(statement)
-        cur.execute("select pg_current_wal_insert_lsn()::text")
-        row = cur.fetchone()
-    assert row is not None
-    return parse_lsn(str(row[0]))
+def stream_settings(dsn: str, home: Path) -> Settings:
+    """Settings for `cdc start` on `dsn` with a DuckDB file in `home`, and slot and publication
+    names no other test uses (slots are server-wide)."""
+    return Settings(
+        source_dsn=dsn,
+        duckdb_path=home / "warehouse.duckdb",
+        home=home,
+        cdc_slot=unique_name("slot"),
+        cdc_publication=unique_name("pub"),
+    )
 
 
 @dataclass

@@ -11,8 +11,8 @@ from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
-from cdc_helpers import unique_name
-from cdc_stream_helpers import assert_reconciled, commit, running_stream
+from cdc_helpers import execute, unique_name
+from cdc_stream_helpers import assert_reconciled, running_stream
 
 pytestmark = [pytest.mark.postgres, pytest.mark.bigquery]
 
@@ -29,11 +29,11 @@ def test_changes_stream_into_bigquery_and_reconcile_clean(bigquery_settings: Set
         generator.seed(conn, scale=0.005, seed=4)
     try:
         with running_stream(settings) as running:
-            commit(dsn, (CARD_SQL, (9001, "9001-1")), (CARD_SQL, (9002, "9002-1")))
-            commit(dsn, "update sales.creditcard set expmonth = 9 where creditcardid = 9002")
-            commit(dsn, "delete from sales.creditcard where creditcardid = 9001")
+            execute(dsn, (CARD_SQL, (9001, "9001-1")), (CARD_SQL, (9002, "9002-1")))
+            execute(dsn, "update sales.creditcard set expmonth = 9 where creditcardid = 9002")
+            execute(dsn, "delete from sales.creditcard where creditcardid = 9001")
             running.wait_for(
-                commit(
+                execute(
                     dsn,
                     "update sales.salesorderdetail set salesorderdetailid = 999999"
                     " where (salesorderid, salesorderdetailid) = (select salesorderid,"

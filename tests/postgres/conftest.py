@@ -10,7 +10,7 @@ import pytest
 from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
-from cdc_helpers import unique_name
+from cdc_stream_helpers import stream_settings
 from pg_databases import fresh_database
 
 
@@ -29,13 +29,7 @@ def cdc_settings(pg_admin_dsn: str, small_shop_template: str, tmp_path: Path) ->
     """A fresh copy of the small shop, an empty DuckDB warehouse, and slot and publication names
     no other test uses (slots are server-wide); both are dropped afterwards."""
     with fresh_database(pg_admin_dsn, small_shop_template, prefix="cdc_run") as db:
-        settings = Settings(
-            source_dsn=db.dsn,
-            duckdb_path=tmp_path / "warehouse.duckdb",
-            home=tmp_path,
-            cdc_slot=unique_name("slot"),
-            cdc_publication=unique_name("pub"),
-        )
+        settings = stream_settings(db.dsn, tmp_path)
         try:
             yield settings
         finally:

@@ -15,7 +15,8 @@ from adventure_elt.replicate.cdc.apply import StreamStoppedError
 from adventure_elt.replicate.cdc.stream import cdc_status
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from cdc_stream_helpers import assert_reconciled, commit, running_stream
+from cdc_helpers import execute
+from cdc_stream_helpers import assert_reconciled, running_stream
 
 pytestmark = pytest.mark.postgres
 
@@ -33,7 +34,7 @@ def test_changes_follow_the_source_and_reconcile_clean(cdc_settings: Settings) -
     order, line = raw_first_line(dsn)
     with running_stream(cdc_settings) as running:
         # inserted, updated twice and deleted within one transaction: nothing lands
-        commit(
+        execute(
             dsn,
             (CARD_SQL, (9001, "9001-1")),
             "update sales.creditcard set expmonth = 6 where creditcardid = 9001",
@@ -42,10 +43,10 @@ def test_changes_follow_the_source_and_reconcile_clean(cdc_settings: Settings) -
             "delete from sales.creditcard where creditcardid = 9001",
         )
         # across transactions: the later one wins
-        commit(dsn, "update sales.creditcard set expmonth = 8 where creditcardid = 9002")
-        commit(dsn, "update sales.creditcard set expmonth = 9 where creditcardid = 9002")
+        execute(dsn, "update sales.creditcard set expmonth = 8 where creditcardid = 9002")
+        execute(dsn, "update sales.creditcard set expmonth = 9 where creditcardid = 9002")
         # a key update: the old key goes, the new one comes
-        last = commit(
+        last = execute(
             dsn,
             (
                 "update sales.salesorderdetail set salesorderdetailid = 999999"
@@ -100,11 +101,11 @@ def test_soft_deletes_flag_the_row_and_a_restart_resumes(cdc_settings: Settings)
     dsn = cdc_settings.source_dsn
     assert dsn is not None
     with running_stream(soft) as running:
-        running.wait_for(commit(dsn, (CARD_SQL, (9101, "9101-1"))))
+        running.wait_for(execute(dsn, (CARD_SQL, (9101, "9101-1"))))
     # changed while the stream was stopped: the next start picks it up from the slot
-    commit(dsn, "delete from sales.creditcard where creditcardid = 9101")
+    execute(dsn, "delete from sales.creditcard where creditcardid = 9101")
     with running_stream(soft) as running:
-        running.wait_for(commit(dsn, (CARD_SQL, (9102, "9102-1"))))
+        running.wait_for(execute(dsn, (CARD_SQL, (9102, "9102-1"))))
     assert running.result is not None and not running.result.initial_copy
     flags = raw(
         cdc_settings,
@@ -119,7 +120,7 @@ def test_sync_is_refused_while_the_stream_runs(cdc_settings: Settings) -> None:
     dsn = cdc_settings.source_dsn
     assert dsn is not None
     with running_stream(cdc_settings) as running:
-        running.wait_for(commit(dsn, (CARD_SQL, (9201, "9201-1"))))
+        running.wait_for(execute(dsn, (CARD_SQL, (9201, "9201-1"))))
         with pytest.raises(ReplicationSetupError, match="cdc start` is streaming"):
             sync(cdc_settings)
     sync(cdc_settings)  # stopped: sync may run again
@@ -131,7 +132,7 @@ def test_a_new_column_flows_through_and_a_type_change_stops(cdc_settings: Settin
     assert dsn is not None
     with running_stream(cdc_settings) as running:
         running.wait_for(
-            commit(
+            execute(
                 dsn,
                 "alter table sales.creditcard add column nickname text",
                 (
@@ -144,10 +145,10 @@ def test_a_new_column_flows_through_and_a_type_change_stops(cdc_settings: Settin
         cdc_settings, "select nickname from raw.sales_creditcard where creditcardid = 9301"
     ) == [("mine",)]
     assert_reconciled(cdc_settings)
-    commit(dsn, "alter table sales.creditcard alter column expmonth type text")
+    execute(dsn, "alter table sales.creditcard alter column expmonth type text")
     stopped = pytest.raises(StreamStoppedError, match="'expmonth' is text in the source")
     with stopped, running_stream(cdc_settings) as running:
-        commit(dsn, "update sales.creditcard set expmonth = 'May' where creditcardid = 9301")
+        execute(dsn, "update sales.creditcard set expmonth = 'May' where creditcardid = 9301")
         running.done.wait(60)
 
 
@@ -155,8 +156,8 @@ def test_truncate_is_refused_and_nothing_is_acknowledged(cdc_settings: Settings)
     dsn = cdc_settings.source_dsn
     assert dsn is not None
     with running_stream(cdc_settings) as running:
-        running.wait_for(commit(dsn, (CARD_SQL, (9401, "9401-1"))))
-    commit(dsn, "truncate sales.salesorderdetail")
+        running.wait_for(execute(dsn, (CARD_SQL, (9401, "9401-1"))))
+    execute(dsn, "truncate sales.salesorderdetail")
     for _ in range(2):  # refused again: the TRUNCATE was not acknowledged
         refused = pytest.raises(StreamStoppedError, match="truncated")
         with refused, running_stream(cdc_settings) as running:

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
-from cdc_helpers import query, unique_name
-from cdc_stream_helpers import assert_reconciled, commit, running_stream
+from cdc_helpers import execute, query
+from cdc_stream_helpers import assert_reconciled, running_stream, stream_settings
 from pg_databases import fresh_database
 
 pytestmark = pytest.mark.postgres
@@ -46,13 +46,7 @@ def shop(
 ) -> Iterator[Settings]:
     home: Path = tmp_path_factory.mktemp("cdc-properties")
     with fresh_database(pg_admin_dsn, small_shop_template, prefix="cdc_prop") as db:
-        shop = Settings(
-            source_dsn=db.dsn,
-            duckdb_path=home / "warehouse.duckdb",
-            home=home,
-            cdc_slot=unique_name("slot"),
-            cdc_publication=unique_name("pub"),
-        )
+        shop = stream_settings(db.dsn, home)
         try:
             yield shop
         finally:
@@ -132,16 +126,16 @@ def test_any_history_with_restarts_reconciles(
     while_stopped = [ops for ops, stopped in steps if stopped]
     while_running = [ops for ops, stopped in steps if not stopped]
     for operations in while_stopped:
-        commit(dsn, *statements(dsn, operations, SERIAL))
+        execute(dsn, *statements(dsn, operations, SERIAL))
     with running_stream(shop) as running:
         last = 0
         for operations in while_running:
-            last = commit(dsn, *statements(dsn, operations, SERIAL))
+            last = execute(dsn, *statements(dsn, operations, SERIAL))
         # one change more, so there is always something to wait for
         running.wait_for(
             max(
                 last,
-                commit(
+                execute(
                     dsn,
                     "update sales.creditcard set modifieddate = now()"
                     " where creditcardid = (select min(creditcardid) from sales.creditcard)",

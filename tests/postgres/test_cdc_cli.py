@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from adventure_elt.settings import Settings
-from cdc_stream_helpers import GIVE_UP_SECONDS, commit
+from cdc_helpers import execute
+from cdc_stream_helpers import GIVE_UP_SECONDS
 from cli_parse import run_cli
 
 pytestmark = pytest.mark.postgres
@@ -56,7 +57,7 @@ def test_start_streams_until_sigterm_then_status_and_drop(
             env=dict(os.environ),
         )
         wait_for_line(stderr, "cdc: streaming", proc)
-        commit(
+        execute(
             shop.source_dsn,
             "insert into sales.creditcard values (9501, 'Vista', '9501-1', 5, 2030, now())",
         )

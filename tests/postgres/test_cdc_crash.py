@@ -28,8 +28,8 @@ from adventure_elt.replicate.cdc import ChangeReader, parse_lsn, slot_status
 from adventure_elt.replicate.cdc.apply import RawApplier, read_state
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
-from cdc_helpers import give_up_later
-from cdc_stream_helpers import GIVE_UP_SECONDS, assert_reconciled, commit, running_stream
+from cdc_helpers import execute, give_up_later
+from cdc_stream_helpers import GIVE_UP_SECONDS, assert_reconciled, running_stream
 
 pytestmark = pytest.mark.postgres
 
@@ -107,7 +107,7 @@ def writer(cdc_settings: Settings) -> Iterator[Callable[[], int]]:
         number = 20_000
         while not stop.is_set():
             number += 1
-            last[0] = commit(
+            last[0] = execute(
                 dsn,
                 (CARD_SQL, (number, f"{number}-1")),
                 f"update sales.creditcard set expmonth = {number % 12 + 1}"
@@ -136,7 +136,7 @@ def resume_and_check(cdc_settings: Settings, lsn: int) -> None:
     dsn = cdc_settings.source_dsn
     assert dsn is not None
     with running_stream(cdc_settings) as running:
-        running.wait_for(max(lsn, commit(dsn, (CARD_SQL, (29_999, "after the crash")))))
+        running.wait_for(max(lsn, execute(dsn, (CARD_SQL, (29_999, "after the crash")))))
     assert_reconciled(cdc_settings)
     with duckdb.connect(str(cdc_settings.duckdb_path), read_only=True) as con:
         after = con.execute(
@@ -151,7 +151,7 @@ def test_kill_during_the_initial_copy_copies_again(cdc_settings: Settings) -> No
     assert not recorded(cdc_settings)  # the copy never finished
     dsn = cdc_settings.source_dsn
     assert dsn is not None
-    lsn = commit(dsn, (CARD_SQL, (29_001, "during the copy")))
+    lsn = execute(dsn, (CARD_SQL, (29_001, "during the copy")))
 
     resume_and_check(cdc_settings, lsn)
 
@@ -171,9 +171,9 @@ def test_a_batch_applied_but_not_acknowledged_is_applied_once(cdc_settings: Sett
     dsn = cdc_settings.source_dsn
     assert dsn is not None
     with running_stream(cdc_settings) as running:
-        running.wait_for(commit(dsn, (CARD_SQL, (29_101, "first"))))
-    commit(dsn, "update sales.creditcard set expmonth = 11 where creditcardid = 29101")
-    lsn = commit(dsn, (CARD_SQL, (29_102, "second")))
+        running.wait_for(execute(dsn, (CARD_SQL, (29_101, "first"))))
+    execute(dsn, "update sales.creditcard set expmonth = 11 where creditcardid = 29101")
+    lsn = execute(dsn, (CARD_SQL, (29_102, "second")))
     # what a kill right after the warehouse's commit leaves: applied, never acknowledged
     with ChangeReader(
         dsn, cdc_settings.cdc_slot, cdc_settings.cdc_publication, max_seconds=0.2
@@ -184,7 +184,7 @@ def test_a_batch_applied_but_not_acknowledged_is_applied_once(cdc_settings: Sett
             RawApplier(warehouse, cdc_settings.cdc_slot).apply(batch)
     assert batch.end_lsn > lsn
     with running_stream(cdc_settings) as running:
-        running.wait_for(commit(dsn, (CARD_SQL, (29_103, "third"))))
+        running.wait_for(execute(dsn, (CARD_SQL, (29_103, "third"))))
     summary = running.result
     assert summary is not None
     # the re-delivered transactions were skipped: only the third insert counted

@@ -25,11 +25,10 @@ import time
 from datetime import timedelta
 from typing import Any
 
-import psycopg2
 import psycopg2.extensions
 
 from adventure_elt.catalog import SourceTable, select_tables
-from adventure_elt.errors import ConfigError, ReplicationSetupError, first_line
+from adventure_elt.errors import ConfigError, ReplicationSetupError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.replicate.deletes import detect_deletes as delete_missing
@@ -110,7 +109,9 @@ def sync(
         if snapshot is None:
             _refuse_while_streaming(conn, settings.cdc_slot)
         else:
-            _use_snapshot(conn, snapshot)
+            from adventure_elt.replicate.cdc.snapshot import use_snapshot
+
+            use_snapshot(conn, snapshot)
         prepare_session(conn)
         columns = {t: _columns_of(conn, t) for t in chosen}
         raw = _raw_columns(warehouse, chosen)
@@ -189,17 +190,6 @@ def _refuse_while_streaming(conn: psycopg2.extensions.connection, slot: str) -> 
             f"`adventure-elt cdc start` is streaming into the raw tables (slot {slot}, process"
             f" {status.active_pid}); it keeps them current — stop it before running sync"
         )
-
-
-def _use_snapshot(conn: psycopg2.extensions.connection, snapshot: str) -> None:
-    """Make the connection's transaction read the exported snapshot (its first statement)."""
-    try:
-        with conn.cursor() as cur:
-            cur.execute("set transaction snapshot %s", (snapshot,))
-    except psycopg2.Error as exc:
-        raise ReplicationSetupError(
-            f"cannot read in the slot's snapshot {snapshot!r}: {first_line(exc)}"
-        ) from None
 
 
 def _raw_columns(
