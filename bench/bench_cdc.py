@@ -35,7 +35,7 @@ import duckdb
 from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.cdc import parse_lsn
 from adventure_elt.replicate.cdc.stream import CdcStream
-from adventure_elt.replicate.pipeline import sync
+from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
