@@ -21,12 +21,10 @@ import pyarrow as pa
 from adventure_elt.errors import BytesBilledLimitError, ConfigError, WarehouseError, first_line
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse.base import (
-    DELETED_KEY,
     NULL_MARK,
     PLAIN,
     SEPARATOR,
     DryRun,
-    KeyedRows,
     Layout,
     MergeCounts,
     Warehouse,
@@ -194,6 +192,47 @@ class BigQueryWarehouse(Warehouse):
         relation, flag = self.relation(layer, name), self.quote(column)
         self.execute(f"alter table {relation} add column if not exists {flag} bool")
         self.execute(f"alter table {relation} alter column {flag} set default false")
+
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> list[str]:
+        present, relation = self.column_types(layer, name), self.relation(layer, name)
+        added = [f for f in schema if f.name not in present]
+        for field in added:
+            kind = bigquery_type(field.type)
+            self.execute(f"alter table {relation} add column {self.quote(field.name)} {kind}")
+        return [f.name for f in added]
+
+    def upsert(
+        self,
+        layer: str,
+        name: str,
+        rows: pa.Table,
+        key: Sequence[str],
+        deleted: str | None,
+        flag: str | None = None,
+    ) -> int:
+        """One `MERGE` from the staged rows: atomic on its own, so readers never see a key
+        between its delete and its insert, and one DML job instead of two (a job's latency is
+        what a micro-batch waits for). The staged rows' keys are unique, as MERGE requires."""
+        q = self.quote
+        on = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
+        gone = "false" if deleted is None else f"coalesce(s.{q(deleted)}, false)"
+        columns = [q(c) for c in rows.column_names if c != deleted]
+        values = [f"s.{c}" for c in columns]
+        removal = "delete"
+        if flag is not None:
+            self.add_flag_column(layer, name, flag)
+            removal = f"update set {q(flag)} = true"
+            columns, values = [*columns, q(flag)], [*values, "false"]
+        assignments = ", ".join(f"{c} = {v}" for c, v in zip(columns, values, strict=True))
+        with self.stage(rows, layer, f"upsert_{name}") as staged:
+            counts = self.dml_counts(
+                f"merge {self.relation(layer, name)} as t using {staged} as s on {on}"
+                f" when matched and {gone} then {removal}"
+                f" when matched then update set {assignments}"
+                f" when not matched and not {gone} then insert ({', '.join(columns)})"
+                f" values ({', '.join(values)})"
+            )
+        return counts.inserted + counts.updated + counts.deleted
 
     def canonical_text(self, column: str, type_name: str) -> str:
         quoted = self.quote(column)
@@ -511,55 +550,6 @@ class BigQueryWarehouse(Warehouse):
 
     def close(self) -> None:
         self.client.close()
-
-    def apply_keyed_rows(self, layer: str, tables: Sequence[KeyedRows]) -> None:
-        for table in tables:
-            # BigQuery reads no Arrow from this process: the rows go to a scratch table first.
-            scratch = f"_keyed_{table.name}_{uuid.uuid4().hex[:12]}"
-            try:
-                self.ensure_table(layer, scratch, table.rows.schema)
-                self.append(layer, scratch, table.rows)
-                self.execute(_keyed_merge(self, layer, table, scratch))
-            finally:
-                self.client.delete_table(self.table_id(layer, scratch), not_found_ok=True)
-
-
-def _keyed_merge(warehouse: BigQueryWarehouse, layer: str, table: KeyedRows, scratch: str) -> str:
-    """The one MERGE applying `scratch` (a `KeyedRows.rows` table) to `layer.<table.name>`; the
-    target is created, and given the columns it lacks, first."""
-    relation, q = warehouse.relation(layer, table.name), warehouse.quote
-    staged, deleted = warehouse.relation(layer, scratch), q(DELETED_KEY)
-    warehouse.execute(
-        f"create table if not exists {relation} as"
-        f" select * except ({deleted}) from {staged} where false"
-    )
-    if table.soft_delete_column is not None:
-        flag = q(table.soft_delete_column)
-        warehouse.execute(f"alter table {relation} add column if not exists {flag} bool")
-    target = {f.name: f for f in warehouse.table_metadata(layer, table.name).schema}
-    for field in warehouse.table_metadata(layer, scratch).schema:
-        if field.name != DELETED_KEY and field.name not in target:
-            warehouse.execute(
-                f"alter table {relation} add column {q(field.name)} {sql_type(field)}"
-            )
-            target[field.name] = field
-    columns = [c for c in table.rows.column_names if c != DELETED_KEY]
-    # the scratch table's types come from Parquet (a naive timestamp as TIMESTAMP): cast back
-    values = [f"cast(k.{q(c)} as {sql_type(target[c])})" for c in columns]
-    match = " and ".join(f"r.{q(c)} = k.{q(c)}" for c in table.keys)
-    gone = "delete"
-    if table.soft_delete_column is not None:
-        gone = f"update set {q(table.soft_delete_column)} = true"
-        columns.append(table.soft_delete_column)
-        values.append("false")
-    assignments = ", ".join(f"{q(c)} = {v}" for c, v in zip(columns, values, strict=True))
-    return (
-        f"merge {relation} as r using {staged} as k on {match}"
-        f" when matched and k.{deleted} then {gone}"
-        f" when matched then update set {assignments}"
-        f" when not matched and not k.{deleted} then insert"
-        f" ({', '.join(q(c) for c in columns)}) values ({', '.join(values)})"
-    )
 
 
 SCRATCH_EXPIRY = "interval 1 day"  # how long a staged scratch table outlives a killed run

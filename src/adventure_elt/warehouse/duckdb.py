@@ -12,11 +12,9 @@ import pyarrow as pa
 
 from adventure_elt.errors import WarehouseError
 from adventure_elt.warehouse.base import (
-    DELETED_KEY,
     NULL_MARK,
     PLAIN,
     SEPARATOR,
-    KeyedRows,
     Layout,
     MergeCounts,
     Warehouse,
@@ -234,6 +232,16 @@ class DuckDBWarehouse(Warehouse):
             f" {self.quote(column)} boolean default false"
         )
 
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> list[str]:
+        present = self.column_types(layer, name)
+        missing = pa.schema([f for f in schema if f.name not in present])
+        # DuckDB's own type for each Arrow type, as it reads an Arrow table
+        types = self.connection.from_arrow(missing.empty_table()).types
+        relation = self.relation(layer, name)
+        for field, kind in zip(missing, types, strict=True):
+            self.execute(f"alter table {relation} add column {self.quote(field.name)} {kind}")
+        return [str(n) for n in missing.names]
+
     def canonical_text(self, column: str, type_name: str) -> str:
         quoted = self.quote(column)
         kind = type_name.upper()
@@ -336,43 +344,6 @@ class DuckDBWarehouse(Warehouse):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-
-    def apply_keyed_rows(self, layer: str, tables: Sequence[KeyedRows]) -> None:
-        self.create_layer(layer)
-        self.connection.begin()
-        try:
-            for table in tables:
-                self.connection.register("_keyed_rows", table.rows)
-                self._apply_keyed(layer, table)
-                self.connection.unregister("_keyed_rows")
-            self.connection.commit()
-        except BaseException:
-            self.connection.rollback()  # first: an aborted transaction refuses the unregister
-            self.connection.unregister("_keyed_rows")
-            raise
-
-    def _apply_keyed(self, layer: str, table: KeyedRows) -> None:
-        """Delete every key of `_keyed_rows` (or flag the deleted ones), then insert its rows."""
-        relation, deleted = self.relation(layer, table.name), self.quote(DELETED_KEY)
-        rows = f"select * exclude ({deleted}) from _keyed_rows"
-        self.execute(f"create table if not exists {relation} as {rows} limit 0")
-        present = self.column_types(layer, table.name)
-        for name, kind, *_ in self.fetch_all(f"describe {rows}"):
-            if name not in present:  # a new source column, as dlt adds it in `sync`
-                self.execute(f"alter table {relation} add column {self.quote(name)} {kind}")
-        match = " and ".join(f"k.{self.quote(c)} = r.{self.quote(c)}" for c in table.keys)
-        keyed = f"exists (select 1 from _keyed_rows as k where {match}"
-        if table.soft_delete_column is None:
-            self.execute(f"delete from {relation} as r where {keyed})")
-        else:
-            flag = self.quote(table.soft_delete_column)
-            self.execute(
-                f"alter table {relation} add column if not exists {flag} boolean default false"
-            )
-            self.execute(f"delete from {relation} as r where {keyed} and not k.{deleted})")
-            self.execute(f"update {relation} as r set {flag} = true where {keyed} and k.{deleted})")
-            rows = f"select * exclude ({deleted}), false as {flag} from _keyed_rows"
-        self.execute(f"insert into {relation} by name {rows} where not {deleted}")
 
 
 _TIME = "'%Y-%m-%d %H:%M:%S.%f'"

@@ -1,15 +1,16 @@
 """Apply micro-batches of changes to the raw tables `sync` writes, exactly once in effect.
 
 A batch is reduced to each key's last state (`net_changes`): a new row, or a deleted key. Those
-go to the warehouse with `Warehouse.apply_keyed_rows` — every key is deleted and its new row
-inserted (or, with `ADVENTURE_ELT_DELETE_MODE=soft`, a deleted key's row flagged
+go to the warehouse with `Warehouse.upsert`, a table at a time — every key is deleted and its new
+row inserted (or, with `ADVENTURE_ELT_DELETE_MODE=soft`, a deleted key's row flagged
 `_is_deleted`), so applying a batch twice changes nothing. The rows carry `sync`'s load
 metadata: `_extracted_at` (when the batch was read), `_dlt_load_id` (one per batch, as dlt's
 load ids are made) and a fresh `_dlt_id`.
 
-With the rows, the same call writes the slot's row of `raw._cdc_state`: the end of the last batch
-applied (`applied_lsn`). DuckDB commits both in one transaction; BigQuery merges each table
-atomically and the state last. Changes of transactions that committed before `applied_lsn` are
+With the rows, the slot's row of `raw._cdc_state` is upserted last: the end of the last batch
+applied (`applied_lsn`). All of it runs in one `Warehouse.transaction()`: DuckDB commits the
+tables and the state together; BigQuery, without transactions, merges each table atomically
+(one MERGE each) and the state last. Changes of transactions that committed before `applied_lsn` are
 skipped on re-delivery (a kill between the warehouse's commit and the acknowledgement), and any
 that were applied but not recorded (BigQuery, a kill between two tables) merge again to the
 same rows. Acknowledge `batch.end_lsn` to the slot only after `apply` returns.
@@ -41,10 +42,11 @@ from adventure_elt.replicate.extract import SourceColumn
 from adventure_elt.replicate.resource import stamp
 from adventure_elt.replicate.sync import DATASET
 from adventure_elt.warehouse import Warehouse
-from adventure_elt.warehouse.base import DELETED_KEY, KeyedRows
 
 STATE_TABLE = "_cdc_state"
 LOAD_ID = "_dlt_load_id"
+# The boolean column of the rows handed to `Warehouse.upsert` marking a deleted key.
+DELETED_KEY = "_deleted_key"
 
 Key = tuple[Any, ...]
 
@@ -186,10 +188,9 @@ class RawApplier:
             raise AdventureEltError(f"no initial copy is recorded for slot {self._slot}")
         fresh = [c for c in batch.changes if c.commit_lsn >= self.state.applied_lsn]
         net = net_changes(fresh)
-        self._check_columns(batch, net)
+        widened = self._check_columns(batch, net)
         now = datetime.now(UTC)
         load_id = f"{time.time():.6f}"
-        tables = [self._keyed(t, batch.columns[t], keyed, now, load_id) for t, keyed in net.items()]
         state = AppliedState(
             self._slot,
             max(batch.end_lsn, self.state.applied_lsn),
@@ -198,20 +199,30 @@ class RawApplier:
             now,
             len(fresh),
         )
-        self.warehouse.apply_keyed_rows(DATASET, [*tables, _state_rows(state)])
+        warehouse, flag = self.warehouse, DELETED_COLUMN if self._soft else None
+        tables = {
+            t: self._rows(t, batch.columns[t], keyed, now, load_id) for t, keyed in net.items()
+        }
+        for table in widened:
+            warehouse.add_columns(DATASET, table.raw_name, _without_deleted(tables[table].schema))
+            del self._raw_types[table]  # look again: raw has the new column now
+        with warehouse.transaction():
+            for table, rows in tables.items():
+                rows = _conformed(rows, self._raw_schema(table))
+                warehouse.upsert(
+                    DATASET, table.raw_name, rows, table.primary_key, DELETED_KEY, flag
+                )
+            _write_state(warehouse, state)
         self.state = state
         return count(fresh)
 
-    def _check_columns(self, batch: Batch, net: Mapping[SourceTable, object]) -> None:
+    def _check_columns(self, batch: Batch, net: Mapping[SourceTable, object]) -> list[SourceTable]:
         """Stop on a column whose type differs from raw's, or a raw column the source dropped,
-        as `sync` stops the table. Types are compared as Arrow types, as both engines return
-        them."""
+        as `sync` stops the table; the tables with a column raw lacks (to add, as `sync`
+        does). Types are compared as Arrow types, as both engines return them."""
+        widened = []
         for table in net:
-            raw = self._raw_types.get(table)
-            if raw is None:
-                relation = self.warehouse.relation(DATASET, table.raw_name)
-                schema = self.warehouse.fetch_arrow(f"select * from {relation} where false").schema
-                raw = self._raw_types[table] = {f.name: f.type for f in schema}
+            raw = self._raw_schema(table)
             columns = batch.columns[table]
             for column in columns:
                 if column.name in raw and not _same_type(column.arrow_type, raw[column.name]):
@@ -231,17 +242,29 @@ class RawApplier:
                     " start` to copy the tables again"
                 )
             if any(c.name not in raw for c in columns):
-                del self._raw_types[table]  # raw gets the new column now: look again next time
+                widened.append(table)
+        return widened
 
-    def _keyed(
+    def _raw_schema(self, table: SourceTable) -> dict[str, pa.DataType]:
+        """Raw's column name → Arrow type for `table` (read once, again after a column was
+        added)."""
+        raw = self._raw_types.get(table)
+        if raw is None:
+            relation = self.warehouse.relation(DATASET, table.raw_name)
+            schema = self.warehouse.fetch_arrow(f"select * from {relation} where false").schema
+            raw = self._raw_types[table] = {f.name: f.type for f in schema}
+        return raw
+
+    def _rows(
         self,
         table: SourceTable,
         columns: Sequence[SourceColumn],
         keyed: Mapping[Key, _Pending],
         now: datetime,
         load_id: str,
-    ) -> KeyedRows:
-        """One table's net changes as `KeyedRows`, stamped with sync's load metadata."""
+    ) -> pa.Table:
+        """One table's net changes, one row per key (a deleted key: only its key columns and
+        `DELETED_KEY` true), stamped with sync's load metadata."""
         rows = [
             self._filled(table, p) if p.change.row is not None else dict(p.change.key or {})
             for p in keyed.values()
@@ -250,9 +273,7 @@ class RawApplier:
         stamped = stamp(arrow, now, table.primary_key)
         deleted = pa.array([p.change.row is None for p in keyed.values()], pa.bool_())
         stamped = stamped.append_column(LOAD_ID, pa.array([load_id] * len(rows), pa.string()))
-        stamped = stamped.append_column(DELETED_KEY, deleted)
-        soft = DELETED_COLUMN if self._soft else None
-        return KeyedRows(table.raw_name, table.primary_key, stamped, soft)
+        return stamped.append_column(DELETED_KEY, deleted)
 
     def _filled(self, table: SourceTable, pending: _Pending) -> dict[str, Any]:
         """The pending row, with the values PostgreSQL did not send read from raw."""
@@ -270,6 +291,25 @@ class RawApplier:
         if found:
             row.update(zip(names, found[0], strict=True))
         return row
+
+
+def _conformed(rows: pa.Table, raw: Mapping[str, pa.DataType]) -> pa.Table:
+    """`rows` with each column cast to raw's Arrow type where they differ (only timestamps
+    can: BigQuery's raw holds naive ones as TIMESTAMP, and does not coerce a DATETIME there).
+
+    >>> rows = pa.table({"at": pa.array([0], pa.timestamp("us")), "n": [1]})
+    >>> _conformed(rows, {"at": pa.timestamp("us", tz="UTC")}).schema.field("at").type
+    TimestampType(timestamp[us, tz=UTC])
+    """
+    for i, column in enumerate(rows.schema):
+        kind = raw.get(column.name)
+        if kind is not None and kind != column.type:
+            rows = rows.set_column(i, column.name, rows.column(i).cast(kind))
+    return rows
+
+
+def _without_deleted(schema: pa.Schema) -> pa.Schema:
+    return schema.remove(schema.get_field_index(DELETED_KEY))
 
 
 def _same_type(source: pa.DataType, raw: pa.DataType) -> bool:
@@ -312,14 +352,15 @@ def read_state(warehouse: Warehouse, slot: str) -> AppliedState | None:
 def record_copy(warehouse: Warehouse, slot: str, consistent_lsn: int) -> AppliedState:
     """Record that the initial copy of `slot`'s snapshot is complete in raw."""
     state = AppliedState(slot, consistent_lsn, consistent_lsn, "", datetime.now(UTC), 0)
-    warehouse.apply_keyed_rows(DATASET, [_state_rows(state)])
+    warehouse.ensure_table(DATASET, STATE_TABLE, _without_deleted(_STATE_SCHEMA))
+    _write_state(warehouse, state)
     return state
 
 
 def forget_slot(warehouse: Warehouse, slot: str) -> None:
     """Remove the slot's row of `raw._cdc_state` (its slot was dropped)."""
     rows = pa.Table.from_pylist([{"slot": slot, DELETED_KEY: True}], _STATE_SCHEMA)
-    warehouse.apply_keyed_rows(DATASET, [KeyedRows(STATE_TABLE, ("slot",), rows)])
+    warehouse.upsert(DATASET, STATE_TABLE, rows, ("slot",), DELETED_KEY)
 
 
 _STATE_SCHEMA = pa.schema(
@@ -335,7 +376,8 @@ _STATE_SCHEMA = pa.schema(
 )
 
 
-def _state_rows(state: AppliedState) -> KeyedRows:
+def _write_state(warehouse: Warehouse, state: AppliedState) -> None:
+    """Upsert the slot's row of `raw._cdc_state`."""
     row = {
         "slot": state.slot,
         "applied_lsn": state.applied_lsn,
@@ -345,4 +387,5 @@ def _state_rows(state: AppliedState) -> KeyedRows:
         "changes": state.changes,
         DELETED_KEY: False,
     }
-    return KeyedRows(STATE_TABLE, ("slot",), pa.Table.from_pylist([row], _STATE_SCHEMA))
+    rows = pa.Table.from_pylist([row], _STATE_SCHEMA)
+    warehouse.upsert(DATASET, STATE_TABLE, rows, ("slot",), DELETED_KEY)
