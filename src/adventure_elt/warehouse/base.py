@@ -338,10 +338,9 @@ class Warehouse(ABC):
         return max(removed, added) + flagged
 
     @abstractmethod
-    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> list[str]:
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> None:
         """Add to the table `layer.name` the columns of `schema` it lacks, nullable, in this
-        engine's type for each Arrow type (a source column added since the table was made);
-        the names added."""
+        engine's type for each Arrow type (a source column added since the table was made)."""
 
     @staticmethod
     def check_merge_key(layer: str, name: str, columns: Sequence[str], key: Sequence[str]) -> None:

@@ -193,13 +193,14 @@ class BigQueryWarehouse(Warehouse):
         self.execute(f"alter table {relation} add column if not exists {flag} bool")
         self.execute(f"alter table {relation} alter column {flag} set default false")
 
-    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> list[str]:
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> None:
         present, relation = self.column_types(layer, name), self.relation(layer, name)
-        added = [f for f in schema if f.name not in present]
-        for field in added:
-            kind = bigquery_type(field.type)
-            self.execute(f"alter table {relation} add column {self.quote(field.name)} {kind}")
-        return [f.name for f in added]
+        for field in schema:
+            if field.name not in present:
+                self.execute(
+                    f"alter table {relation} add column if not exists {self.quote(field.name)}"
+                    f" {bigquery_type(field.type)}"
+                )
 
     def upsert(
         self,
