@@ -315,11 +315,7 @@ class Warehouse(ABC):
         q = self.quote
         target = self.relation(layer, name)
         match = " and ".join(f"s.{q(k)} = t.{q(k)}" for k in key)
-        gone = "false" if deleted is None else f"coalesce(s.{q(deleted)}, false)"
-        columns = [q(c) for c in rows.column_names if c != deleted]
-        values = [f"s.{c}" for c in columns]
-        if flag is not None:
-            columns, values = [*columns, q(flag)], [*values, "false"]
+        gone, columns, values = self.upsert_parts(rows, deleted, flag)
         with self.stage(rows, layer, f"upsert_{name}") as staged, self.transaction():
             keyed = f"exists (select 1 from {staged} as s where {match}"
             flagged = 0
@@ -336,6 +332,19 @@ class Warehouse(ABC):
                 f" select {', '.join(values)} from {staged} as s where not {gone}"
             )
         return max(removed, added) + flagged
+
+    def upsert_parts(
+        self, rows: pa.Table, deleted: str | None, flag: str | None
+    ) -> tuple[str, list[str], list[str]]:
+        """`upsert`'s SQL pieces for staged rows aliased `s`: the condition of a deleted key,
+        the quoted columns to write and their values (the flag false, when there is one)."""
+        q = self.quote
+        gone = "false" if deleted is None else f"coalesce(s.{q(deleted)}, false)"
+        columns = [q(c) for c in rows.column_names if c != deleted]
+        values = [f"s.{c}" for c in columns]
+        if flag is not None:
+            columns, values = [*columns, q(flag)], [*values, "false"]
+        return gone, columns, values
 
     @abstractmethod
     def add_columns(self, layer: str, name: str, schema: pa.Schema) -> None:

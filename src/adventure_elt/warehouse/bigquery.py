@@ -216,14 +216,11 @@ class BigQueryWarehouse(Warehouse):
         what a micro-batch waits for). The staged rows' keys are unique, as MERGE requires."""
         q = self.quote
         on = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
-        gone = "false" if deleted is None else f"coalesce(s.{q(deleted)}, false)"
-        columns = [q(c) for c in rows.column_names if c != deleted]
-        values = [f"s.{c}" for c in columns]
+        gone, columns, values = self.upsert_parts(rows, deleted, flag)
         removal = "delete"
         if flag is not None:
             self.add_flag_column(layer, name, flag)
             removal = f"update set {q(flag)} = true"
-            columns, values = [*columns, q(flag)], [*values, "false"]
         assignments = ", ".join(f"{c} = {v}" for c, v in zip(columns, values, strict=True))
         with self.stage(rows, layer, f"upsert_{name}") as staged:
             counts = self.dml_counts(
