@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from adventure_elt.oltp import schema, server
-from adventure_elt.replicate.cdc import Batch, Change, ChangeReader, create_slot, ensure_publication
+from adventure_elt.replicate.cdc import (
+    Batch,
+    Change,
+    ChangeReader,
+    create_slot,
+    ensure_publication,
+    parse_lsn,
+)
 
 # A safety net only: a reader that never gets the changes a test waits for is stopped after
 # this long, so the test fails on its assertion instead of hanging. Nothing asserts on time.
@@ -22,14 +29,19 @@ def unique_name(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def execute(dsn: str, *statements: str | tuple[str, tuple[Any, ...]]) -> None:
-    """Run statements (text, or text and parameters) in one transaction."""
+def execute(dsn: str, *statements: str | tuple[str, tuple[Any, ...]]) -> int:
+    """Run statements (text, or text and parameters) in one transaction; return a WAL position
+    just before its commit record (a stream has applied the transaction once past it)."""
     with server.connect_to(dsn) as conn, conn.cursor() as cur:
         for statement in statements:
             if isinstance(statement, tuple):
                 cur.execute(statement[0], statement[1])
             else:
                 cur.execute(statement)
+        cur.execute("select pg_current_wal_insert_lsn()::text")
+        row = cur.fetchone()
+    assert row is not None
+    return parse_lsn(str(row[0]))
 
 
 def query(dsn: str, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -113,6 +113,67 @@ def test_a_change_batch_is_applied_by_key_with_deletes(engine: Warehouse) -> Non
     assert _rows(wh, "orders", "ID") == [(1, "new"), (3, "added")]
 
 
+def test_a_soft_delete_batch_flags_deleted_keys_and_clears_reinserted_ones(
+    engine: Warehouse,
+) -> None:
+    wh, q = engine, engine.quote
+    wh.replace_table(
+        LAYER, "orders", f"select 1 as {q('ID')}, 'old' as v union all select 2, 'keep'"
+    )
+    batch = pa.table(
+        {
+            "ID": pa.array([1, 2], pa.int64()),
+            "v": ["new", None],
+            "_deleted": [False, True],
+        }
+    )
+
+    wh.upsert(LAYER, "orders", batch, ["ID"], deleted="_deleted", flag="Is Deleted")
+    wh.upsert(LAYER, "orders", batch, ["ID"], deleted="_deleted", flag="Is Deleted")
+
+    assert _rows(wh, "orders", "ID") == [(1, "new", False), (2, "keep", True)]
+    back = pa.table({"ID": pa.array([2], pa.int64()), "v": ["back"], "_deleted": [False]})
+    wh.upsert(LAYER, "orders", back, ["ID"], deleted="_deleted", flag="Is Deleted")
+    assert _rows(wh, "orders", "ID") == [(1, "new", False), (2, "back", False)]
+
+
+def test_columns_a_table_lacks_are_added_and_take_upserted_rows(engine: Warehouse) -> None:
+    wh, q = engine, engine.quote
+    wh.replace_table(LAYER, "wide", f"select 1 as {q('ID')}")
+    at = datetime(2024, 5, 1, 9, 30)
+    rows = pa.table(
+        {
+            "ID": pa.array([1], pa.int64()),
+            "Seen At": pa.array([at], pa.timestamp("us")),
+            "Amount": pa.array([Decimal("1.5")], pa.decimal128(38, 9)),
+        }
+    )
+
+    wh.add_columns(LAYER, "wide", rows.schema)
+    wh.add_columns(LAYER, "wide", rows.schema)  # nothing lacking: nothing to do
+    wh.upsert(LAYER, "wide", rows, ["ID"], deleted=None)
+
+    assert _rows(wh, "wide", "ID") == [(1, at, Decimal("1.5"))]
+
+
+def test_nested_transactions_are_one(engine: Warehouse) -> None:
+    """Upserts inside an outer transaction commit or roll back together where the engine has
+    transactions; elsewhere each statement stands on its own."""
+    wh, q = engine, engine.quote
+    wh.replace_table(LAYER, "pair", f"select 1 as {q('ID')}, 'a' as v")
+    batch = pa.table({"ID": pa.array([1], pa.int64()), "v": ["b"]})
+
+    with pytest.raises(ZeroDivisionError), wh.transaction():
+        wh.upsert(LAYER, "pair", batch, ["ID"], deleted=None)
+        with wh.transaction():
+            _ = 1 / 0
+
+    expected = [(1, "a")] if wh.transactional else [(1, "b")]
+    assert _rows(wh, "pair", "ID") == expected
+    wh.upsert(LAYER, "pair", batch, ["ID"], deleted=None)  # the handle is usable afterwards
+    assert _rows(wh, "pair", "ID") == [(1, "b")]
+
+
 def test_the_canonical_text_hash_is_the_same_on_every_engine(engine: Warehouse) -> None:
     """md5 of `1.5`, `2024-05-01 09:30:00.000500`, NULL-mark and `x`, joined by 0x1F: the
     expected value is computed here from the documented rule, not by the code under test."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from adventure_elt.oltp import generator, server
+from adventure_elt.replicate.cdc.stream import cdc_drop
+from adventure_elt.settings import Settings
+from cdc_stream_helpers import stream_settings
 from pg_databases import fresh_database
 
 
@@ -18,3 +22,15 @@ def small_shop_template(pg_admin_dsn: str) -> Iterator[str]:
         with server.connect_to(db.dsn) as conn:
             generator.seed(conn, scale=0.005, seed=4)
         yield db.name
+
+
+@pytest.fixture
+def cdc_settings(pg_admin_dsn: str, small_shop_template: str, tmp_path: Path) -> Iterator[Settings]:
+    """A fresh copy of the small shop, an empty DuckDB warehouse, and slot and publication names
+    no other test uses (slots are server-wide); both are dropped afterwards."""
+    with fresh_database(pg_admin_dsn, small_shop_template, prefix="cdc_run") as db:
+        settings = stream_settings(db.dsn, tmp_path)
+        try:
+            yield settings
+        finally:
+            cdc_drop(settings)

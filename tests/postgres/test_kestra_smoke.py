@@ -41,6 +41,7 @@ import pytest
 import yaml
 
 from adventure_elt.oltp import generator, server
+from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
 from airbyte_shapes import airbyte_columns_sql
 from kestra_lines import Published, read_published
@@ -627,6 +628,26 @@ def test_web_events_stream_flow_loads_events(runner: SmokeRunner, shop: Settings
     published = run.published["stream"]
     assert published.outputs["events_loaded"] == loaded
     assert published.metric("events_read") == counts["read"]
+
+
+def test_cdc_stream_flow_copies_the_tables_and_streams(runner: SmokeRunner, shop: Settings) -> None:
+    inputs = {"duration": "2s", "warehouse": "duckdb"}
+    try:
+        run = runner.run(load_flow("cdc_stream"), inputs)
+        again = runner.run(load_flow("cdc_stream"), inputs)  # the next hour's
+    finally:
+        cdc_drop(shop)  # the flow's slot and publication have the default names
+
+    assert run.ran == ["stream"]
+    summary = json.loads(run.stdout["stream"])
+    assert summary["initial_copy"] is True
+    # duckdb lives in the execution's own directory: the next execution finds the slot but no
+    # copy recorded in its (new) warehouse, so it makes the slot again and copies again
+    assert json.loads(again.stdout["stream"])["initial_copy"] is True
+    warehouse = run.workdir / "stream" / "adventure.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        orders = con.execute("select count(*) from raw.sales_salesorderheader").fetchall()[0][0]
+    assert orders == source_count(shop, "sales.salesorderheader")
 
 
 def test_a_flow_calling_an_option_that_does_not_exist_fails(runner: SmokeRunner) -> None:

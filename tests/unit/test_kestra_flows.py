@@ -36,6 +36,7 @@ EXPECTED_FLOWS = {
     "adventure_elt_airbyte",
     "web_events_stream",
     "adventure_elt_backfill",
+    "cdc_stream",
 }
 KEY_ORDER = (
     "id",
@@ -558,7 +559,7 @@ def reference() -> dict[str, Any]:
     return load_reference()
 
 
-def test_the_four_flows_exist_and_nothing_else() -> None:
+def test_the_five_flows_exist_and_nothing_else() -> None:
     assert {p.stem for p in flow_files()} == EXPECTED_FLOWS
     assert not list(FLOWS_DIR.glob("*.yaml")), "flow files end in .yml"
 

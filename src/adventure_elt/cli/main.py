@@ -14,7 +14,7 @@ import traceback
 import typer
 from rich.markup import escape
 
-from adventure_elt.cli import bigquery, docs, oltp, replicate, run, serve, stream, transform
+from adventure_elt.cli import bigquery, cdc, docs, oltp, replicate, run, serve, stream, transform
 from adventure_elt.cli.console import err, print_error, redacted_output
 from adventure_elt.cli.options import global_options
 from adventure_elt.errors import AdventureEltError, first_line
@@ -37,6 +37,7 @@ app.command("runs")(run.runs_command)
 app.add_typer(oltp.app, name="oltp")
 app.command("sync")(replicate.sync_command)
 app.command("reconcile")(replicate.reconcile_command)
+app.add_typer(cdc.app, name="cdc")
 app.command("airbyte-config")(replicate.airbyte_config_command)
 app.command("airbyte-views")(replicate.airbyte_views_command)
 app.command("transform")(transform.transform_command)

@@ -138,7 +138,7 @@ def table_resource(
             total = None if estimate is None else max(estimate, result.rows_read)
             report(ProgressEvent(task, result.rows_read, total, message=result.mode))
             if changed.num_rows:
-                yield _stamp(changed, extracted_at, table.primary_key)
+                yield stamp(changed, extracted_at, table.primary_key)
         if newest is not None:
             state["cursor"] = newest.isoformat()
         result.seconds = time.perf_counter() - started
@@ -189,7 +189,7 @@ def _note_columns(
     state["unfilled_columns"] = unfilled
 
 
-def _stamp(batch: pa.Table, extracted_at: datetime, primary_key: tuple[str, ...]) -> pa.Table:
+def stamp(batch: pa.Table, extracted_at: datetime, primary_key: tuple[str, ...]) -> pa.Table:
     """Add `_extracted_at` (when this table's extraction started, UTC) and `_dlt_id`; mark keys
     not null."""
     micros = np.full(batch.num_rows, int(extracted_at.timestamp() * 1_000_000), dtype=np.int64)

@@ -28,7 +28,7 @@ from typing import Any
 import psycopg2.extensions
 
 from adventure_elt.catalog import SourceTable, select_tables
-from adventure_elt.errors import ConfigError
+from adventure_elt.errors import ConfigError, ReplicationSetupError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.replicate.deletes import detect_deletes as delete_missing
@@ -68,6 +68,7 @@ def sync(
     lag: timedelta | None = None,
     detect_deletes: bool = False,
     progress: ProgressCallback | None = None,
+    snapshot: str | None = None,
 ) -> SyncSummary:
     """Replicate source tables into the raw layer (incrementally unless `full_refresh`).
 
@@ -79,12 +80,15 @@ def sync(
         detect_deletes: afterwards remove (or flag, per `settings.delete_mode`) raw rows whose
             key is gone from the source; `settings.detect_deletes` switches it on too.
         progress: receives one task per table.
+        snapshot: read in this exported snapshot (`cdc start`'s initial copy, in its new
+            slot's snapshot); otherwise `sync` is refused while `cdc start` streams.
 
     Returns:
         Per-table rows read, inserted, updated, deleted and seconds.
 
     Raises:
         ConfigError: unknown table, negative lag, or a table missing in the source.
+        ReplicationSetupError: `cdc start` is streaming into the same raw tables.
         SourceUnreachableError: the source cannot be reached.
         WarehouseError: the warehouse cannot be written.
         TablesNotSyncedError: some tables were left out (the others synced): a column changed
@@ -102,6 +106,12 @@ def sync(
         conn.set_session(
             isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
         )
+        if snapshot is None:
+            _refuse_while_streaming(conn, settings.cdc_slot)
+        else:
+            from adventure_elt.replicate.cdc.snapshot import use_snapshot
+
+            use_snapshot(conn, snapshot)
         prepare_session(conn)
         columns = {t: _columns_of(conn, t) for t in chosen}
         raw = _raw_columns(warehouse, chosen)
@@ -166,6 +176,20 @@ def _run(pipeline: Any, source: Any, warehouse: Warehouse, dsn: str) -> str | No
     except Exception as exc:
         raise pipeline_error(exc, dsn) from None
     return info.loads_ids[-1] if info is not None and info.loads_ids else None
+
+
+def _refuse_while_streaming(conn: psycopg2.extensions.connection, slot: str) -> None:
+    """Refuse to sync while `cdc start` streams into the same raw tables: two writers would
+    race on the same keys. (Ended in the first statement: the read snapshot starts after it.)"""
+    from adventure_elt.replicate.cdc.slot import slot_status
+
+    status = slot_status(conn, slot)
+    conn.rollback()
+    if status is not None and status.active_pid is not None:
+        raise ReplicationSetupError(
+            f"`adventure-elt cdc start` is streaming into the raw tables (slot {slot}, process"
+            f" {status.active_pid}); it keeps them current — stop it before running sync"
+        )
 
 
 def _raw_columns(

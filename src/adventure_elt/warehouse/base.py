@@ -200,20 +200,35 @@ class Warehouse(ABC):
         """A sqlglot expression as this engine's SQL."""
         return expression.sql(dialect=self.dialect)
 
+    # Inside `transaction()` (set while one is open; nested ones join it).
+    _in_transaction: bool = False
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Run the statements inside as one transaction where the engine has them (on an engine
-        without, each DML statement is atomic on its own)."""
+        without, each DML statement is atomic on its own).
+
+        Nested inside another, the statements join the outer transaction (which commits them
+        all); an error rolls the whole transaction back at once, at the innermost level, so
+        clean-ups on the way out (e.g. `stage`'s) run outside an aborted transaction.
+        """
         if not self.transactional:
             yield
             return
-        self.execute("begin transaction")
+        outermost = not self._in_transaction
+        if outermost:
+            self.execute("begin transaction")
+            self._in_transaction = True
         try:
             yield
         except BaseException:
-            self.execute("rollback")
+            if self._in_transaction:
+                self._in_transaction = False
+                self.execute("rollback")
             raise
-        self.execute("commit")
+        if outermost:
+            self._in_transaction = False
+            self.execute("commit")
 
     @abstractmethod
     def stage(self, rows: pa.Table, layer: str, hint: str) -> AbstractContextManager[str]:
@@ -269,32 +284,72 @@ class Warehouse(ABC):
         return None
 
     def upsert(
-        self, layer: str, name: str, rows: pa.Table, key: Sequence[str], deleted: str | None
+        self,
+        layer: str,
+        name: str,
+        rows: pa.Table,
+        key: Sequence[str],
+        deleted: str | None,
+        flag: str | None = None,
     ) -> int:
         """Apply Arrow `rows` (at most one per key, the latest change) to the table
         `layer.name` by primary key: every existing row with a key among `rows` is removed,
         then the rows are inserted, except those whose `deleted` column is true. One
-        transaction where the engine has them; the rows changed.
+        transaction where the engine has them (joining one already open); the rows changed.
 
         This is how a batch of change events (inserts, updates, deletes in order, reduced to
         the last per key) is applied. On an engine without transactions the delete and the
         insert are two atomic statements: a failure between them is repaired by applying the
         same batch again (it is idempotent), which is what re-delivery does.
+
+        Args:
+            layer: the table's layer.
+            name: the table; it must exist and have every column of `rows` but `deleted`.
+            rows: the rows, keys included.
+            key: the primary-key columns.
+            deleted: the BOOLEAN column of `rows` marking a deleted key (only its key columns
+                need be set), or None when there are no deletes.
+            flag: soft deletes: a deleted key's row stays, with this BOOLEAN column set true
+                (added when missing), and inserted rows get false; None removes the row.
         """
+        q = self.quote
         target = self.relation(layer, name)
-        match = " and ".join(f"s.{self.quote(k)} = t.{self.quote(k)}" for k in key)
-        columns = [c for c in rows.column_names if c != deleted]
-        names = ", ".join(self.quote(c) for c in columns)
-        keep = "" if deleted is None else f" where not coalesce(s.{self.quote(deleted)}, false)"
+        match = " and ".join(f"s.{q(k)} = t.{q(k)}" for k in key)
+        gone, columns, values = self.upsert_parts(rows, deleted, flag)
         with self.stage(rows, layer, f"upsert_{name}") as staged, self.transaction():
-            removed = self.execute_dml(
-                f"delete from {target} as t where exists (select 1 from {staged} as s"
-                f" where {match})"
-            )
+            keyed = f"exists (select 1 from {staged} as s where {match}"
+            flagged = 0
+            if flag is not None:
+                self.add_flag_column(layer, name, flag)
+                if deleted is not None:
+                    flagged = self.execute_dml(
+                        f"update {target} as t set {q(flag)} = true where {keyed} and {gone})"
+                    )
+                keyed += f" and not {gone}"
+            removed = self.execute_dml(f"delete from {target} as t where {keyed})")
             added = self.execute_dml(
-                f"insert into {target} ({names}) select {names} from {staged} as s{keep}"
+                f"insert into {target} ({', '.join(columns)})"
+                f" select {', '.join(values)} from {staged} as s where not {gone}"
             )
-        return max(removed, added)
+        return max(removed, added) + flagged
+
+    def upsert_parts(
+        self, rows: pa.Table, deleted: str | None, flag: str | None
+    ) -> tuple[str, list[str], list[str]]:
+        """`upsert`'s SQL pieces for staged rows aliased `s`: the condition of a deleted key,
+        the quoted columns to write and their values (the flag false, when there is one)."""
+        q = self.quote
+        gone = "false" if deleted is None else f"coalesce(s.{q(deleted)}, false)"
+        columns = [q(c) for c in rows.column_names if c != deleted]
+        values = [f"s.{c}" for c in columns]
+        if flag is not None:
+            columns, values = [*columns, q(flag)], [*values, "false"]
+        return gone, columns, values
+
+    @abstractmethod
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> None:
+        """Add to the table `layer.name` the columns of `schema` it lacks, nullable, in this
+        engine's type for each Arrow type (a source column added since the table was made)."""
 
     @staticmethod
     def check_merge_key(layer: str, name: str, columns: Sequence[str], key: Sequence[str]) -> None:

@@ -193,6 +193,45 @@ class BigQueryWarehouse(Warehouse):
         self.execute(f"alter table {relation} add column if not exists {flag} bool")
         self.execute(f"alter table {relation} alter column {flag} set default false")
 
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> None:
+        present, relation = self.column_types(layer, name), self.relation(layer, name)
+        for field in schema:
+            if field.name not in present:
+                self.execute(
+                    f"alter table {relation} add column if not exists {self.quote(field.name)}"
+                    f" {bigquery_type(field.type)}"
+                )
+
+    def upsert(
+        self,
+        layer: str,
+        name: str,
+        rows: pa.Table,
+        key: Sequence[str],
+        deleted: str | None,
+        flag: str | None = None,
+    ) -> int:
+        """One `MERGE` from the staged rows: atomic on its own, so readers never see a key
+        between its delete and its insert, and one DML job instead of two (a job's latency is
+        what a micro-batch waits for). The staged rows' keys are unique, as MERGE requires."""
+        q = self.quote
+        on = " and ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
+        gone, columns, values = self.upsert_parts(rows, deleted, flag)
+        removal = "delete"
+        if flag is not None:
+            self.add_flag_column(layer, name, flag)
+            removal = f"update set {q(flag)} = true"
+        assignments = ", ".join(f"{c} = {v}" for c, v in zip(columns, values, strict=True))
+        with self.stage(rows, layer, f"upsert_{name}") as staged:
+            counts = self.dml_counts(
+                f"merge {self.relation(layer, name)} as t using {staged} as s on {on}"
+                f" when matched and {gone} then {removal}"
+                f" when matched then update set {assignments}"
+                f" when not matched and not {gone} then insert ({', '.join(columns)})"
+                f" values ({', '.join(values)})"
+            )
+        return counts.inserted + counts.updated + counts.deleted
+
     def canonical_text(self, column: str, type_name: str) -> str:
         quoted = self.quote(column)
         kind = type_name.upper()

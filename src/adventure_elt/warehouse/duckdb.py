@@ -232,6 +232,19 @@ class DuckDBWarehouse(Warehouse):
             f" {self.quote(column)} boolean default false"
         )
 
+    def add_columns(self, layer: str, name: str, schema: pa.Schema) -> None:
+        present = self.column_types(layer, name)
+        missing = pa.schema([f for f in schema if f.name not in present])
+        if not missing:
+            return
+        # DuckDB's own type for each Arrow type, as it reads an Arrow table
+        types = self.connection.from_arrow(missing.empty_table()).types
+        relation = self.relation(layer, name)
+        for field, kind in zip(missing, types, strict=True):
+            self.execute(
+                f"alter table {relation} add column if not exists {self.quote(field.name)} {kind}"
+            )
+
     def canonical_text(self, column: str, type_name: str) -> str:
         quoted = self.quote(column)
         kind = type_name.upper()

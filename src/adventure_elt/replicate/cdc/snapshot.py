@@ -40,13 +40,23 @@ def snapshot_connection(dsn: str, snapshot_name: str) -> Iterator[psycopg2.exten
         conn.set_session(
             isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
         )
-        try:
-            with conn.cursor() as cur:
-                cur.execute("set transaction snapshot %s", (snapshot_name,))
-        except psycopg2.Error as exc:
-            raise ReplicationSetupError(
-                f"cannot read in the slot's snapshot {snapshot_name!r}: {first_line(exc)}; "
-                "it exists only while the slot is being created — drop the slot and start again"
-            ) from None
+        use_snapshot(conn, snapshot_name)
         prepare_session(conn)
         yield conn
+
+
+def use_snapshot(conn: psycopg2.extensions.connection, snapshot_name: str) -> None:
+    """Make the connection's REPEATABLE READ transaction see `snapshot_name` (call it first in
+    the transaction; `sync`'s initial copy for `cdc start` reads this way too).
+
+    Raises:
+        ReplicationSetupError: the snapshot is gone (its slot's block ended) or malformed.
+    """
+    try:
+        with conn.cursor() as cur:
+            cur.execute("set transaction snapshot %s", (snapshot_name,))
+    except psycopg2.Error as exc:
+        raise ReplicationSetupError(
+            f"cannot read in the slot's snapshot {snapshot_name!r}: {first_line(exc)}; "
+            "it exists only while the slot is being created — drop the slot and start again"
+        ) from None
