@@ -165,12 +165,12 @@ class _Planner:
         from adventure_elt.stream.tables import (
             EVENTS_SCHEMA,
             EVENTS_TABLE,
-            RAW_LAYER,
             REJECTED_SCHEMA,
             REJECTED_TABLE,
         )
         from adventure_elt.transform.project import SEED_LAYER
         from adventure_elt.transform.schema import raw_columns
+        from adventure_elt.warehouse.base import RAW_LAYER
         from adventure_elt.warehouse.bigquery import bigquery_type
 
         self.wh = wh
@@ -301,7 +301,8 @@ def _checked(
 
 def _layout_notes(wh: BigQueryWarehouse, project: Any, keys: Sequence[str]) -> list[str]:
     """What the next run will do about built tables laid out otherwise than declared."""
-    from adventure_elt.stream.tables import EVENTS_LAYOUT, EVENTS_TABLE, RAW_LAYER
+    from adventure_elt.stream.tables import EVENTS_LAYOUT, EVENTS_TABLE
+    from adventure_elt.warehouse.base import RAW_LAYER
 
     notes = []
     events = wh.table_layout(RAW_LAYER, EVENTS_TABLE)

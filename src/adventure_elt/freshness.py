@@ -16,7 +16,8 @@ from sqlglot import exp
 
 from adventure_elt.catalog import DELETED_COLUMN, TABLES
 from adventure_elt.settings import Settings
-from adventure_elt.stream.tables import EVENTS_TABLE, RAW_LAYER
+from adventure_elt.stream.tables import EVENTS_TABLE
+from adventure_elt.warehouse.base import RAW_LAYER
 
 if TYPE_CHECKING:
     from adventure_elt.warehouse import Warehouse

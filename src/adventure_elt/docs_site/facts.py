@@ -21,7 +21,7 @@ from adventure_elt.catalog import TABLES as SOURCE_TABLES
 from adventure_elt.errors import AdventureEltError, ModelError
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
 from adventure_elt.settings import Settings
-from adventure_elt.stream.tables import EVENT_COLUMNS, EVENTS_TABLE, RAW_LAYER
+from adventure_elt.stream.tables import EVENT_COLUMNS, EVENTS_TABLE
 from adventure_elt.transform.check_log import RecordedCheck, last_checks
 from adventure_elt.transform.checks import declared_checks
 from adventure_elt.transform.dag import build_dag
@@ -29,6 +29,7 @@ from adventure_elt.transform.lineage import model_column_sources
 from adventure_elt.transform.project import DIALECT, Node, Project, display, load_project
 from adventure_elt.transform.schema import Columns, project_columns, raw_columns
 from adventure_elt.warehouse import bigquery_type
+from adventure_elt.warehouse.base import RAW_LAYER
 
 # how the layers are listed: where data comes from first
 LAYER_ORDER: tuple[str, ...] = ("raw", "ops", "seeds", "staging", "marts", "reports")

@@ -16,8 +16,7 @@ import pyarrow as pa
 
 from adventure_elt.catalog import DELETED_COLUMN, SourceTable
 from adventure_elt.warehouse import Warehouse
-
-RAW_LAYER = "raw"
+from adventure_elt.warehouse.base import RAW_LAYER
 
 
 @dataclass

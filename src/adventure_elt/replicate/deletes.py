@@ -21,8 +21,7 @@ from adventure_elt.catalog import DELETED_COLUMN, SourceTable
 from adventure_elt.errors import WarehouseError, first_line
 from adventure_elt.replicate.extract import source_keys
 from adventure_elt.warehouse import Warehouse
-
-RAW_LAYER = "raw"
+from adventure_elt.warehouse.base import RAW_LAYER
 
 
 def raw_columns(warehouse: Warehouse, table: SourceTable) -> dict[str, str]:

@@ -35,11 +35,12 @@ from adventure_elt.catalog import DELETED_COLUMN, SourceTable, select_tables
 from adventure_elt.errors import CheckFailedError, ConfigError, WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent, ignore
-from adventure_elt.replicate.deletes import RAW_LAYER, key_match, raw_columns
+from adventure_elt.replicate.deletes import key_match, raw_columns
 from adventure_elt.replicate.drift import is_metadata
 from adventure_elt.replicate.extract import SourceColumn, copy_to_arrow, existing_columns, quote
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import Warehouse, decimal_scale, open_warehouse
+from adventure_elt.warehouse.base import RAW_LAYER
 
 HASH_COLUMN = "_row_hash"
 EXAMPLES = 3  # keys shown per kind of difference

@@ -14,8 +14,7 @@ from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.redact import redact
 from adventure_elt.warehouse import Warehouse
-
-RAW_LAYER = "raw"
+from adventure_elt.warehouse.base import RAW_LAYER
 
 
 def restore_state(pipeline: Any, dsn: str) -> None:

@@ -57,8 +57,7 @@ from adventure_elt.replicate.resource import parse_cursor, table_resource
 from adventure_elt.replicate.summary import SyncSummary, TableSync
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import Warehouse, engine_of
-
-DATASET = "raw"
+from adventure_elt.warehouse.base import RAW_LAYER
 
 
 def sync(
@@ -196,7 +195,7 @@ def _raw_columns(
     warehouse: Warehouse, tables: tuple[SourceTable, ...]
 ) -> dict[SourceTable, dict[str, str]]:
     """Column → type of each existing raw table (type names as the engine spells them)."""
-    found = {t: warehouse.column_types(DATASET, t.raw_name) for t in tables}
+    found = {t: warehouse.column_types(RAW_LAYER, t.raw_name) for t in tables}
     return {t: columns for t, columns in found.items() if columns}
 
 
@@ -312,11 +311,11 @@ def _empty_raw_tables(warehouse: Warehouse, tables: tuple[SourceTable, ...]) -> 
     elsewhere: every table is merged)."""
     if not warehouse.reads_are_free:
         return set()
-    existing = set(warehouse.list_tables(DATASET))
+    existing = set(warehouse.list_tables(RAW_LAYER))
     empty = set()
     for table in tables:
         if table.raw_name in existing:
-            relation = warehouse.relation(DATASET, table.raw_name)
+            relation = warehouse.relation(RAW_LAYER, table.raw_name)
             if warehouse.fetch_all(f"select 1 from {relation} limit 1"):
                 continue
         empty.add(table)

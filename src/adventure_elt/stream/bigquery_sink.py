@@ -40,13 +40,9 @@ import pyarrow as pa
 from adventure_elt.errors import WarehouseError, first_line
 from adventure_elt.settings import Settings
 from adventure_elt.stream.sink import EventSink
-from adventure_elt.stream.tables import (
-    EVENTS_TABLE,
-    RAW_LAYER,
-    REJECTED_TABLE,
-    ensure_event_tables,
-)
+from adventure_elt.stream.tables import EVENTS_TABLE, REJECTED_TABLE, ensure_event_tables
 from adventure_elt.warehouse import BigQueryWarehouse
+from adventure_elt.warehouse.base import RAW_LAYER
 
 # insertAll takes at most 10 MB and 50,000 rows per request; stay well inside both.
 MAX_REQUEST_ROWS = 10_000

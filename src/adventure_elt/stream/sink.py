@@ -16,13 +16,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from adventure_elt.errors import WarehouseError
-from adventure_elt.stream.tables import (
-    EVENTS_TABLE,
-    RAW_LAYER,
-    REJECTED_TABLE,
-    ensure_event_tables,
-)
+from adventure_elt.stream.tables import EVENTS_TABLE, REJECTED_TABLE, ensure_event_tables
 from adventure_elt.warehouse import DuckDBWarehouse
+from adventure_elt.warehouse.base import RAW_LAYER
 
 
 class EventSink(ABC):

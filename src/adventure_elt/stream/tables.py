@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from adventure_elt.warehouse import Layout
+from adventure_elt.warehouse.base import RAW_LAYER
 
 if TYPE_CHECKING:
     from adventure_elt.warehouse import Warehouse
 
 EVENTS_TABLE = "web_events"
 REJECTED_TABLE = "web_events_rejected"
-RAW_LAYER = "raw"
 
 # column -> Arrow type (each engine's adapter picks its own column type for it)
 EVENT_COLUMNS: dict[str, pa.DataType] = {

@@ -11,6 +11,7 @@ from adventure_elt.settings import Settings
 from adventure_elt.warehouse.base import (
     LAYERS,
     PLAIN,
+    RAW_LAYER,
     DryRun,
     Layout,
     MergeCounts,
@@ -50,6 +51,7 @@ __all__ = [
     "ENGINES",
     "LAYERS",
     "PLAIN",
+    "RAW_LAYER",
     "BigQueryWarehouse",
     "DryRun",
     "DuckDBWarehouse",

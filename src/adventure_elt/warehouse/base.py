@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from adventure_elt.settings import Settings
 
 LAYERS: tuple[str, ...] = ("raw", "staging", "marts", "reports", "ops")
+RAW_LAYER = LAYERS[0]  # where sync, cdc and the stream write
 # BigQuery's time-unit partitioning granularities
 GRANULARITIES: tuple[str, ...] = ("HOUR", "DAY", "MONTH", "YEAR")
 

@@ -40,8 +40,8 @@ from adventure_elt.replicate.cdc.values import rows_to_arrow
 from adventure_elt.replicate.drift import is_metadata
 from adventure_elt.replicate.extract import SourceColumn
 from adventure_elt.replicate.resource import stamp
-from adventure_elt.replicate.sync import DATASET
 from adventure_elt.warehouse import Warehouse
+from adventure_elt.warehouse.base import RAW_LAYER
 
 STATE_TABLE = "_cdc_state"
 LOAD_ID = "_dlt_load_id"
@@ -204,13 +204,13 @@ class RawApplier:
             t: self._rows(t, batch.columns[t], keyed, now, load_id) for t, keyed in net.items()
         }
         for table in widened:
-            warehouse.add_columns(DATASET, table.raw_name, _without_deleted(tables[table].schema))
+            warehouse.add_columns(RAW_LAYER, table.raw_name, _without_deleted(tables[table].schema))
             del self._raw_types[table]  # look again: raw has the new column now
         with warehouse.transaction():
             for table, rows in tables.items():
                 rows = _conformed(rows, self._raw_schema(table))
                 warehouse.upsert(
-                    DATASET, table.raw_name, rows, table.primary_key, DELETED_KEY, flag
+                    RAW_LAYER, table.raw_name, rows, table.primary_key, DELETED_KEY, flag
                 )
             _write_state(warehouse, state)
         self.state = state
@@ -250,7 +250,7 @@ class RawApplier:
         added)."""
         raw = self._raw_types.get(table)
         if raw is None:
-            relation = self.warehouse.relation(DATASET, table.raw_name)
+            relation = self.warehouse.relation(RAW_LAYER, table.raw_name)
             schema = self.warehouse.fetch_arrow(f"select * from {relation} where false").schema
             raw = self._raw_types[table] = {f.name: f.type for f in schema}
         return raw
@@ -285,7 +285,7 @@ class RawApplier:
         where = " and ".join(f"{warehouse.quote(k)} = ?" for k in table.primary_key)
         found = warehouse.fetch_all(
             f"select {', '.join(warehouse.quote(n) for n in names)}"
-            f" from {warehouse.relation(DATASET, table.raw_name)} where {where}",
+            f" from {warehouse.relation(RAW_LAYER, table.raw_name)} where {where}",
             list(pending.fill_key),
         )
         if found:
@@ -328,12 +328,12 @@ def _same_type(source: pa.DataType, raw: pa.DataType) -> bool:
 
 def read_state(warehouse: Warehouse, slot: str) -> AppliedState | None:
     """The slot's row of `raw._cdc_state`, or None when no initial copy was recorded for it."""
-    if not warehouse.column_types(DATASET, STATE_TABLE):
+    if not warehouse.column_types(RAW_LAYER, STATE_TABLE):
         return None
     names = [f.name for f in _STATE_SCHEMA if f.name != DELETED_KEY]
     rows = warehouse.fetch_all(
         f"select {', '.join(warehouse.quote(n) for n in names)}"
-        f" from {warehouse.relation(DATASET, STATE_TABLE)} where {warehouse.quote('slot')} = ?",
+        f" from {warehouse.relation(RAW_LAYER, STATE_TABLE)} where {warehouse.quote('slot')} = ?",
         [slot],
     )
     if not rows:
@@ -352,7 +352,7 @@ def read_state(warehouse: Warehouse, slot: str) -> AppliedState | None:
 def record_copy(warehouse: Warehouse, slot: str, consistent_lsn: int) -> AppliedState:
     """Record that the initial copy of `slot`'s snapshot is complete in raw."""
     state = AppliedState(slot, consistent_lsn, consistent_lsn, "", datetime.now(UTC), 0)
-    warehouse.ensure_table(DATASET, STATE_TABLE, _without_deleted(_STATE_SCHEMA))
+    warehouse.ensure_table(RAW_LAYER, STATE_TABLE, _without_deleted(_STATE_SCHEMA))
     _write_state(warehouse, state)
     return state
 
@@ -360,7 +360,7 @@ def record_copy(warehouse: Warehouse, slot: str, consistent_lsn: int) -> Applied
 def forget_slot(warehouse: Warehouse, slot: str) -> None:
     """Remove the slot's row of `raw._cdc_state` (its slot was dropped)."""
     rows = pa.Table.from_pylist([{"slot": slot, DELETED_KEY: True}], _STATE_SCHEMA)
-    warehouse.upsert(DATASET, STATE_TABLE, rows, ("slot",), DELETED_KEY)
+    warehouse.upsert(RAW_LAYER, STATE_TABLE, rows, ("slot",), DELETED_KEY)
 
 
 _STATE_SCHEMA = pa.schema(
@@ -388,4 +388,4 @@ def _write_state(warehouse: Warehouse, state: AppliedState) -> None:
         DELETED_KEY: False,
     }
     rows = pa.Table.from_pylist([row], _STATE_SCHEMA)
-    warehouse.upsert(DATASET, STATE_TABLE, rows, ("slot",), DELETED_KEY)
+    warehouse.upsert(RAW_LAYER, STATE_TABLE, rows, ("slot",), DELETED_KEY)
