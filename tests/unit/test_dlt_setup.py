@@ -1,7 +1,9 @@
-"""The one runtime patch of dlt: its DuckDB connection pool waits for a lock as our opens do.
+"""How dlt is set up for DuckDB: its connection pool waits for a lock as our opens do (the one
+runtime patch), and its SQL jobs run in transactions.
 
-It relies on dlt's `DuckDbConnectionPool.borrow_conn` opening the file with `duckdb.connect`
-before it changes any pool state; this test fails when a dlt release stops doing so.
+The patch relies on dlt's `DuckDbConnectionPool.borrow_conn` opening the file with
+`duckdb.connect` before it changes any pool state; the first test fails when a dlt release
+stops doing so.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from adventure_elt.replicate.dlt_setup import import_dlt, wait_for_duckdb_readers
 from adventure_elt.settings import Settings
+from adventure_elt.warehouse.duckdb import DuckDBWarehouse
 
 HOLD = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('held', flush=True); input()"
 
@@ -71,3 +74,28 @@ def test_dlt_s_duckdb_pool_waits_for_a_file_another_process_holds(
     assert "conn" in borrowed, "dlt's pool gave up instead of waiting for the lock"
     assert borrowed["conn"].execute("select 42").fetchone() == (42,)
     pool.return_conn(borrowed["conn"])
+
+
+def test_a_full_refresh_swap_on_duckdb_is_one_transaction(tmp_path: Path) -> None:
+    """The swap of a full refresh deletes raw's rows, then copies the new ones from staging.
+    When the copy fails (here: raw's column was narrowed behind dlt's back), the delete must
+    roll back with it; dlt leaves DuckDB out of transactions unless told otherwise."""
+    dlt = import_dlt(Settings(home=tmp_path))
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    path = tmp_path / "w.duckdb"
+    destination, dataset = DuckDBWarehouse(path).dlt_destination(dlt)
+    pipeline = dlt.pipeline(
+        "swap", destination=destination, dataset_name=dataset, pipelines_dir=str(tmp_path)
+    )
+    pipeline.run(
+        [{"id": 1, "x": 1}, {"id": 2, "x": 2}], table_name="t", write_disposition="replace"
+    )
+    with duckdb.connect(str(path)) as con:
+        con.execute("alter table raw.t alter x type utinyint")
+
+    with pytest.raises(PipelineStepFailed):
+        pipeline.run([{"id": 3, "x": 1000}], table_name="t", write_disposition="replace")
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("select id from raw.t order by id").fetchall() == [(1,), (2,)]

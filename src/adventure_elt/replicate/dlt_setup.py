@@ -41,8 +41,9 @@ def import_dlt(settings: Settings) -> Any:
     # Loaded packages are of no further use; kept, they would grow by a copy of every sync.
     dlt.config["load.delete_completed_jobs"] = True
     # A full refresh loads the new rows beside the old ones (the staging dataset) and swaps them
-    # in with one transaction per table (TRUNCATE + INSERT … SELECT), so readers, and a sync
-    # killed half-way, see the old rows or the new ones. dlt's default truncates first.
+    # in with one SQL job per table (DELETE + INSERT … SELECT); on DuckDB each job is one
+    # transaction (see `DuckDBWarehouse.dlt_destination`), so readers, and a sync killed
+    # half-way, see the old rows or the new ones. dlt's default truncates first.
     dlt.config["destination.replace_strategy"] = "insert-from-staging"
     return dlt
 

@@ -341,7 +341,12 @@ class DuckDBWarehouse(Warehouse):
         # SQLAlchemy, whose import alone costs about a second of every sync.
         credentials = DuckDbCredentials()
         credentials.database = str(self.path.absolute())
-        return dlt.destinations.duckdb(credentials=credentials), "raw"
+        # dlt leaves DuckDB's `supports_transactions` unset, so a full refresh's swap (DELETE
+        # then INSERT … SELECT from staging) ran as two commits: a sync killed between them
+        # left readers an empty table. DuckDB is transactional: say so, and dlt wraps each
+        # SQL job in one transaction.
+        destination = dlt.destinations.duckdb(credentials=credentials, supports_transactions=True)
+        return destination, "raw"
 
     def close(self) -> None:
         if self._connection is not None:
