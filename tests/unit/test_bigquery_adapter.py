@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pyarrow as pa
 import pytest
 
 pytest.importorskip("google.cloud.bigquery", reason="the bigquery extra is not installed")
@@ -168,3 +169,22 @@ def test_the_layout_of_an_ingestion_time_partitioned_table_is_not_taken_for_plai
     canned.tables[TABLE] = resource
 
     assert wh.table_layout("marts", "fct") == Layout("_PARTITIONTIME", "DAY")
+
+
+def test_a_scratch_table_is_created_to_expire_a_day_later_and_dropped_after_use(
+    canned: Canned, wh: BigQueryWarehouse
+) -> None:
+    """A run killed while its scratch table exists (a cdc batch, the keys delete detection
+    compares) leaves it for a day at most. The emulator keeps no expiration, so the statement
+    is the evidence; its form is BigQuery's documented one (`CREATE TABLE … OPTIONS
+    (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL …))`)."""
+    keys = pa.table({"id": pa.array([], pa.int64())})
+
+    with wh.stage(keys, "raw", "keys") as staged:
+        (create,) = [q["query"] for q in canned.queries]
+
+    assert create == (
+        f"create table {staged} (`id` INT64) options (expiration_timestamp ="
+        " timestamp_add(current_timestamp(), interval 1 day))"
+    )
+    assert canned.queries[-1]["query"] == f"drop table if exists {staged}"
