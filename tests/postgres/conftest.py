@@ -34,3 +34,17 @@ def cdc_settings(pg_admin_dsn: str, small_shop_template: str, tmp_path: Path) ->
             yield settings
         finally:
             cdc_drop(settings)
+
+
+@pytest.fixture
+def cdc_env(cdc_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """`cdc_settings`, in the environment the commands read their settings from."""
+    for name, value in {
+        "ADVENTURE_ELT_SOURCE_DSN": str(cdc_settings.source_dsn),
+        "ADVENTURE_ELT_DUCKDB_PATH": str(cdc_settings.duckdb_path),
+        "ADVENTURE_ELT_HOME": str(cdc_settings.home),
+        "ADVENTURE_ELT_CDC_SLOT": cdc_settings.cdc_slot,
+        "ADVENTURE_ELT_CDC_PUBLICATION": cdc_settings.cdc_publication,
+    }.items():
+        monkeypatch.setenv(name, value)
+    return cdc_settings

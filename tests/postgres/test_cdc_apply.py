@@ -1,9 +1,11 @@
 """`cdc start` applied to the raw layer: the initial copy, then inserts, updates, deletes (hard
 and soft), key updates, order within and across transactions, a new column, a changed type and
-a TRUNCATE — with `reconcile` clean after each, and `sync` refused while the stream runs."""
+a TRUNCATE — with `reconcile` clean after each, and `sync` refused while the stream runs. A
+changed type stops that table only, across restarts, until `sync --full-refresh` reloads it."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import duckdb
@@ -17,6 +19,7 @@ from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from cdc_helpers import execute
 from cdc_stream_helpers import assert_reconciled, running_stream
+from cli_parse import run_cli
 
 pytestmark = pytest.mark.postgres
 
@@ -145,11 +148,70 @@ def test_a_new_column_flows_through_and_a_type_change_stops(cdc_settings: Settin
         cdc_settings, "select nickname from raw.sales_creditcard where creditcardid = 9301"
     ) == [("mine",)]
     assert_reconciled(cdc_settings)
-    execute(dsn, "alter table sales.creditcard alter column expmonth type text")
-    stopped = pytest.raises(StreamStoppedError, match="'expmonth' is text in the source")
-    with stopped, running_stream(cdc_settings) as running:
-        execute(dsn, "update sales.creditcard set expmonth = 'May' where creditcardid = 9301")
-        running.done.wait(60)
+
+
+def test_a_type_change_stops_that_table_until_a_full_refresh(
+    cdc_env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cdc_settings = cdc_env
+    dsn = cdc_settings.source_dsn
+    assert dsn is not None
+    order, line = raw_first_line(dsn)
+    qty = (
+        "update sales.salesorderdetail set orderqty = %s"
+        f" where salesorderid = {order} and salesorderdetailid = {line}"
+    )
+    with running_stream(cdc_settings) as running:
+        running.wait_for(execute(dsn, (CARD_SQL, (9311, "9311-1"))))
+        execute(
+            dsn,
+            "alter table sales.creditcard alter column expmonth type text",
+            "update sales.creditcard set expmonth = 'May' where creditcardid = 9311",
+        )
+        running.wait_for(execute(dsn, (qty, (41,))))  # another table, after the change
+    summary = running.result
+    assert summary is not None
+    stopped = summary.stopped["sales.creditcard"]
+    assert "'expmonth' is text in the source" in stopped
+    assert "sync --full-refresh --tables sales.creditcard" in stopped
+    assert list(summary.stopped) == ["sales.creditcard"]
+    assert raw(cdc_settings, line_qty(order, line)) == [(41,)]
+    assert raw(cdc_settings, CARD_MONTH) == [(9311, 5)]  # not applied
+
+    # changed while stopped, and across a restart: still stopped, the others still flow
+    execute(dsn, (CARD_SQL.replace("5, 2030", "'June', 2030"), (9312, "9312-1")))
+    with running_stream(cdc_settings) as running:
+        running.wait_for(execute(dsn, (qty, (42,))))
+    assert running.result is not None and list(running.result.stopped) == ["sales.creditcard"]
+    assert raw(cdc_settings, line_qty(order, line)) == [(42,)]
+    assert raw(cdc_settings, CARD_MONTH) == [(9311, 5)]
+    code, out, err_text = run_cli(["cdc", "status", "--json"], capsys)
+    assert code == 1 and "sync --full-refresh --tables sales.creditcard" in err_text
+    listed = json.loads(out)["stopped_tables"]
+    assert [(s["table"], s["message"]) for s in listed] == [("sales.creditcard", stopped)]
+
+    # the recovery the message names: the table comes back whole and the stream applies it again
+    sync(cdc_settings, tables="sales.creditcard", full_refresh=True)
+    with running_stream(cdc_settings) as running:
+        running.wait_for(
+            execute(dsn, "update sales.creditcard set expmonth = 'July' where creditcardid = 9312")
+        )
+    assert running.result is not None and running.result.stopped == {}
+    assert raw(cdc_settings, CARD_MONTH) == [(9311, "May"), (9312, "July")]
+    assert cdc_status(cdc_settings).stopped == ()
+    assert_reconciled(cdc_settings)
+
+
+CARD_MONTH = (
+    "select creditcardid, expmonth from raw.sales_creditcard where creditcardid > 9310 order by 1"
+)
+
+
+def line_qty(order: int, line: int) -> str:
+    return (
+        "select orderqty from raw.sales_salesorderdetail"
+        f" where salesorderid = {order} and salesorderdetailid = {line}"
+    )
 
 
 def test_truncate_is_refused_and_nothing_is_acknowledged(cdc_settings: Settings) -> None:

@@ -22,20 +22,6 @@ from cli_parse import run_cli
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def shop(cdc_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """`cdc_settings`, in the environment the commands read their settings from."""
-    for name, value in {
-        "ADVENTURE_ELT_SOURCE_DSN": str(cdc_settings.source_dsn),
-        "ADVENTURE_ELT_DUCKDB_PATH": str(cdc_settings.duckdb_path),
-        "ADVENTURE_ELT_HOME": str(cdc_settings.home),
-        "ADVENTURE_ELT_CDC_SLOT": cdc_settings.cdc_slot,
-        "ADVENTURE_ELT_CDC_PUBLICATION": cdc_settings.cdc_publication,
-    }.items():
-        monkeypatch.setenv(name, value)
-    return cdc_settings
-
-
 def wait_for_line(path: Path, text: str, proc: subprocess.Popen[bytes]) -> None:
     give_up = time.monotonic() + GIVE_UP_SECONDS
     while text not in path.read_text():
@@ -45,10 +31,10 @@ def wait_for_line(path: Path, text: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_start_streams_until_sigterm_then_status_and_drop(
-    shop: Settings, capsys: pytest.CaptureFixture[str]
+    cdc_env: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert shop.source_dsn is not None
-    stderr = shop.home / "cdc.stderr"
+    assert cdc_env.source_dsn is not None
+    stderr = cdc_env.home / "cdc.stderr"
     with stderr.open("w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "adventure_elt", "cdc", "start", "--json"],
@@ -58,7 +44,7 @@ def test_start_streams_until_sigterm_then_status_and_drop(
         )
         wait_for_line(stderr, "cdc: streaming", proc)
         execute(
-            shop.source_dsn,
+            cdc_env.source_dsn,
             "insert into sales.creditcard values (9501, 'Vista', '9501-1', 5, 2030, now())",
         )
         wait_for_line(stderr, "cdc: applied up to", proc)
@@ -100,7 +86,7 @@ def test_start_streams_until_sigterm_then_status_and_drop(
     ],
 )
 def test_bad_options_exit_2_with_one_line(
-    shop: Settings, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    cdc_env: Settings, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     code, _, err_text = run_cli(args, capsys)
     assert code == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,11 +56,13 @@ def cdc_start(
     """Stream the source's changes into the raw tables until SIGTERM/SIGINT, then summarise.
 
     Makes the publication and the replication slot when missing; a new slot starts with a copy
-    of every table read in the slot's snapshot (no gap, no double).
+    of every table read in the slot's snapshot (no gap, no double). A table whose column changed
+    type or was dropped is stopped (the others go on) and the run exits 1 saying how to recover.
 
     Example: adventure-elt cdc start --max-wait 1s --duration 1h
     """
     from adventure_elt.durations import parse_duration
+    from adventure_elt.errors import CheckFailedError
     from adventure_elt.replicate.cdc.stream import CdcStream
 
     wait = parse_duration(max_wait).total_seconds()
@@ -71,11 +73,7 @@ def cdc_start(
         settings,
         max_changes=max_changes,
         max_seconds=wait,
-        on_batch=lambda s: err.print(
-            f"cdc: applied up to {s.applied_lsn} ({s.changes:,} changes in {s.batches:,} batches)",
-            highlight=False,
-            soft_wrap=True,
-        ),
+        on_batch=_progress(),
         on_streaming=lambda: err.print(
             f"cdc: streaming from slot {settings.cdc_slot}", highlight=False, soft_wrap=True
         ),
@@ -96,6 +94,29 @@ def cdc_start(
         print_json(summary.as_dict())
     else:
         _print_summary(summary)
+    if summary.stopped:
+        first = min(summary.stopped.items())[1]
+        more = len(summary.stopped) - 1
+        raise CheckFailedError(first + (f" (and {more} more stopped table(s))" if more else ""))
+
+
+def _progress() -> Callable[[StreamSummary], None]:
+    """Print each batch applied, and each table the moment it is stopped."""
+    told: set[str] = set()
+
+    def report(summary: StreamSummary) -> None:
+        err.print(
+            f"cdc: applied up to {summary.applied_lsn} ({summary.changes:,} changes in"
+            f" {summary.batches:,} batches)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        for table, message in sorted(summary.stopped.items()):
+            if table not in told:
+                told.add(table)
+                err.print(f"cdc: stopped {message}", highlight=False, soft_wrap=True)
+
+    return report
 
 
 def _print_summary(summary: StreamSummary) -> None:
@@ -113,6 +134,8 @@ def _print_summary(summary: StreamSummary) -> None:
             f" {counts.deleted:,} deleted",
             highlight=False,
         )
+    for message in (m for _, m in sorted(summary.stopped.items())):
+        console.print(f"stopped: {message}", highlight=False, soft_wrap=True)
     seconds = "-" if summary.lag_seconds is None else f"{summary.lag_seconds:.3f} s"
     bytes_ = "-" if summary.lag_bytes is None else f"{summary.lag_bytes:,} bytes"
     console.print(f"lag: {bytes_} of WAL, last batch {seconds} after commit", highlight=False)
@@ -129,7 +152,8 @@ def cdc_status_command(
 ) -> None:
     """Show the slot, the publication, the confirmed LSN, the lag and the retained WAL.
 
-    Exits 1 with a warning when the slot retains more WAL than --warn-retained.
+    Exits 1 with a warning when the slot retains more WAL than --warn-retained, or when a
+    table is stopped (a column changed type or was dropped: its line says how to recover).
 
     Example: adventure-elt cdc status --json
     """
@@ -169,6 +193,8 @@ def _print_status(status: CdcStatus, document: dict[str, Any]) -> None:
         f" {last.applied_at.isoformat()} ({last.changes:,} changes)",
         highlight=False,
     )
+    for stopped in status.stopped:
+        console.print(f"stopped: {stopped.message}", highlight=False, soft_wrap=True)
 
 
 @app.command("drop")

@@ -154,6 +154,8 @@ def sync(
         ]
         source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
         load_id = _run(pipeline, source, warehouse, dsn) if synced else None
+        if full_refresh and synced:
+            _restart_stopped_cdc_tables(warehouse, synced)
         if detect_deletes or settings.detect_deletes:
             _detect_deletes(warehouse, settings, conn, synced, results, report)
     summary = SyncSummary([results[t] for t in chosen], load_id, time.perf_counter() - started)
@@ -189,6 +191,14 @@ def _refuse_while_streaming(conn: psycopg2.extensions.connection, slot: str) -> 
             f"`adventure-elt cdc start` is streaming into the raw tables (slot {slot}, process"
             f" {status.active_pid}); it keeps them current — stop it before running sync"
         )
+
+
+def _restart_stopped_cdc_tables(warehouse: Warehouse, tables: tuple[SourceTable, ...]) -> None:
+    """Let `cdc start` apply these tables again: their full refresh is committed, so raw holds
+    every change it skipped since it stopped them (a column changed type or was dropped)."""
+    from adventure_elt.replicate.cdc.stopped import clear_stopped
+
+    clear_stopped(warehouse, [t.qualified_name for t in tables])
 
 
 def _raw_columns(

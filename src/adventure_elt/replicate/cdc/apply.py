@@ -17,8 +17,10 @@ same rows. Acknowledge `batch.end_lsn` to the slot only after `apply` returns.
 
 A TRUNCATE is refused (`StreamStoppedError`): replaying it would empty raw while the source may
 already hold new rows again; the message says how to start afresh. A changed column type or a
-dropped column stops the stream before the batch is applied, with the message `sync` gives;
-a new column is added to raw, as `sync` adds it.
+dropped column stops that table only, as `sync` leaves it out: from the change that shows it on,
+its changes are not applied (the other tables' are), and `stopped.StoppedTable` records it with
+the batch, with one line saying what changed and how to recover (a full refresh of the table).
+A new column is added to raw, as `sync` adds it.
 """
 
 from __future__ import annotations
@@ -31,11 +33,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from adventure_elt.catalog import DELETED_COLUMN, SourceTable
+from adventure_elt.catalog import DELETED_COLUMN, SourceTable, get_table
 from adventure_elt.errors import AdventureEltError
 from adventure_elt.replicate.cdc.changes import Change
 from adventure_elt.replicate.cdc.lsn import format_lsn
 from adventure_elt.replicate.cdc.reader import Batch
+from adventure_elt.replicate.cdc.stopped import (
+    StoppedTable,
+    clear_stopped,
+    read_stopped,
+    write_stopped,
+)
 from adventure_elt.replicate.cdc.values import rows_to_arrow
 from adventure_elt.replicate.drift import is_metadata
 from adventure_elt.replicate.extract import SourceColumn
@@ -52,8 +60,8 @@ Key = tuple[Any, ...]
 
 
 class StreamStoppedError(AdventureEltError):
-    """The stream met a change it must not apply (a TRUNCATE, a changed or dropped column);
-    nothing of that batch was applied or acknowledged."""
+    """The stream met a change it must not apply (a TRUNCATE); nothing of that batch was
+    applied or acknowledged."""
 
     exit_code = 1
 
@@ -161,8 +169,8 @@ def count(changes: Sequence[Change]) -> dict[SourceTable, TableCounts]:
 class RawApplier:
     """Applies batches of one slot to the raw layer of an open warehouse.
 
-    Keep one applier for a whole stream (it remembers the slot's state and raw's column types);
-    `warehouse` may be replaced by a new connection between batches.
+    Keep one applier for a whole stream (it remembers the slot's state, its stopped tables and
+    raw's column types); `warehouse` may be replaced by a new connection between batches.
 
     Args:
         warehouse: the raw layer's warehouse (kept open by the caller).
@@ -176,20 +184,38 @@ class RawApplier:
         self._soft = soft_deletes
         self._raw_types: dict[SourceTable, dict[str, pa.DataType]] = {}
         self.state = read_state(warehouse, slot)
+        self.stopped = {get_table(s.table): s for s in read_stopped(warehouse, slot)}
 
     def apply(self, batch: Batch) -> dict[SourceTable, TableCounts]:
         """Write the batch's changes not applied yet, with the new state; what was written.
 
+        A table whose column changed type or was dropped is stopped (`self.stopped`): its
+        changes are left out, from this batch on.
+
         Raises:
-            StreamStoppedError: a TRUNCATE, or a column changed type or was dropped (nothing
-                of the batch is written then).
+            StreamStoppedError: a TRUNCATE (nothing of the batch is written then).
         """
         if self.state is None:
             raise AdventureEltError(f"no initial copy is recorded for slot {self._slot}")
-        fresh = [c for c in batch.changes if c.commit_lsn >= self.state.applied_lsn]
+        fresh = [
+            c
+            for c in batch.changes
+            if c.commit_lsn >= self.state.applied_lsn and c.table not in self.stopped
+        ]
         net = net_changes(fresh)
-        widened = self._check_columns(batch, net)
         now = datetime.now(UTC)
+        stops: dict[SourceTable, StoppedTable] = {}
+        for table in net:
+            problem = self._column_problem(table, batch.columns[table])
+            if problem is not None:
+                first = min(c.commit_lsn for c in fresh if c.table == table)
+                stops[table] = StoppedTable(self._slot, table.qualified_name, problem, first, now)
+        for table in stops:
+            del net[table]
+        fresh = [c for c in fresh if c.table not in stops]
+        widened = [
+            t for t in net if any(c.name not in self._raw_schema(t) for c in batch.columns[t])
+        ]
         load_id = f"{time.time():.6f}"
         state = AppliedState(
             self._slot,
@@ -212,38 +238,39 @@ class RawApplier:
                 warehouse.upsert(
                     RAW_LAYER, table.raw_name, rows, table.primary_key, DELETED_KEY, flag
                 )
+            write_stopped(warehouse, stops.values())  # before the state: re-delivery stops again
             _write_state(warehouse, state)
         self.state = state
+        self.stopped.update(stops)
         return count(fresh)
 
-    def _check_columns(self, batch: Batch, net: Mapping[SourceTable, object]) -> list[SourceTable]:
-        """Stop on a column whose type differs from raw's, or a raw column the source dropped,
-        as `sync` stops the table; the tables with a column raw lacks (to add, as `sync`
-        does). Types are compared as Arrow types, as both engines return them."""
-        widened = []
-        for table in net:
-            raw = self._raw_schema(table)
-            columns = batch.columns[table]
-            for column in columns:
-                if column.name in raw and not _same_type(column.arrow_type, raw[column.name]):
-                    raise StreamStoppedError(
-                        f"{table.qualified_name}: column {column.name!r} is {column.pg_type} in"
-                        f" the source but {raw[column.name]} in raw.{table.raw_name}; cdc"
-                        " stopped before applying it (nothing lost) — run `adventure-elt cdc"
-                        " drop`, then `adventure-elt cdc start` to copy the tables again"
-                    )
-            names = {c.name for c in columns}
-            dropped = [n for n in raw if n not in names and not is_metadata(n)]
-            if dropped:
-                raise StreamStoppedError(
-                    f"{table.qualified_name}: column {dropped[0]!r} was dropped from the source"
-                    f" but raw.{table.raw_name} still has it; cdc stopped before applying it"
-                    " (nothing lost) — run `adventure-elt cdc drop`, then `adventure-elt cdc"
-                    " start` to copy the tables again"
+    def _column_problem(self, table: SourceTable, columns: Sequence[SourceColumn]) -> str | None:
+        """Why the table must stop: a column whose type differs from raw's, or a raw column
+        the source dropped (what `sync` leaves a table out for), with what to do; None when
+        raw can take its rows. Types are compared as Arrow types, as both engines return them."""
+        raw = self._raw_schema(table)
+        what = None
+        for column in columns:
+            if column.name in raw and not _same_type(column.arrow_type, raw[column.name]):
+                what = (
+                    f"column {column.name!r} is {column.pg_type} in the source but"
+                    f" {raw[column.name]} in raw.{table.raw_name}"
                 )
-            if any(c.name not in raw for c in columns):
-                widened.append(table)
-        return widened
+                break
+        names = {c.name for c in columns}
+        dropped = [n for n in raw if n not in names and not is_metadata(n)]
+        if what is None and dropped:
+            what = (
+                f"column {dropped[0]!r} was dropped from the source but raw.{table.raw_name}"
+                " still has it"
+            )
+        if what is None:
+            return None
+        return (
+            f"{table.qualified_name}: {what}; cdc stopped applying this table (the others go"
+            " on) — stop `adventure-elt cdc start`, run `adventure-elt sync --full-refresh"
+            f" --tables {table.qualified_name}`, then start it again"
+        )
 
     def _raw_schema(self, table: SourceTable) -> dict[str, pa.DataType]:
         """Raw's column name → Arrow type for `table` (read once, again after a column was
@@ -358,7 +385,9 @@ def record_copy(warehouse: Warehouse, slot: str, consistent_lsn: int) -> Applied
 
 
 def forget_slot(warehouse: Warehouse, slot: str) -> None:
-    """Remove the slot's row of `raw._cdc_state` (its slot was dropped)."""
+    """Remove the slot's row of `raw._cdc_state` and its stopped tables (its slot was
+    dropped)."""
+    clear_stopped(warehouse, slot=slot)
     rows = pa.Table.from_pylist([{"slot": slot, DELETED_KEY: True}], _STATE_SCHEMA)
     warehouse.upsert(RAW_LAYER, STATE_TABLE, rows, ("slot",), DELETED_KEY)
 

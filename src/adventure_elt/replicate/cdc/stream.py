@@ -4,7 +4,9 @@
 exported snapshot and the initial copy is `sync --full-refresh` read inside that snapshot (dlt
 writes the raw tables exactly as `sync` does); `raw._cdc_state` then records the copy. A slot
 found without that record (a run killed mid-copy) is dropped and made again. Then every batch
-is applied (`apply.RawApplier`) and only then acknowledged, until `request_stop()`.
+is applied (`apply.RawApplier`) and only then acknowledged, until `request_stop()`. A table
+whose column changed type or was dropped is stopped (`stopped`) while the others go on; the
+summary and `cdc status` list it with what to do.
 
 The warehouse is opened for each batch and closed after it, so DuckDB readers (the dashboard,
 `reconcile`) get the file between batches, as with `stream ingest`.
@@ -36,6 +38,7 @@ from adventure_elt.replicate.cdc.publication import drop_publication, ensure_pub
 from adventure_elt.replicate.cdc.reader import Batch, ChangeReader
 from adventure_elt.replicate.cdc.slot import SlotStatus, create_slot, drop_slot, slot_status
 from adventure_elt.replicate.cdc.status import SourceStatus, describe
+from adventure_elt.replicate.cdc.stopped import StoppedTable, read_stopped
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 
@@ -57,6 +60,7 @@ class StreamSummary:
         applied_lsn: the last position applied and acknowledged.
         lag_bytes: WAL not yet acknowledged when it stopped.
         lag_seconds: commit-to-applied delay of the last batch.
+        stopped: the tables not applied (`schema.table` → what changed and what to do).
     """
 
     initial_copy: bool = False
@@ -66,6 +70,7 @@ class StreamSummary:
     applied_lsn: str | None = None
     lag_bytes: int | None = None
     lag_seconds: float | None = None
+    stopped: dict[str, str] = field(default_factory=dict)
 
     def add(self, batch: Batch, counts: dict[SourceTable, TableCounts], applied: datetime) -> None:
         """Count one applied batch."""
@@ -89,6 +94,7 @@ class StreamSummary:
             "applied_lsn": self.applied_lsn,
             "lag_bytes": self.lag_bytes,
             "lag_seconds": None if self.lag_seconds is None else round(self.lag_seconds, 3),
+            "stopped": dict(sorted(self.stopped.items())),
         }
 
 
@@ -133,7 +139,7 @@ class CdcStream:
         Raises:
             ReplicationSetupError: the source is not set up for logical replication (one line
                 naming the setting), or another `cdc start` streams from the slot.
-            StreamStoppedError: a TRUNCATE or a changed/dropped column (nothing of it applied).
+            StreamStoppedError: a TRUNCATE (nothing of it applied).
         """
         settings, summary = self.settings, StreamSummary()
         dsn = server.source_dsn(settings)
@@ -164,11 +170,13 @@ class CdcStream:
                         counts = applier.apply(batch)
                     reader.acknowledge(batch.end_lsn)
                     summary.add(batch, counts, datetime.now(UTC))
+                    summary.stopped = {s.table: s.message for s in applier.stopped.values()}
                     if self.on_batch is not None:
                         self.on_batch(summary)
         with server.connect_to(dsn, autocommit=True) as conn:
             status = slot_status(conn, slot)
         summary.lag_bytes = None if status is None else status.lag_bytes
+        summary.stopped = {s.table: s.message for s in _recorded_stops(settings, slot)}
         return summary
 
     def _prepare(self, dsn: str) -> bool:
@@ -221,13 +229,24 @@ def _recorded(settings: Settings, slot: str) -> AppliedState | None:
         return None
 
 
+def _recorded_stops(settings: Settings, slot: str) -> list[StoppedTable]:
+    """The slot's stopped tables; none also when the warehouse does not exist yet."""
+    try:
+        with open_warehouse(settings, read_only=True) as warehouse:
+            return read_stopped(warehouse, slot)
+    except WarehouseError:
+        return []
+
+
 @dataclass(frozen=True)
 class CdcStatus:
-    """What `cdc status` reports: the source side, the last batch applied, and warnings."""
+    """What `cdc status` reports: the source side, the last batch applied, the tables stopped
+    and warnings (a stopped table's message among them)."""
 
     source: SourceStatus
     applied: AppliedState | None
     warnings: tuple[str, ...]
+    stopped: tuple[StoppedTable, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form (`cdc status --json`)."""
@@ -253,6 +272,7 @@ class CdcStatus:
                 "load_id": applied.load_id,
                 "changes": applied.changes,
             },
+            "stopped_tables": [s.as_dict() for s in self.stopped],
             "warnings": list(self.warnings),
         }
 
@@ -286,7 +306,9 @@ def cdc_status(
         warnings.append(
             f"slot {slot} lost WAL it needed: `adventure-elt cdc drop`, then start again"
         )
-    return CdcStatus(source, applied, tuple(warnings))
+    stopped = tuple(_recorded_stops(settings, slot))
+    warnings.extend(s.message for s in stopped)
+    return CdcStatus(source, applied, tuple(warnings), stopped)
 
 
 def cdc_drop(settings: Settings) -> tuple[bool, bool]:
