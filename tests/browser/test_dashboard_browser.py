@@ -62,6 +62,7 @@ TITLES = {
     "geography": "Orders and revenue by country",
     "web_traffic": "Web visits vs order value by country",
     "live": "Live web traffic",
+    "live_orders": "Live orders",
     "freshness": "Data freshness",
 }
 README_URL = re.compile(r"http://localhost:8501(/[^\s`)\]|]*)")

@@ -183,6 +183,44 @@ SELECT
   *
 FROM final
 
+-- model: rpt_orders_live
+/* One row per sales order as the raw layer holds it now, with when the source last wrote it: */
+/* what the dashboard's live orders panel reads. A view over staging's views of raw, evaluated */
+/* when read, so an order `cdc start` (or `sync`) merges into raw shows at the next read, with no */
+/* `transform` between (the marts are tables, rebuilt by `transform` only). Deleted orders are */
+/* gone: staging leaves out rows flagged _is_deleted (ADVENTURE_ELT_DELETE_MODE=soft), and hard */
+/* deletes remove them from raw. */
+WITH orders AS (
+  SELECT
+    *
+  FROM staging.stg_sales__order_headers
+), statuses AS (
+  SELECT
+    *
+  FROM seeds.order_status
+), channels AS (
+  SELECT
+    *
+  FROM seeds.online_order_flag
+), final AS (
+  SELECT
+    orders.sales_order_id,
+    orders.order_date,
+    COALESCE(statuses.status_name, 'Unknown') AS status_name,
+    channels.online_order_flag_name AS channel,
+    orders.customer_id,
+    orders.total_due,
+    CAST(orders.modified_at AS TIMESTAMP) AT TIME ZONE 'UTC' AS written_at /* the source writes modifieddate as naive UTC (the application's clock) */
+  FROM orders
+  LEFT JOIN statuses
+    ON orders.status_code = statuses.status_code
+  LEFT JOIN channels
+    ON orders.is_online_order = channels.online_order_flag
+)
+SELECT
+  *
+FROM final
+
 -- model: rpt_product_sales
 /* Question 1: what sells? Revenue is the sum of line totals (qty × unit price × (1 − discount)). */
 WITH sales AS (

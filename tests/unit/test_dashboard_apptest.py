@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 
 from adventure_elt.dashboard import APP_PATH
 from adventure_elt.dashboard.headline import HEADLINE_KEY
+from adventure_elt.dashboard.numbers import money_short
 from adventure_elt.report import Report, money, report
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
@@ -39,6 +40,7 @@ PAGES = {
     "views/geography.py": "Orders and revenue by country",
     "views/web_traffic.py": "Web visits vs order value by country",
     "views/live.py": "Live web traffic",
+    "views/live_orders.py": "Live orders",
     "views/freshness.py": "Data freshness",
 }
 SALES_BY_COUNTRY = (
@@ -340,6 +342,33 @@ def test_web_traffic_page_and_live_panel_show_the_streamed_sessions(
         per_minute = [f for f in _charts(app) if "page_views" in f.columns]
         assert len(per_minute) == 1 and per_minute[0]["page_views"].sum() == visits
         assert len(per_minute[0]) == minutes + 1  # every minute of the window, empty ones as 0
+
+
+def test_live_orders_page_shows_the_orders_raw_holds_now(
+    app: AppTest, demo_warehouse: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The panel's window ends at its clock: held a minute after the newest order written.
+    headers = "from raw.sales_salesorderheader where not coalesce(_is_deleted, false)"
+    ((newest,),) = _sql(demo_warehouse, f"select max(modifieddate) {headers}")
+    now = newest.replace(tzinfo=UTC) + timedelta(minutes=1)
+    monkeypatch.setattr("adventure_elt.dashboard.data.utc_now", lambda: now)
+    ((in_day, due),) = _sql(
+        demo_warehouse,
+        f"select count(*), sum(totaldue) {headers} and modifieddate >= ?",
+        [(now - timedelta(hours=24)).replace(tzinfo=None)],
+    )
+    latest = _sql(
+        demo_warehouse,
+        f"select salesorderid {headers} order by modifieddate desc, salesorderid desc limit 20",
+    )
+
+    _open(app, "views/live_orders.py")
+    assert _keys(app) == set()  # the sales filters do nothing here: none is shown
+    app.segmented_control(key="window").set_value("24 hours").run()
+    _no_error(app)
+    assert _metric(app, "Orders").value == f"{in_day:,}"
+    assert _metric(app, "Total due").value == money_short(float(due))
+    assert list(_table(app, "Order")["Order"]) == [order for (order,) in latest]
 
 
 def test_freshness_page_shows_each_raw_table_and_the_last_run(

@@ -61,6 +61,7 @@ PAGES = (
         frozenset({COUNTRY_FILTER}),
     ),
     PageSpec("live", "Live web traffic", ":material/sensors:", REAL_TIME, frozenset()),
+    PageSpec("live_orders", "Live orders", ":material/receipt_long:", REAL_TIME, frozenset()),
     PageSpec("freshness", "Data freshness", ":material/update:", PIPELINE, frozenset()),
 )
 
