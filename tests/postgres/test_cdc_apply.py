@@ -189,6 +189,9 @@ def test_a_type_change_stops_that_table_until_a_full_refresh(
     assert code == 1 and "sync --full-refresh --tables sales.creditcard" in err_text
     listed = json.loads(out)["stopped_tables"]
     assert [(s["table"], s["message"]) for s in listed] == [("sales.creditcard", stopped)]
+    code, out, err_text = run_cli(["cdc", "start", "--duration", "1s", "--json"], capsys)
+    assert code == 1 and "sync --full-refresh --tables sales.creditcard" in err_text
+    assert json.loads(out)["stopped"] == {"sales.creditcard": stopped}
 
     # the recovery the message names: the table comes back whole and the stream applies it again
     sync(cdc_settings, tables="sales.creditcard", full_refresh=True)
