@@ -26,8 +26,9 @@ final as (
         channels.online_order_flag_name as channel,
         orders.customer_id,
         orders.total_due,
-        -- the source writes modifieddate as naive UTC (the application's clock)
-        timestamp(orders.modified_at, 'UTC') as written_at
+        -- the source writes modifieddate as naive UTC (the application's clock); BigQuery
+        -- casts a DATETIME to a TIMESTAMP in UTC (DuckDB in its session's time zone)
+        cast(orders.modified_at as timestamp) as written_at
     from orders
     left join statuses
         on orders.status_code = statuses.status_code

@@ -33,6 +33,7 @@ PAGES = [
     "views/geography.py",
     "views/web_traffic.py",
     "views/live.py",
+    "views/live_orders.py",
     "views/freshness.py",
 ]
 

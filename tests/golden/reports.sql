@@ -210,7 +210,7 @@ WITH orders AS (
     channels.online_order_flag_name AS channel,
     orders.customer_id,
     orders.total_due,
-    CAST(orders.modified_at AS TIMESTAMP) AT TIME ZONE 'UTC' AS written_at /* the source writes modifieddate as naive UTC (the application's clock) */
+    CAST(orders.modified_at AS TIMESTAMPTZ) AS written_at /* the source writes modifieddate as naive UTC (the application's clock); BigQuery */ /* casts a DATETIME to a TIMESTAMP in UTC (DuckDB in its session's time zone) */
   FROM orders
   LEFT JOIN statuses
     ON orders.status_code = statuses.status_code
