@@ -2,8 +2,8 @@
 uses it: every address the README names opens its page (a screenshot of each), a shared link
 opens filtered, bars drill down on a click and the drill-down is in the link, presets show the
 change against the period before, a link's bad values are noted, tables download as CSV, pages
-show only the filters that apply to them, and the fulfilment, live and freshness figures are
-the data's.
+show only the filters that apply to them, and the fulfilment, live, live orders and freshness
+figures are the data's.
 
 Expected figures come from plain SQL on the marts, raw tables and ops.runs — never from the
 dashboard's code or the semantic layer it reads. The warehouse is built by the real pipeline
@@ -317,12 +317,23 @@ def test_each_page_shows_only_its_filters_and_the_datas_own_figures(
         "select count(*) from raw.sales_salesorderheader where not coalesce(_is_deleted, false)",
     )
     failed = [step for step, status in _sql(warehouse, LATEST_RUN) if status != "ok"]
+    newest_orders = _sql(
+        warehouse,
+        "select salesorderid from raw.sales_salesorderheader where not coalesce(_is_deleted,"
+        " false) order by modifieddate desc, salesorderid desc limit 20",
+    )
 
     # Live: no sales filter, and the first thing shown is page views per minute.
     _open(page, f"{dashboard_url}/live?window=24+hours")
     assert _sidebar(page).get_by_role("heading", name="Filters").count() == 0
     assert page.locator("h3").first.inner_text() == "Page views per minute"
     assert _value(page, "Visits") == f"{events:,}"
+
+    # Live orders: no sales filter; the latest orders are raw's, newest written first.
+    _open(page, f"{dashboard_url}/live_orders?window=24+hours")
+    assert _sidebar(page).get_by_role("heading", name="Filters").count() == 0
+    latest = _download_csv(page, "Latest orders", tmp_path)
+    assert [int(r["Order"]) for r in latest] == [order for (order,) in newest_orders]
 
     # Web traffic: only the country filter; the funnel and devices instead of a correlation.
     _open(page, f"{dashboard_url}/web_traffic")

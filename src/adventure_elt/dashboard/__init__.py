@@ -1,5 +1,6 @@
-"""The Streamlit dashboard: the five business answers and live web traffic, read only through
-the semantic layer (`adventure_elt.query`), so every number means what `report` means.
+"""The Streamlit dashboard: the five business answers, live web traffic and live orders, read
+only through the semantic layer (`adventure_elt.query`), so every number means what `report`
+means.
 
 `adventure-elt dashboard` serves `app.py` (see `launch.py`); the pages live in `views/`, one
 per business question. Nothing here writes to the warehouse: every query opens it read-only.

@@ -16,11 +16,11 @@ from adventure_elt.dashboard import data
 from adventure_elt.dashboard.charts import COUNT, per_minute, ranked_bars
 from adventure_elt.dashboard.data import fetch_live
 from adventure_elt.dashboard.headline import card
+from adventure_elt.dashboard.live_window import REFRESH, live_window
 from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_settings
 from adventure_elt.semantic.filters import literal
 
-REFRESH = timedelta(seconds=3)
 WINDOWS = {"5 minutes": 5, "15 minutes": 15, "1 hour": 60, "24 hours": 1440}
 DEFAULT_WINDOW = "15 minutes"
 TOTALS = [
@@ -34,17 +34,11 @@ MINUTE = "web_events.event_minute"
 
 settings = current_settings()
 st.title("Live web traffic")
-window_name = st.segmented_control(
+window_name, minutes = live_window(
     "Page views and sessions of the last",
-    list(WINDOWS),
-    default=DEFAULT_WINDOW,
-    key="window",
-    bind="query-params",
-)
-minutes = WINDOWS.get(window_name or DEFAULT_WINDOW, WINDOWS[DEFAULT_WINDOW])
-st.caption(
-    f"Refreshes every {REFRESH.seconds} s; times in UTC. Start a stream in another terminal: "
-    "`adventure-elt stream run --rate 50 --duration 5m`."
+    WINDOWS,
+    DEFAULT_WINDOW,
+    "Start a stream in another terminal: `adventure-elt stream run --rate 50 --duration 5m`.",
 )
 
 
@@ -79,7 +73,7 @@ def live_panel() -> None:
     totals = fetch_live(settings, TOTALS, where=started)
     row = totals.iloc[0] if not totals.empty else None
     if row is None or not row["live_sessions"]:
-        st.info(f"No web sessions started in the last {window_name or DEFAULT_WINDOW}.")
+        st.info(f"No web sessions started in the last {window_name}.")
         st.caption(f"Checked at {now:%H:%M:%S} UTC.")
         return
     cards = st.columns(5)

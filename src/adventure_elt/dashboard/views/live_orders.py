@@ -16,12 +16,12 @@ from adventure_elt.dashboard import data
 from adventure_elt.dashboard.charts import COUNT, ranked_bars
 from adventure_elt.dashboard.data import fetch_live
 from adventure_elt.dashboard.headline import card
+from adventure_elt.dashboard.live_window import REFRESH, live_window
 from adventure_elt.dashboard.numbers import count_text, money_short
 from adventure_elt.dashboard.sidebar import current_settings
 from adventure_elt.dashboard.tables import show_table
 from adventure_elt.semantic.filters import literal
 
-REFRESH = timedelta(seconds=3)
 WINDOWS = {"5 minutes": 5, "1 hour": 60, "24 hours": 1440}
 DEFAULT_WINDOW = "1 hour"
 LATEST = 20
@@ -37,17 +37,12 @@ LATEST_COLUMNS = {
 
 settings = current_settings()
 st.title("Live orders")
-window_name = st.segmented_control(
+window_name, minutes = live_window(
     "Orders written in the last",
-    list(WINDOWS),
-    default=DEFAULT_WINDOW,
-    key="window",
-    bind="query-params",
-)
-minutes = WINDOWS.get(window_name or DEFAULT_WINDOW, WINDOWS[DEFAULT_WINDOW])
-st.caption(
-    f"Refreshes every {REFRESH.seconds} s; times in UTC. Follow the shop in other terminals: "
-    "`adventure-elt cdc start` and `adventure-elt oltp activity --duration 5m`."
+    WINDOWS,
+    DEFAULT_WINDOW,
+    "Follow the shop in other terminals: `adventure-elt cdc start` and"
+    " `adventure-elt oltp activity --duration 5m`.",
 )
 
 
@@ -59,7 +54,7 @@ def orders_panel() -> None:
     totals = fetch_live(settings, TOTALS, where=written)
     row = totals.iloc[0] if not totals.empty else None
     if row is None or not row["live_orders"]:
-        st.info(f"No orders written in the last {window_name or DEFAULT_WINDOW}.")
+        st.info(f"No orders written in the last {window_name}.")
     else:
         cards = st.columns(2)
         card(cards[0], "Orders", count_text(float(row["live_orders"])))
