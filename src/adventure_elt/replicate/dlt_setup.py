@@ -1,6 +1,9 @@
 """dlt's configuration for `sync`: the import with our defaults, the pipeline, and the one
 runtime patch of dlt (its DuckDB connection pool waits for a lock as our opens do).
 
+The import also keeps a sync's fixed cost down: dlt's search for Streamlit secrets is hidden
+while it sets up its configuration (see `_streamlit_hidden`).
+
 Kept apart from the sync's orchestration so a change of how dlt is driven (fewer stages, another
 extraction backend) touches this module only.
 """
@@ -8,6 +11,9 @@ extraction backend) touches this module only.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +37,8 @@ def import_dlt(settings: Settings) -> Any:
     import dlt
 
     # Tables are read one after another on one connection (dlt interleaves them by default).
-    dlt.config["extract.next_item_mode"] = "fifo"
+    with _streamlit_hidden():  # the first look-up: dlt sets up its configuration providers
+        dlt.config["extract.next_item_mode"] = "fifo"
     dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
     # `stamp` adds `_dlt_id` while extracting; dlt's own would rewrite every parquet file.
     dlt.config["normalize.parquet_normalizer.add_dlt_id"] = False
@@ -46,6 +53,25 @@ def import_dlt(settings: Settings) -> Any:
     # half-way, see the old rows or the new ones. dlt's default truncates first.
     dlt.config["destination.replace_strategy"] = "insert-from-staging"
     return dlt
+
+
+@contextmanager
+def _streamlit_hidden() -> Iterator[None]:
+    """Hide Streamlit from dlt while it sets up its configuration providers.
+
+    Finding no `secrets.toml`, dlt imports Streamlit (the dashboard's dependency: about 0.7 s
+    on an idle machine) to look for the secrets of a running Streamlit app, which a sync never
+    is. Inside one (Streamlit already imported) nothing is hidden.
+    """
+    if "streamlit" in sys.modules:
+        yield
+        return
+    sys.modules["streamlit"] = None  # type: ignore[assignment]  # makes `import streamlit` fail
+    try:
+        yield
+    finally:
+        if sys.modules.get("streamlit", ...) is None:
+            del sys.modules["streamlit"]
 
 
 def wait_for_duckdb_readers() -> None:

@@ -335,23 +335,40 @@ class DuckDBWarehouse(Warehouse):
         return MergeCounts(int(changed_rows) - int(updated), int(updated), int(deleted))
 
     def dlt_destination(self, dlt: Any) -> tuple[Any, str]:
-        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
-
-        # A credentials object, not a path string: dlt parses a string as a URL with
-        # SQLAlchemy, whose import alone costs about a second of every sync.
-        credentials = DuckDbCredentials()
-        credentials.database = str(self.path.absolute())
         # dlt leaves DuckDB's `supports_transactions` unset, so a full refresh's swap (DELETE
         # then INSERT … SELECT from staging) ran as two commits: a sync killed between them
         # left readers an empty table. DuckDB is transactional: say so, and dlt wraps each
         # SQL job in one transaction.
-        destination = dlt.destinations.duckdb(credentials=credentials, supports_transactions=True)
+        destination = dlt.destinations.duckdb(
+            credentials=_dlt_credentials(self.path), supports_transactions=True
+        )
         return destination, "raw"
 
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _dlt_credentials(path: Path) -> Any:
+    """dlt's credentials for the DuckDB file `path`, which print as `duckdb:///<path>`.
+
+    An object, not a path string: dlt parses a string as a URL with SQLAlchemy, whose import
+    alone costs about a second of every sync. dlt also names the destination by
+    `str(credentials)` when the load is done, which would import SQLAlchemy only to render that
+    URL; the class prints the path itself instead (dlt copies credentials into its own
+    instances while resolving them, so the class is changed, not a subclass).
+    """
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    setattr(DuckDbCredentials, "__str__", _dlt_url)  # noqa: B010
+    credentials = DuckDbCredentials()
+    credentials.database = str(path.absolute())
+    return credentials
+
+
+def _dlt_url(credentials: Any) -> str:
+    return f"duckdb:///{credentials.database}"
 
 
 _TIME = "'%Y-%m-%d %H:%M:%S.%f'"
