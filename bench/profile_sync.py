@@ -1,0 +1,241 @@
+"""Where a full sync's time goes, stage by stage, against `psql \\copy` in the same run.
+
+One run starts a temporary embedded PostgreSQL and, for each scale, seeds it (seed 0) and
+measures on the 12 catalog tables:
+
+- the reference: one psql `\\copy (select * from t) to /dev/null` of every table (warm cache);
+- our COPY → Arrow extraction alone (nothing written), as `bench_sync.py` runs it;
+- a full sync into a fresh DuckDB file, split by timing dlt's step calls into what happens
+  before its extract step (checks, state, schema), extract (our reading + dlt writing the Arrow
+  batches as load files), normalize, load (DuckDB reads the files into the raw tables) and what
+  follows;
+- an incremental sync after ~0.1% of the rows changed, split the same way.
+
+Each sync runs in a child process (`bench_sync.py --child`-style, imports warmed first), so
+its peak RSS is its own. Scales run once each (the machine is shared: read the ratios, which
+are taken within one run, rather than the seconds).
+
+Usage: .venv/bin/python bench/profile_sync.py [--write] [--scales 1,10]
+  --write   replace the "Sync, stage by stage" section of bench/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_sync import CHANGE_SHARE, change_rows, fresh_home, psql_copy, run_child
+from results import write_section
+
+SECTION = "## Sync, stage by stage"
+STAGES = ("before", "extract", "normalize", "load", "after")
+
+
+def child(args: dict[str, Any]) -> None:
+    """Run one sync in this process; print its total, its stages and its peak RSS as JSON."""
+    os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
+    os.environ["DLT_DATA_DIR"] = str(Path(args["home"]) / "dlt-data")
+    import duckdb  # noqa: F401
+
+    from adventure_elt.replicate.sync import sync
+    from adventure_elt.settings import Settings
+
+    steps = _time_dlt_steps()
+    home = Path(args["home"])
+    settings = Settings(source_dsn=args["dsn"], home=home, duckdb_path=home / "warehouse.duckdb")
+    started = time.perf_counter()
+    summary = sync(settings)
+    finished = time.perf_counter()
+    stages = {
+        "before": steps["extract"][0] - started,
+        "extract": _elapsed(steps["extract"]),
+        "normalize": _elapsed(steps["normalize"]),
+        "load": _elapsed(steps["load"]),
+        "after": finished - steps["load"][1],
+    }
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "seconds": finished - started,
+                "stages": stages,
+                "rows_read": sum(t.rows_read for t in summary.tables),
+                "rows_written": summary.rows_written,
+                "peak_mib": peak_kib / 1024,
+            }
+        ),
+        flush=True,
+    )
+
+
+def _time_dlt_steps() -> dict[str, tuple[float, float]]:
+    """Record when each of dlt's steps starts and ends (`perf_counter`), by step name.
+
+    `sync` calls extract, normalize and load one by one (it releases the warehouse around the
+    last two), so dlt keeps one trace per call and the last trace holds the load only; timing
+    the calls themselves gives all three.
+    """
+    from dlt.pipeline.pipeline import Pipeline
+
+    steps: dict[str, tuple[float, float]] = {}
+    for name in ("extract", "normalize", "load"):
+        step = getattr(Pipeline, name)
+
+        def timed(self: Any, *a: Any, _step: Any = step, _name: str = name, **kw: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return _step(self, *a, **kw)
+            finally:
+                steps[_name] = (began, time.perf_counter())
+
+        setattr(Pipeline, name, timed)
+    return steps
+
+
+def _elapsed(step: tuple[float, float]) -> float:
+    return step[1] - step[0]
+
+
+def run_sync(dsn: str, home: Path) -> dict[str, Any]:
+    """One sync in a child process of this file."""
+    import subprocess
+
+    args = json.dumps({"dsn": dsn, "home": str(home)})
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise RuntimeError(f"sync child failed: {tail}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
+    """Seed at `scale`, then measure psql, the extraction alone, a full and an incremental sync."""
+    from adventure_elt.catalog import TABLES
+    from adventure_elt.oltp import server
+    from adventure_elt.oltp.generator import seed
+    from adventure_elt.oltp.schema import row_counts
+
+    with server.connect_to(dsn) as conn:
+        seed(conn, scale=scale, seed=0)
+    with server.connect_to(dsn, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("vacuum analyze")
+    with server.connect_to(dsn) as conn:
+        rows = sum(row_counts(conn).values())
+    names = [t.qualified_name for t in TABLES]
+    psql_copy(dsn, names)  # warm the server's cache
+    psql = psql_copy(dsn, names)
+    extract = run_child("extract", {"dsn": dsn, "home": str(fresh_home(root, "extract"))})
+    home = fresh_home(root, f"sync-{scale:g}")
+    full = run_sync(dsn, home)
+    changed = change_rows(dsn, max(1, round(rows * CHANGE_SHARE)), 0)
+    incremental = run_sync(dsn, home)
+    outcome = {
+        "scale": scale,
+        "rows": rows,
+        "psql": psql,
+        "extract": extract,
+        "full": full,
+        "changed": changed,
+        "incremental": incremental,
+    }
+    print(describe(outcome), flush=True)
+    return outcome
+
+
+def describe(o: dict[str, Any]) -> str:
+    """A few lines for the terminal."""
+    full, inc = o["full"], o["incremental"]
+    stages = ", ".join(f"{s} {full['stages'][s]:.2f}" for s in STAGES)
+    inc_stages = ", ".join(f"{s} {inc['stages'][s]:.2f}" for s in STAGES)
+    return (
+        f"scale {o['scale']:g}: {o['rows']:,} rows; psql {o['psql']:.2f} s;"
+        f" extraction alone {o['extract']['seconds']:.2f} s\n"
+        f"  full {full['seconds']:.2f} s = {full['seconds'] / o['psql']:.2f}× psql ({stages}),"
+        f" peak {full['peak_mib']:,.0f} MiB\n"
+        f"  incremental after {o['changed']:,} changed rows {inc['seconds']:.2f} s ="
+        f" {inc['seconds'] / full['seconds']:.0%} of full ({inc_stages})"
+    )
+
+
+def write_results(outcomes: list[dict[str, Any]]) -> None:
+    """Replace this script's section of bench/RESULTS.md."""
+    lines = [
+        SECTION,
+        "",
+        f"`python bench/profile_sync.py --write` on {os.cpu_count()} cores"
+        f" ({platform.machine()}, Python {platform.python_version()}; shared machine, one run"
+        " per scale). A full sync into a fresh DuckDB file split by timing dlt's step calls:"
+        " *before* is everything up to dlt's extract step (warehouse and source checks, pipeline"
+        " state, schema), *extract* is our COPY → Arrow reading plus dlt writing the batches as"
+        " load files, *normalize* and *load* are dlt's steps (load: DuckDB reads the files into the"
+        " raw tables), *after* is the rest of `sync()`. *reading* is the extraction alone (no dlt,"
+        " nothing written), measured in the same run; *extract − reading* estimates dlt's"
+        " writing. The reference is `psql \\copy (select * from t) to /dev/null` of the same 12"
+        " tables.",
+        "",
+        "| scale | rows | sync | psql | × psql | before | extract | (reading) | (extract − reading)"
+        " | normalize | load | after | peak RSS |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for o in outcomes:
+        for label, m in (("full", o["full"]), ("incremental", o["incremental"])):
+            s = m["stages"]
+            reading = o["extract"]["seconds"] if label == "full" else None
+            lines.append(
+                f"| {o['scale']:g} | {o['rows']:,} | {label}"
+                + (f" (~{o['changed']:,} rows changed)" if label == "incremental" else "")
+                + f" | {m['seconds']:.2f} | {m['seconds'] / o['psql']:.2f}×"
+                f" | {s['before']:.2f} | {s['extract']:.2f}"
+                + (
+                    f" | {reading:.2f} | {s['extract'] - reading:.2f}"
+                    if reading is not None
+                    else " | | "
+                )
+                + f" | {s['normalize']:.2f} | {s['load']:.2f} | {s['after']:.2f}"
+                f" | {m['peak_mib']:,.0f} MiB |"
+            )
+    lines += [
+        "",
+        "psql: " + ", ".join(f"scale {o['scale']:g} {o['psql']:.2f} s" for o in outcomes) + ".",
+        "",
+    ]
+    write_section(SECTION, "\n".join(lines))
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(json.loads(sys.argv[2]))
+        return
+    from adventure_elt.oltp import server
+    from adventure_elt.settings import Settings
+
+    scales = [1.0, 10.0]
+    if "--scales" in sys.argv:
+        scales = [float(s) for s in sys.argv[sys.argv.index("--scales") + 1].split(",")]
+    root = Path(tempfile.mkdtemp(prefix="profile-sync-"))
+    settings = Settings(home=root / "server")
+    dsn = server.start(settings)
+    outcomes = []
+    try:
+        for scale in scales:
+            outcomes.append(profile_scale(dsn, root, scale))
+    finally:
+        server.stop(settings)
+        shutil.rmtree(root, ignore_errors=True)
+    if "--write" in sys.argv:
+        write_results(outcomes)
+
+
+if __name__ == "__main__":
+    main()
