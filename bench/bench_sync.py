@@ -32,10 +32,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from results import write_section
 
@@ -44,6 +45,7 @@ RUNS = {1.0: 3, 10.0: 1}
 # The share of rows the incremental rounds change, as the issue asks.
 CHANGE_SHARE = 0.001
 BACKENDS = ("sqlalchemy", "pyarrow", "connectorx")
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- child process
@@ -336,25 +338,32 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], json.loads(sys.argv[3]))
         return
+    quick = "--quick" in sys.argv
+    outcomes = on_temporary_server(
+        "bench-sync-",
+        lambda dsn, root, scale: bench_scale(dsn, root, scale, RUNS.get(scale, 1), quick),
+    )
+    if "--write" in sys.argv:
+        write_results(outcomes)
+
+
+def on_temporary_server(prefix: str, measure: Callable[[str, Path, float], T]) -> list[T]:
+    """`measure(dsn, root, scale)` for each scale of `--scales` (default 1,10) on a temporary
+    embedded PostgreSQL, stopped and removed afterwards."""
     from adventure_elt.oltp import server
     from adventure_elt.settings import Settings
 
-    quick = "--quick" in sys.argv
     scales = [1.0, 10.0]
     if "--scales" in sys.argv:
         scales = [float(s) for s in sys.argv[sys.argv.index("--scales") + 1].split(",")]
-    root = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     settings = Settings(home=root / "server")
     dsn = server.start(settings)
-    outcomes = []
     try:
-        for scale in scales:
-            outcomes.append(bench_scale(dsn, root, scale, RUNS.get(scale, 1), quick))
+        return [measure(dsn, root, scale) for scale in scales]
     finally:
         server.stop(settings)
         shutil.rmtree(root, ignore_errors=True)
-    if "--write" in sys.argv:
-        write_results(outcomes)
 
 
 def write_results(outcomes: list[ScaleResult]) -> None:

@@ -25,14 +25,19 @@ import json
 import os
 import platform
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench_sync import CHANGE_SHARE, change_rows, fresh_home, psql_copy, run_child
+from bench_sync import (
+    CHANGE_SHARE,
+    change_rows,
+    fresh_home,
+    on_temporary_server,
+    psql_copy,
+    run_child,
+)
 from results import write_section
 
 SECTION = "## Sync, stage by stage"
@@ -184,8 +189,8 @@ def write_results(outcomes: list[dict[str, Any]]) -> None:
         " writing. The reference is `psql \\copy (select * from t) to /dev/null` of the same 12"
         " tables.",
         "",
-        "| scale | rows | sync | psql | × psql | before | extract | (reading) | (extract − reading)"
-        " | normalize | load | after | peak RSS |",
+        "| scale | rows | sync | seconds | × psql | before | extract | (reading)"
+        " | (extract − reading) | normalize | load | after | peak RSS |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for o in outcomes:
@@ -217,22 +222,7 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(json.loads(sys.argv[2]))
         return
-    from adventure_elt.oltp import server
-    from adventure_elt.settings import Settings
-
-    scales = [1.0, 10.0]
-    if "--scales" in sys.argv:
-        scales = [float(s) for s in sys.argv[sys.argv.index("--scales") + 1].split(",")]
-    root = Path(tempfile.mkdtemp(prefix="profile-sync-"))
-    settings = Settings(home=root / "server")
-    dsn = server.start(settings)
-    outcomes = []
-    try:
-        for scale in scales:
-            outcomes.append(profile_scale(dsn, root, scale))
-    finally:
-        server.stop(settings)
-        shutil.rmtree(root, ignore_errors=True)
+    outcomes = on_temporary_server("profile-sync-", profile_scale)
     if "--write" in sys.argv:
         write_results(outcomes)
 
