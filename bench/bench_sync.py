@@ -255,8 +255,8 @@ def change_rows(dsn: str, target: int, round_index: int) -> int:
     return changed
 
 
-def bench_scale(dsn: str, root: Path, scale: float, runs: int, quick: bool) -> ScaleResult:
-    from adventure_elt.catalog import TABLES
+def seed_source(dsn: str, scale: float) -> int:
+    """Fill the source at `scale` (seed 0), vacuum and analyze it; returns its row count."""
     from adventure_elt.oltp import server
     from adventure_elt.oltp.generator import seed
     from adventure_elt.oltp.schema import row_counts
@@ -267,6 +267,13 @@ def bench_scale(dsn: str, root: Path, scale: float, runs: int, quick: bool) -> S
         cur.execute("vacuum analyze")
     with server.connect_to(dsn) as conn:
         rows = sum(row_counts(conn).values())
+    return rows
+
+
+def bench_scale(dsn: str, root: Path, scale: float, runs: int, quick: bool) -> ScaleResult:
+    from adventure_elt.catalog import TABLES
+
+    rows = seed_source(dsn, scale)
     names = [t.qualified_name for t in TABLES]
     print(f"scale {scale:g}: {rows:,} rows", flush=True)
 

@@ -37,6 +37,7 @@ from bench_sync import (
     on_temporary_server,
     psql_copy,
     run_child,
+    seed_source,
 )
 from results import write_section
 
@@ -127,16 +128,8 @@ def run_sync(dsn: str, home: Path) -> dict[str, Any]:
 def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
     """Seed at `scale`, then measure psql, the extraction alone, a full and an incremental sync."""
     from adventure_elt.catalog import TABLES
-    from adventure_elt.oltp import server
-    from adventure_elt.oltp.generator import seed
-    from adventure_elt.oltp.schema import row_counts
 
-    with server.connect_to(dsn) as conn:
-        seed(conn, scale=scale, seed=0)
-    with server.connect_to(dsn, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("vacuum analyze")
-    with server.connect_to(dsn) as conn:
-        rows = sum(row_counts(conn).values())
+    rows = seed_source(dsn, scale)
     names = [t.qualified_name for t in TABLES]
     psql_copy(dsn, names)  # warm the server's cache
     psql = psql_copy(dsn, names)
