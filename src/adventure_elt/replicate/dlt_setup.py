@@ -59,9 +59,10 @@ def import_dlt(settings: Settings) -> Any:
 def _streamlit_hidden() -> Iterator[None]:
     """Hide Streamlit from dlt while it sets up its configuration providers.
 
-    Finding no `secrets.toml`, dlt imports Streamlit (the dashboard's dependency: about 0.7 s
-    on an idle machine) to look for the secrets of a running Streamlit app, which a sync never
-    is. Inside one (Streamlit already imported) nothing is hidden.
+    Finding no `secrets.toml`, dlt imports Streamlit (the dashboard's dependency; 1.6–2.4 s
+    measured on the busy 2-core machine of bench/RESULTS.md) to look for the secrets of a running
+    Streamlit app, which a sync never is. Inside one (Streamlit already imported) nothing is
+    hidden.
     """
     if "streamlit" in sys.modules:
         yield
