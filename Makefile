@@ -36,17 +36,12 @@ bqvenv: $(BQVENV_STAMP)
 demo: $(STAMP)
 	$(BIN)/adventure-elt demo
 
-# Test workers: one per core (`make test PYTEST_WORKERS=0` runs in one process). Tests sharing a
-# module fixture stay on one worker (`loadgroup`, see tests/conftest.py); every worker has its
-# own embedded PostgreSQL and emulator (session fixtures) under its own temporary folder.
-PYTEST_WORKERS ?= auto
-
 ## test: lint, type-check and run every test that needs no cloud
 # Each run gets its own temp root: pytest's shared default (/tmp/pytest-of-$USER) keeps three
 # runs only, so a second checkout's run would delete this run's embedded PostgreSQL under it.
 test: lint $(BQVENV_STAMP)
 	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --basetemp=$$tmp; status=$$?; rm -rf $$tmp; exit $$status
+	$(BIN)/pytest --basetemp=$$tmp; status=$$?; rm -rf $$tmp; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
