@@ -12,8 +12,9 @@ measures on the 12 catalog tables:
 - an incremental sync after ~0.1% of the rows changed, split the same way.
 
 Each sync runs in a child process (`bench_sync.py --child`-style, imports warmed first), so
-its peak RSS is its own. Scales run once each (the machine is shared: read the ratios, which
-are taken within one run, rather than the seconds).
+its peak RSS is its own; its RSS is also sampled every 20 ms to show the peak of each stage
+(where memory grows with the table). Scales run once each (the machine is shared: read the
+ratios, which are taken within one run, rather than the seconds).
 
 Usage: .venv/bin/python bench/profile_sync.py [--write] [--scales 1,10]
   --write   replace the "Sync, stage by stage" section of bench/RESULTS.md
@@ -24,8 +25,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from bench_sync import (
     change_rows,
     fresh_home,
     on_temporary_server,
+    peak_rss_mib,
     psql_copy,
     run_child,
     seed_source,
@@ -57,9 +59,15 @@ def child(args: dict[str, Any]) -> None:
     steps = _time_dlt_steps()
     home = Path(args["home"])
     settings = Settings(source_dsn=args["dsn"], home=home, duckdb_path=home / "warehouse.duckdb")
+    samples: list[tuple[float, float]] = []
+    sampled = threading.Event()
+    sampler = threading.Thread(target=_sample_rss, args=(samples, sampled), daemon=True)
+    sampler.start()
     started = time.perf_counter()
     summary = sync(settings)
     finished = time.perf_counter()
+    sampled.set()
+    sampler.join()
     stages = {
         "before": steps["extract"][0] - started,
         "extract": _elapsed(steps["extract"]),
@@ -67,7 +75,15 @@ def child(args: dict[str, Any]) -> None:
         "load": _elapsed(steps["load"]),
         "after": finished - steps["load"][1],
     }
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    spans = {
+        "before": (started, steps["extract"][0]),
+        **{name: steps[name] for name in ("extract", "normalize", "load")},
+        "after": (steps["load"][1], finished),
+    }
+    stage_peaks = {
+        name: max((mib for at, mib in samples if begin <= at <= end), default=0.0)
+        for name, (begin, end) in spans.items()
+    }
     print(
         json.dumps(
             {
@@ -75,7 +91,8 @@ def child(args: dict[str, Any]) -> None:
                 "stages": stages,
                 "rows_read": sum(t.rows_read for t in summary.tables),
                 "rows_written": summary.rows_written,
-                "peak_mib": peak_kib / 1024,
+                "peak_mib": peak_rss_mib(),
+                "stage_peak_mib": stage_peaks,
             }
         ),
         flush=True,
@@ -104,6 +121,16 @@ def _time_dlt_steps() -> dict[str, tuple[float, float]]:
 
         setattr(Pipeline, name, timed)
     return steps
+
+
+def _sample_rss(samples: list[tuple[float, float]], done: threading.Event) -> None:
+    """Append (`perf_counter`, RSS in MiB) every 20 ms until `done`."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    statm = Path("/proc/self/statm")
+    while not done.is_set():
+        resident = int(statm.read_text().split()[1])
+        samples.append((time.perf_counter(), resident * page / 2**20))
+        time.sleep(0.02)
 
 
 def _elapsed(step: tuple[float, float]) -> float:
@@ -160,10 +187,16 @@ def describe(o: dict[str, Any]) -> str:
         f"scale {o['scale']:g}: {o['rows']:,} rows; psql {o['psql']:.2f} s;"
         f" extraction alone {o['extract']['seconds']:.2f} s\n"
         f"  full {full['seconds']:.2f} s = {full['seconds'] / o['psql']:.2f}× psql ({stages}),"
-        f" peak {full['peak_mib']:,.0f} MiB\n"
+        f" peak {full['peak_mib']:,.0f} MiB ({_peaks(full)})\n"
         f"  incremental after {o['changed']:,} changed rows {inc['seconds']:.2f} s ="
-        f" {inc['seconds'] / full['seconds']:.0%} of full ({inc_stages})"
+        f" {inc['seconds'] / full['seconds']:.0%} of full ({inc_stages}),"
+        f" peak {inc['peak_mib']:,.0f} MiB ({_peaks(inc)})"
     )
+
+
+def _peaks(measure: dict[str, Any]) -> str:
+    """The sampled peak RSS of each stage, e.g. "extract 550, load 600" (MiB)."""
+    return ", ".join(f"{s} {measure['stage_peak_mib'][s]:,.0f}" for s in STAGES)
 
 
 def write_results(outcomes: list[dict[str, Any]]) -> None:
