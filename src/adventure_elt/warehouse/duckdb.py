@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 LOCK_WAIT_SECONDS = 10.0
 LOCK_MAX_PAUSE_SECONDS = 0.2
 
+# DuckDB's memory limit while dlt loads a sync. By default (80% of RAM) DuckDB keeps every block
+# it writes cached, so a full sync's memory grew with the largest table (bench/RESULTS.md); under
+# a limit it evicts written blocks and spills sorts and joins to `<file>.tmp`, so the load's
+# memory depends on this, not on the table.
+DLT_LOAD_MEMORY_LIMIT = "256MB"
+
 
 class DuckDBWarehouse(Warehouse):
     """A DuckDB file; layers are schemas."""
@@ -358,12 +364,15 @@ def _dlt_credentials(path: Path) -> Any:
     `str(credentials)` when the load is done, which would import SQLAlchemy only to render that
     URL; the class prints the path itself instead (dlt copies credentials into its own
     instances while resolving them, so the class is changed, not a subclass).
+
+    The load runs under `DLT_LOAD_MEMORY_LIMIT`.
     """
     from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
     setattr(DuckDbCredentials, "__str__", _dlt_url)  # noqa: B010
     credentials = DuckDbCredentials()
     credentials.database = str(path.absolute())
+    credentials.global_config = {"memory_limit": DLT_LOAD_MEMORY_LIMIT}
     return credentials
 
 
