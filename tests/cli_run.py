@@ -10,13 +10,18 @@ from pathlib import Path
 from adventure_elt.settings import Settings
 
 
-def cli(settings: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`adventure-elt <global options of settings> <args>` as a user runs it."""
+def cli_argv(settings: Settings, *args: str) -> list[str]:
+    """The command line of `adventure-elt <global options of settings> <args>`."""
     options = ["--duckdb-path", str(settings.duckdb_path), "--home", str(settings.home)]
     if settings.source_dsn is not None:
         options += ["--source-dsn", settings.source_dsn]
+    return [sys.executable, "-m", "adventure_elt", *options, *args]
+
+
+def cli(settings: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`adventure-elt <global options of settings> <args>` as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "adventure_elt", *options, *args],
+        cli_argv(settings, *args),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 from cdc_helpers import execute, give_up_later
 from cdc_stream_helpers import GIVE_UP_SECONDS, assert_reconciled, running_stream
+from cli_run import cli_argv
 
 pytestmark = pytest.mark.postgres
 
@@ -47,21 +47,7 @@ def kill_cdc_when(cdc_settings: Settings, reached: Callable[[str], bool]) -> str
     }
     with stderr.open("w") as err:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "adventure_elt",
-                "--source-dsn",
-                cdc_settings.source_dsn,
-                "--duckdb-path",
-                str(cdc_settings.duckdb_path),
-                "--home",
-                str(cdc_settings.home),
-                "cdc",
-                "start",
-                "--max-wait",
-                "100ms",
-            ],
+            cli_argv(cdc_settings, "cdc", "start", "--max-wait", "100ms"),
             stdout=subprocess.DEVNULL,
             stderr=err,
             env=env,

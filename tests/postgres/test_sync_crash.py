@@ -18,7 +18,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
+from cli_run import cli_argv
 from pg_databases import fresh_database
 from source_orders import delete_first_orders, source_order_counts
 
@@ -80,19 +80,7 @@ def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool], *op
     stderr = settings.home / "sync.stderr"
     with stderr.open("w") as err:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "adventure_elt",
-                "--source-dsn",
-                settings.source_dsn,
-                "--duckdb-path",
-                str(settings.duckdb_path),
-                "--home",
-                str(settings.home),
-                "sync",
-                *options,
-            ],
+            cli_argv(settings, "sync", *options),
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
