@@ -165,6 +165,7 @@ def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
     full = run_sync(dsn, home)
     changed = change_rows(dsn, max(1, round(rows * CHANGE_SHARE)), 0)
     incremental = run_sync(dsn, home)
+    noop = run_sync(dsn, home)
     outcome = {
         "scale": scale,
         "rows": rows,
@@ -173,6 +174,7 @@ def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
         "full": full,
         "changed": changed,
         "incremental": incremental,
+        "noop": noop,
     }
     print(describe(outcome), flush=True)
     return outcome
@@ -190,7 +192,10 @@ def describe(o: dict[str, Any]) -> str:
         f" peak {full['peak_mib']:,.0f} MiB ({_peaks(full)})\n"
         f"  incremental after {o['changed']:,} changed rows {inc['seconds']:.2f} s ="
         f" {inc['seconds'] / full['seconds']:.0%} of full ({inc_stages}),"
-        f" peak {inc['peak_mib']:,.0f} MiB ({_peaks(inc)})"
+        f" peak {inc['peak_mib']:,.0f} MiB ({_peaks(inc)})\n"
+        f"  nothing to do {o['noop']['seconds']:.2f} s ("
+        + ", ".join(f"{s} {o['noop']['stages'][s]:.2f}" for s in STAGES)
+        + ")"
     )
 
 

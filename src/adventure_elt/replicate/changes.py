@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from adventure_elt.catalog import DELETED_COLUMN, SourceTable
 from adventure_elt.warehouse import Warehouse
@@ -62,25 +63,42 @@ class RawComparer:
         if DELETED_COLUMN in self.columns:
             same.append(f"not coalesce(r.{q(DELETED_COLUMN)}, false)")
         on = " and ".join(f"b.{q(k)} = r.{q(k)}" for k in pk)
-        numbered = batch.append_column("__row", pa.array(np.arange(batch.num_rows)))
+        numbered = batch.append_column("__row", _row_numbers(batch.num_rows))
         raw = wh.relation(RAW_LAYER, self.table.raw_name)
         try:
             with wh.stage(numbered, RAW_LAYER, f"batch_{self.table.raw_name}") as staged:
                 found = wh.fetch_arrow(
                     f"select b.__row, r.{q(pk[0])} is not null as existed,"
-                    f" ({' and '.join(same)}) as same"
+                    f" r.{q(pk[0])} is not null and coalesce({' and '.join(same)}, false)"
+                    " as unchanged"
                     f" from {staged} as b left join {raw} as r on {on} order by b.__row"
                 )
         except Exception:
             # A type the raw table cannot compare (schema drift): write everything, dlt decides.
             return BatchChanges(batch, batch.num_rows, 0, 0)
-        existed = found.column("existed").to_numpy(zero_copy_only=False).astype(bool)
-        unchanged = found.column("same").fill_null(False).to_numpy(zero_copy_only=False)
-        unchanged = unchanged.astype(bool) & existed
-        keep = ~unchanged
+        # pyarrow.compute, not NumPy: `to_numpy` imports pandas (see `_row_numbers`)
+        existed = found.column("existed")
+        unchanged = found.column("unchanged")
+        keep = pc.invert(unchanged)
         return BatchChanges(
-            changed=batch.filter(pa.array(keep)),
-            inserted=int((~existed).sum()),
-            updated=int((existed & keep).sum()),
-            unchanged=int(unchanged.sum()),
+            changed=batch.filter(keep),
+            inserted=_count_true(pc.invert(existed)),
+            updated=_count_true(pc.and_(existed, keep)),
+            unchanged=_count_true(unchanged),
         )
+
+
+def _count_true(flags: pa.ChunkedArray) -> int:
+    """How many of `flags` are true."""
+    return int(pc.sum(flags.cast(pa.int64())).as_py() or 0)
+
+
+def _row_numbers(count: int) -> pa.Array:
+    """0 … count-1 as an Arrow array, from NumPy's buffer as it is.
+
+    Not `pa.array(…)`: pyarrow imports pandas on its first call (to tell a Series apart), about
+    half a second of a sync that re-reads rows at its cursors and has nothing to write (writing
+    rows, dlt imports pandas anyway).
+    """
+    numbers = np.arange(count, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(numbers)])

@@ -205,16 +205,19 @@ class DuckDBWarehouse(Warehouse):
             self.connection.unregister("_appended_rows")
 
     def describe(self, layer: str, name: str) -> tuple[str, dict[str, str]] | None:
+        # DuckDB's own catalog functions: information_schema (views over them) took twice as
+        # long, and a sync asks about three times per table (bench/RESULTS.md)
         rows = self.fetch_all(
-            "select t.table_type, c.column_name, c.data_type from information_schema.tables as t"
-            " left join information_schema.columns as c on c.table_catalog = t.table_catalog"
-            " and c.table_schema = t.table_schema and c.table_name = t.table_name"
-            " where t.table_schema = ? and t.table_name = ? order by c.ordinal_position",
+            "select t.kind, c.column_name, c.data_type from ("
+            "select database_name, schema_name, table_name, 'table' as kind from duckdb_tables()"
+            " union all select database_name, schema_name, view_name, 'view' from duckdb_views()"
+            ") as t left join duckdb_columns() as c using (database_name, schema_name, table_name)"
+            " where t.schema_name = ? and t.table_name = ? order by c.column_index",
             [layer, name],
         )
         if not rows:
             return None
-        kind = "view" if "VIEW" in str(rows[0][0]).upper() else "table"
+        kind = str(rows[0][0])
         return kind, {str(column): str(type_) for _, column, type_ in rows if column is not None}
 
     @contextmanager
