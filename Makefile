@@ -39,9 +39,10 @@ demo: $(STAMP)
 ## test: lint, type-check and run every test that needs no cloud
 # Each run gets its own temp root: pytest's shared default (/tmp/pytest-of-$USER) keeps three
 # runs only, so a second checkout's run would delete this run's embedded PostgreSQL under it.
+# --durations=25 lists the slowest tests last: where the suite's time goes.
 test: lint $(BQVENV_STAMP)
 	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
-	$(BIN)/pytest --basetemp=$$tmp; status=$$?; rm -rf $$tmp; exit $$status
+	$(BIN)/pytest --basetemp=$$tmp --durations=25; status=$$?; rm -rf $$tmp; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
