@@ -182,21 +182,23 @@ def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
 
 def describe(o: dict[str, Any]) -> str:
     """A few lines for the terminal."""
-    full, inc = o["full"], o["incremental"]
-    stages = ", ".join(f"{s} {full['stages'][s]:.2f}" for s in STAGES)
-    inc_stages = ", ".join(f"{s} {inc['stages'][s]:.2f}" for s in STAGES)
+    full, inc, noop = o["full"], o["incremental"], o["noop"]
     return (
         f"scale {o['scale']:g}: {o['rows']:,} rows; psql {o['psql']:.2f} s;"
         f" extraction alone {o['extract']['seconds']:.2f} s\n"
-        f"  full {full['seconds']:.2f} s = {full['seconds'] / o['psql']:.2f}× psql ({stages}),"
+        f"  full {full['seconds']:.2f} s = {full['seconds'] / o['psql']:.2f}× psql"
+        f" ({_stages(full)}),"
         f" peak {full['peak_mib']:,.0f} MiB ({_peaks(full)})\n"
         f"  incremental after {o['changed']:,} changed rows {inc['seconds']:.2f} s ="
-        f" {inc['seconds'] / full['seconds']:.0%} of full ({inc_stages}),"
+        f" {inc['seconds'] / full['seconds']:.0%} of full ({_stages(inc)}),"
         f" peak {inc['peak_mib']:,.0f} MiB ({_peaks(inc)})\n"
-        f"  nothing to do {o['noop']['seconds']:.2f} s ("
-        + ", ".join(f"{s} {o['noop']['stages'][s]:.2f}" for s in STAGES)
-        + ")"
+        f"  nothing to do {noop['seconds']:.2f} s ({_stages(noop)})"
     )
+
+
+def _stages(measure: dict[str, Any]) -> str:
+    """The seconds of each stage, e.g. "before 0.42, extract 5.30"."""
+    return ", ".join(f"{s} {measure['stages'][s]:.2f}" for s in STAGES)
 
 
 def _peaks(measure: dict[str, Any]) -> str:

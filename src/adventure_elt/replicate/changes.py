@@ -77,20 +77,15 @@ class RawComparer:
             # A type the raw table cannot compare (schema drift): write everything, dlt decides.
             return BatchChanges(batch, batch.num_rows, 0, 0)
         # pyarrow.compute, not NumPy: `to_numpy` imports pandas (see `_row_numbers`)
-        existed = found.column("existed")
-        unchanged = found.column("unchanged")
-        keep = pc.invert(unchanged)
+        unchanged = found.column("unchanged")  # only rows that existed can be unchanged
+        existed_rows = int(pc.sum(found.column("existed")).as_py() or 0)
+        unchanged_rows = int(pc.sum(unchanged).as_py() or 0)
         return BatchChanges(
-            changed=batch.filter(keep),
-            inserted=_count_true(pc.invert(existed)),
-            updated=_count_true(pc.and_(existed, keep)),
-            unchanged=_count_true(unchanged),
+            changed=batch.filter(pc.invert(unchanged)),
+            inserted=batch.num_rows - existed_rows,
+            updated=existed_rows - unchanged_rows,
+            unchanged=unchanged_rows,
         )
-
-
-def _count_true(flags: pa.ChunkedArray) -> int:
-    """How many of `flags` are true."""
-    return int(pc.sum(flags.cast(pa.int64())).as_py() or 0)
 
 
 def _row_numbers(count: int) -> pa.Array:
