@@ -36,13 +36,22 @@ bqvenv: $(BQVENV_STAMP)
 demo: $(STAMP)
 	$(BIN)/adventure-elt demo
 
+# Test workers: one per core (`make test PYTEST_WORKERS=0` runs in one process). Tests sharing a
+# module fixture stay on one worker (`loadgroup`, see tests/conftest.py); every worker has its
+# own embedded PostgreSQL and emulator (session fixtures) under its own temporary folder.
+PYTEST_WORKERS ?= auto
+
 ## test: lint, type-check and run every test that needs no cloud
 # Each run gets its own temp root: pytest's shared default (/tmp/pytest-of-$USER) keeps three
 # runs only, so a second checkout's run would delete this run's embedded PostgreSQL under it.
-# --durations=25 lists the slowest tests last: where the suite's time goes.
+# The tests marked `serial` kill a process at a moment they watch for: they run afterwards, alone,
+# so no other test's load can move that moment. --durations lists where the time goes.
 test: lint $(BQVENV_STAMP)
 	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
-	$(BIN)/pytest --basetemp=$$tmp --durations=25; status=$$?; rm -rf $$tmp; exit $$status
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not serial" --basetemp=$$tmp/parallel \
+		--durations=25; parallel=$$?; \
+	$(BIN)/pytest -m serial --basetemp=$$tmp/serial --durations=5; serial=$$?; \
+	rm -rf $$tmp; [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
