@@ -78,6 +78,18 @@ def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -
     assert expected in dry_run.stdout
 
 
+def test_make_test_runs_the_serial_tests_alone_after_the_rest() -> None:
+    dry_run = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "test", "PYTEST_WORKERS=0"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    parallel = dry_run.index('-n 0 --dist loadgroup -m "not serial"')
+    assert dry_run.index("pytest -m serial") > parallel
+
+
 @pytest.mark.parametrize("args", readme_commands(), ids=" ".join)
 def test_every_readme_command_line_parses(args: list[str]) -> None:
     assert parse_cli(args) is not None
