@@ -20,7 +20,8 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_demo_on_a_fresh_folder_twice(tmp_path: Path) -> None:
     try:
         for _ in range(2):
-            result = run("demo", "--scale", "0.02", cwd=tmp_path)
+            # one second of events instead of five: they flow in real time
+            result = run("demo", "--scale", "0.02", "--stream-seconds", "1", cwd=tmp_path)
             assert result.returncode == 0, result.stderr
             assert "sales.salesorderdetail" in result.stdout
             assert "Product sales by category" in result.stdout
