@@ -33,10 +33,11 @@ _SHARED_SCOPES = {"module", "class", "package"}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `-n … --dist loadgroup` (`make test`), tests that share a module-scoped fixture stay
-    together on one worker, so it is built once; every other test goes to whichever worker is
-    free, so two slow tests of one file can run side by side. Session fixtures (the embedded
-    PostgreSQL, the emulator, the demo warehouse) are built once per worker that needs them.
+    """Under `-n … --dist loadgroup` (`make test PYTEST_WORKERS=auto`), tests that share a
+    module-scoped fixture stay together on one worker, so it is built once; every other test
+    goes to whichever worker is free, so two slow tests of one file can run side by side.
+    Session fixtures (the embedded PostgreSQL, the emulator, the demo warehouse) are built once
+    per worker that needs them.
 
     Runs before xdist's own hook, which turns the mark into the test's scheduling group.
     """
