@@ -36,10 +36,10 @@ bqvenv: $(BQVENV_STAMP)
 demo: $(STAMP)
 	$(BIN)/adventure-elt demo
 
-# Test workers: one process by default; `make test PYTEST_WORKERS=auto` runs on every core (one
-# of two such runs failed once, unexplained: see bench/RESULTS.md). Tests sharing a module
-# fixture stay on one worker (`loadgroup`, see tests/conftest.py); every worker has its own
-# embedded PostgreSQL and emulator (session fixtures) under its own temporary folder.
+# Test workers: one process by default; `make test PYTEST_WORKERS=auto` runs on every core. A
+# test file runs whole on one worker, in order (`loadfile`): some share a module fixture whose
+# state one test leaves for the next. Every worker has its own embedded PostgreSQL and emulator
+# (session fixtures) under its own temporary folder.
 PYTEST_WORKERS ?= 0
 
 ## test: lint, type-check and run every test that needs no cloud
@@ -49,7 +49,7 @@ PYTEST_WORKERS ?= 0
 # so no other test's load can move that moment. --durations lists where the time goes.
 test: lint $(BQVENV_STAMP)
 	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not serial" --basetemp=$$tmp/parallel \
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" --basetemp=$$tmp/parallel \
 		--durations=25; parallel=$$?; \
 	$(BIN)/pytest -m serial --basetemp=$$tmp/serial --durations=5; serial=$$?; \
 	rm -rf $$tmp; [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]

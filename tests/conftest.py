@@ -27,29 +27,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# Fixture scopes whose value tests of one module share: such a module runs on one worker.
-_SHARED_SCOPES = {"module", "class", "package"}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `-n … --dist loadgroup` (`make test PYTEST_WORKERS=auto`), tests that share a
-    module-scoped fixture stay together on one worker, so it is built once; every other test
-    goes to whichever worker is free, so two slow tests of one file can run side by side.
-    Session fixtures (the embedded PostgreSQL, the emulator, the demo warehouse) are built once
-    per worker that needs them.
-
-    Runs before xdist's own hook, which turns the mark into the test's scheduling group.
-    """
-    for item in items:
-        definitions = getattr(item, "_fixtureinfo", None)
-        if definitions is None:
-            continue  # a doctest or another item without fixtures
-        scopes = {d.scope for defs in definitions.name2fixturedefs.values() for d in defs}
-        if scopes & _SHARED_SCOPES:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the developer's own settings or writes into the checkout."""

@@ -86,7 +86,7 @@ def test_make_test_runs_the_serial_tests_alone_after_the_rest() -> None:
         text=True,
         check=True,
     ).stdout
-    parallel = dry_run.index('-n 0 --dist loadgroup -m "not serial"')
+    parallel = dry_run.index('-n 0 --dist loadfile -m "not serial"')
     assert dry_run.index("pytest -m serial") > parallel
 
 
