@@ -31,8 +31,6 @@ from cdc_helpers import execute, give_up_later
 from cdc_stream_helpers import GIVE_UP_SECONDS, assert_reconciled, running_stream
 from cli_run import cli_argv
 
-# `serial`: the tests kill `cdc start` at a moment they watch for; run alone, no other test's load
-# can move that moment.
 pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 
 CARD_SQL = "insert into sales.creditcard values (%s, 'Vista', %s, 5, 2030, '2024-01-01 10:00')"

@@ -36,8 +36,6 @@ from cli_run import cli_argv
 from pg_databases import fresh_database
 from source_orders import delete_first_orders, source_order_counts
 
-# `serial`: each test kills the sync at a moment it watches for; run alone, no other test's load
-# can move that moment.
 pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 
 # Big enough that each phase lasts a few hundred milliseconds (about 110k rows in all).

@@ -64,28 +64,26 @@ def test_quick_start_is_exactly_two_make_commands() -> None:
     assert commands == ["make demo", "make test"]
 
 
-@pytest.mark.parametrize(
-    ("target", "expected"), [("demo", "adventure-elt demo"), ("test", "pytest")]
-)
-def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -> None:
-    dry_run = subprocess.run(
-        ["make", "-n", "-W", "pyproject.toml", target],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert expected in dry_run.stdout
-
-
-def test_make_test_runs_the_serial_tests_alone_after_the_rest() -> None:
-    dry_run = subprocess.run(
-        ["make", "-n", "-W", "pyproject.toml", "test", "PYTEST_WORKERS=0"],
+def make_dry_run(*args: str) -> str:
+    """What `make -n <args>` would run (as if pyproject.toml changed, so the install shows)."""
+    return subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"), [("demo", "adventure-elt demo"), ("test", "pytest")]
+)
+def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -> None:
+    assert expected in make_dry_run(target)
+
+
+def test_make_test_runs_the_serial_tests_alone_after_the_rest() -> None:
+    dry_run = make_dry_run("test", "PYTEST_WORKERS=0")
     parallel = dry_run.index('-n 0 --dist loadfile -m "not serial"')
     assert dry_run.index("pytest -m serial") > parallel
 
