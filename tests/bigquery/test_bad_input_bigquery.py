@@ -1,4 +1,5 @@
-"""Bad BigQuery configuration: exit 2, one line on stderr, no secret printed.
+"""Bad BigQuery configuration: exit 2, one line on stderr, no secret printed, and no embedded
+source left running behind the error.
 
 No emulator needed: each case fails before a query is sent.
 """
@@ -45,6 +46,11 @@ def assert_one_line_exit_2(result: tuple[int, str, str], *expected: str) -> str:
     return lines[0]
 
 
+def assert_no_source_started(project: Path) -> None:
+    """The warehouse is checked before the embedded PostgreSQL is started on demand."""
+    assert not (project / ".adventure" / "pg").exists()
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_missing_project_is_one_line(
     command: list[str],
@@ -58,6 +64,7 @@ def test_missing_project_is_one_line(
     monkeypatch.setattr(google.auth, "default", anonymous_credentials)  # credentials, no project
     result = run_cli(["--warehouse", "bigquery", *command], capsys)
     assert_one_line_exit_2(result, "no BigQuery project", "ADVENTURE_ELT_BIGQUERY_PROJECT")
+    assert_no_source_started(tmp_path)
 
 
 def test_unreachable_endpoint_is_one_line(
@@ -85,6 +92,7 @@ def test_bad_credentials_file_is_one_line_without_its_content(
     monkeypatch.setenv("ADVENTURE_ELT_BIGQUERY_PROJECT", "example-project")
     result = run_cli(["--warehouse", "bigquery", "sync"], capsys)
     assert_one_line_exit_2(result, str(path), "service-account JSON key")
+    assert_no_source_started(tmp_path)
 
 
 def test_bad_dlt_secret_is_one_line_without_its_content(

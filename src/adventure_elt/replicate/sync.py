@@ -21,6 +21,7 @@ same snapshot of the source.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import timedelta
 from typing import Any
@@ -100,8 +101,12 @@ def sync(
     chosen = select_tables(tables)
     if lag is not None and lag < timedelta(0):
         raise ConfigError("--lag must not be negative; use e.g. 5m")
-    dsn = server.source_dsn(settings)
-    with engine_of(settings).open_to_load(settings) as warehouse, server.connect_to(dsn) as conn:
+    with contextlib.ExitStack() as stack:
+        # The warehouse first: one whose configuration is refused must not leave an embedded
+        # source started behind the error.
+        warehouse = stack.enter_context(engine_of(settings).open_to_load(settings))
+        dsn = server.source_dsn(settings)
+        conn = stack.enter_context(server.connect_to(dsn))
         # One snapshot for all tables: an order and its lines are read from the same moment.
         conn.set_session(
             isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
