@@ -36,11 +36,11 @@ bqvenv: $(BQVENV_STAMP)
 demo: $(STAMP)
 	$(BIN)/adventure-elt demo
 
-# Test workers: one process by default; `make test PYTEST_WORKERS=auto` runs on every core. A
-# test file runs whole on one worker, in order (`loadfile`): some share a module fixture whose
-# state one test leaves for the next. Every worker has its own embedded PostgreSQL and emulator
-# (session fixtures) under its own temporary folder.
-PYTEST_WORKERS ?= 0
+# Test workers: one per core by default (pytest-xdist); `make test PYTEST_WORKERS=0` runs in one
+# process. A test file runs whole on one worker, in order (`loadfile`): some share a module
+# fixture whose state one test leaves for the next. Every worker has its own embedded PostgreSQL
+# and emulator (session fixtures) under its own temporary folder.
+PYTEST_WORKERS ?= auto
 
 ## test: lint, type-check and run every test that needs no cloud
 # Each run gets its own temp root: pytest's shared default (/tmp/pytest-of-$USER) keeps three

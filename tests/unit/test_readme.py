@@ -82,10 +82,11 @@ def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -
     assert expected in make_dry_run(target)
 
 
-def test_make_test_runs_the_serial_tests_alone_after_the_rest() -> None:
-    dry_run = make_dry_run("test", "PYTEST_WORKERS=0")
-    parallel = dry_run.index('-n 0 --dist loadfile -m "not serial"')
+def test_make_test_runs_on_every_core_then_the_serial_tests_alone() -> None:
+    dry_run = make_dry_run("test")
+    parallel = dry_run.index('-n auto --dist loadfile -m "not serial"')
     assert dry_run.index("pytest -m serial") > parallel
+    assert '-n 0 --dist loadfile -m "not serial"' in make_dry_run("test", "PYTEST_WORKERS=0")
 
 
 @pytest.mark.parametrize("args", readme_commands(), ids=" ".join)
