@@ -10,27 +10,18 @@ on both engines: tests/bigquery/test_source_replaced_scenarios.py.)
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import psycopg2.errors
 import pytest
-from psycopg2.extensions import ISOLATION_LEVEL_REPEATABLE_READ as REPEATABLE_READ
 
-from adventure_elt.catalog import SourceTable, get_table
 from adventure_elt.oltp import generator, server
 from adventure_elt.oltp.activity import run_activity
 from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.reconcile import reconcile
-from adventure_elt.replicate.replaced import replaced_checks
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from adventure_elt.warehouse import Warehouse, open_warehouse
 from cli_run import cli, one_error_line
 from pg_databases import database_dsn, fresh_database
 from warehouse_sql import raw_counts
@@ -152,88 +143,3 @@ def test_syncing_another_database_into_the_same_warehouse_is_refused(
 
     assert "check the source" in error
     assert raw_counts(first)["sales.salesorderheader"] == before["sales.salesorderheader"]
-
-
-def read_bounds(settings: Settings, table: SourceTable) -> dict[SourceTable, tuple[Any, Any]]:
-    """The checks' input for `table`: its cursor (raw's newest `modifieddate`), read from it."""
-    with open_warehouse(settings, read_only=True) as warehouse:
-        relation = warehouse.relation("raw", table.raw_name)
-        newest = warehouse.fetch_all(f"select max({table.cursor}) from {relation}")[0][0]
-    return {table: (newest, newest)}
-
-
-@contextmanager
-def sync_reading(settings: Settings) -> Iterator[tuple[Any, Warehouse]]:
-    """A source connection in a REPEATABLE READ transaction, as the sync reads, and raw."""
-    with (
-        server.connect_to(server.source_dsn(settings)) as conn,
-        open_warehouse(settings) as warehouse,
-    ):
-        conn.set_session(isolation_level=REPEATABLE_READ, readonly=True)
-        yield conn, warehouse
-
-
-def test_the_checks_scan_the_syncs_snapshot_not_what_was_committed_after(
-    synced: Settings,
-) -> None:
-    table = get_table("production.productcategory")  # 4 rows, all of one date
-    bounds = read_bounds(synced, table)
-    dsn = server.source_dsn(synced)
-    with sync_reading(synced) as (conn, warehouse):
-        conn.cursor().execute("select 1")  # the sync's snapshot is taken here
-        with server.connect_to(dsn) as other, other.cursor() as cur:  # committed after it
-            cur.execute(
-                "insert into production.productcategory (productcategoryid, name, modifieddate)"
-                " select 100 + i, 'Old ' || i, '2001-01-01' from generate_series(1, 5) as i"
-            )
-        with replaced_checks(dsn, conn, warehouse, bounds) as checks:
-            assert checks is not None
-            assert checks.check(table) is None
-    # a snapshot taken now sees the rows written behind the cursor
-    with (
-        sync_reading(synced) as (conn, warehouse),
-        replaced_checks(dsn, conn, warehouse, bounds) as checks,
-    ):
-        assert checks is not None
-        problem = checks.check(table)
-    assert problem is not None
-    assert "holds 5 rows dated before the sync cursor" in problem.reason
-    assert "raw has only 4" in problem.reason
-
-
-def test_leaving_the_checks_cancels_a_scan_still_running(synced: Settings) -> None:
-    """A sync that fails or is stopped while a scan runs ends the scan rather than wait for it
-    (here it waits for a lock that is never released)."""
-    table = get_table("sales.salesorderdetail")
-    bounds = read_bounds(synced, table)
-    dsn = server.source_dsn(synced)
-    with server.connect_to(dsn) as locker, locker.cursor() as cur:
-        cur.execute(f"lock table {table.qualified_name} in access exclusive mode")
-        cur.execute("select pg_backend_pid()")
-        (pid,) = cur.fetchone()
-        # were the scan not cancelled, leaving the block would wait for this lock forever:
-        # after a minute it is released, the scan succeeds and the test fails instead
-        release = threading.Timer(60, terminate_backend, (dsn, pid))
-        release.start()
-        try:
-            with sync_reading(synced) as (conn, warehouse):
-                with replaced_checks(dsn, conn, warehouse, bounds) as checks:
-                    assert checks is not None
-                    while not waiting_for_locks(dsn):
-                        time.sleep(0.05)
-                with pytest.raises(psycopg2.errors.QueryCanceled):
-                    checks.check(table)
-        finally:
-            release.cancel()
-
-
-def waiting_for_locks(dsn: str) -> int:
-    with server.connect_to(dsn) as conn, conn.cursor() as cur:
-        cur.execute("select count(*) from pg_locks where not granted")
-        (count,) = cur.fetchone()
-    return int(count)
-
-
-def terminate_backend(dsn: str, pid: int) -> None:
-    with server.connect_to(dsn) as conn, conn.cursor() as cur:
-        cur.execute("select pg_terminate_backend(%s)", (pid,))

@@ -2,8 +2,8 @@
 
 Incremental sync reads rows whose cursor (`modifieddate`) is at or after the one it stored. A
 source refilled with older dates is never read again: the sync reads nothing, exits 0, and raw
-silently keeps other data. Before it is extracted, each table with a stored cursor is checked
-for two signs, both impossible while the source only moves forward (`ReplacedChecks`):
+silently keeps other data. Before extracting, each table with a stored cursor is checked for
+two signs, both impossible while the source only moves forward:
 
 - the source holds more rows dated before the cursor than raw holds at all — rows raw never
   got and never will (e.g. a reseed at a larger scale: 94,395 orders against 32,040);
@@ -24,9 +24,6 @@ overwrite the warehouse's good copy, and that is for a person to decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,8 +33,6 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from adventure_elt.catalog import SourceTable
-from adventure_elt.oltp import server
-from adventure_elt.replicate.cdc.snapshot import use_snapshot
 from adventure_elt.warehouse import Warehouse
 
 SAMPLE_ROWS = 1_000  # raw's newest rows looked up in the source
@@ -64,115 +59,38 @@ class ReplacedSource:
         return f"{self.table.qualified_name}: {self.describe()}"
 
 
-class ReplacedChecks:
-    """The replaced-source check of each table with a stored cursor, its scan run ahead.
-
-    Each check scans its whole source table (`_rows_before`): it grows with the table, not with
-    the changes (0.4 s of an incremental sync at scale 10, bench/RESULTS.md). Instead of running
-    all of them before the extraction starts, a thread runs them in table order on a second
-    connection in the sync's snapshot, while the sync extracts the tables before; each table
-    waits for its own check only, just before it is read (`check`).
-    """
-
-    def __init__(
-        self,
-        conn: psycopg2.extensions.connection,
-        scans: psycopg2.extensions.connection,
-        warehouse: Warehouse,
-        cursors: dict[SourceTable, tuple[datetime, datetime]],
-    ) -> None:
-        """Start the scans.
-
-        Args:
-            conn: the sync's source connection, idle when `check` is called.
-            scans: a second connection in the same snapshot, for the scans only.
-            warehouse: where raw is (used from the caller's thread only).
-            cursors: each table's stored cursor and where this sync reads it from
-                (`cursor - lag`), in the order the tables will be checked.
-        """
-        self._conn, self._scans, self._warehouse = conn, scans, warehouse
-        self._cursors = cursors
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replaced-scan")
-        self._rows_before = {
-            table: self._pool.submit(_rows_before, scans, table, since)
-            for table, (_, since) in cursors.items()
-        }
-        self.found: list[ReplacedSource] = []
-
-    def check(self, table: SourceTable) -> ReplacedSource | None:
-        """Whether `table`'s source was replaced behind its cursor (also kept in `found`);
-        None for a table without a stored cursor. Raises what its scan raised."""
-        if table not in self._rows_before:
-            return None
-        behind, newest = self._rows_before[table].result()
-        cursor, _ = self._cursors[table]
-        problem = _judge(self._conn, self._warehouse, table, cursor, behind, newest)
-        if problem is not None:
-            self.found.append(problem)
-        return problem
-
-    def stop(self) -> None:
-        """End the scans still to run or running (the sync failed or was interrupted), and the
-        thread."""
-        scans = self._rows_before.values()
-        for future in scans:
-            future.cancel()  # not started: never will be
-        while not all(future.done() for future in scans):
-            # cancelled again if it had not reached the server yet when cancelled last
-            self._scans.cancel()
-            wait(scans, timeout=0.1)
-        self._pool.shutdown()
-
-
-@contextmanager
-def replaced_checks(
-    dsn: str,
+def find_replaced(
     conn: psycopg2.extensions.connection,
-    warehouse: Warehouse,
-    cursors: dict[SourceTable, tuple[datetime, datetime]],
-) -> Iterator[ReplacedChecks | None]:
-    """`ReplacedChecks` for `cursors`, on a second connection that imports `conn`'s snapshot
-    (it must be a REPEATABLE READ transaction); None when no table has a cursor yet."""
-    if not cursors:
-        yield None
-        return
-    with conn.cursor() as cur:
-        cur.execute("select pg_export_snapshot()")
-        snapshot = cur.fetchone()[0]
-    with server.connect_to(dsn) as scans:
-        scans.set_session(
-            isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True
-        )
-        use_snapshot(scans, snapshot)
-        checks = ReplacedChecks(conn, scans, warehouse, cursors)
-        try:
-            yield checks
-        finally:
-            checks.stop()
-
-
-def _judge(
-    conn: psycopg2.extensions.connection,
-    warehouse: Warehouse,
+    warehouse: Warehouse | None,
     table: SourceTable,
     cursor: datetime,
-    behind: int,
-    newest_in_source: datetime | None,
+    since: datetime,
 ) -> ReplacedSource | None:
-    """The two signs of the module docstring, given the scan's rows before the read bound and
-    newest cursor value."""
-    exists = warehouse.table_kind("raw", table.raw_name) is not None
+    """Check one table for a source replaced behind the cursor (see the module docstring).
+
+    Args:
+        conn: the sync's source connection (its snapshot).
+        warehouse: where raw is; None when there is no warehouse yet (raw is empty).
+        table: the table.
+        cursor: the cursor the sync stored for it.
+        since: where this sync will read from (`cursor - lag`).
+
+    Returns:
+        What gives the replacement away, or None.
+    """
+    exists = warehouse is not None and warehouse.table_kind("raw", table.raw_name) is not None
     raw_rows = 0
-    if exists:
+    if warehouse is not None and exists:
         relation = warehouse.relation("raw", table.raw_name)
         raw_rows = int(warehouse.fetch_all(f"select count(*) from {relation}")[0][0])
+    behind, newest_in_source = _rows_before(conn, table, since)
     if behind > raw_rows:
         return ReplacedSource(
             table,
             f"the source holds {behind:,} rows dated before the sync cursor"
             f" ({cursor.isoformat(sep=' ')}) but raw has only {raw_rows:,}",
         )
-    if not exists or newest_in_source is None:
+    if warehouse is None or not exists or newest_in_source is None:
         return None
     if _naive_utc(newest_in_source) >= _naive_utc(cursor):
         return None

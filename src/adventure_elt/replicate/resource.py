@@ -19,7 +19,6 @@ from adventure_elt.catalog import SourceTable
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.replicate.changes import RawComparer
 from adventure_elt.replicate.extract import SourceColumn, estimated_rows, read_batches
-from adventure_elt.replicate.replaced import ReplacedChecks
 from adventure_elt.replicate.summary import TableSync
 from adventure_elt.warehouse import Warehouse
 
@@ -85,7 +84,6 @@ def table_resource(
     lag: timedelta | None,
     report: ProgressCallback,
     append: bool = False,
-    checks: ReplacedChecks | None = None,
 ) -> Any:
     """The dlt resource of one table: Arrow batches since the stored cursor.
 
@@ -93,8 +91,6 @@ def table_resource(
     `raw_columns`: the raw table's columns now (empty: no rows yet), to note new columns.
     `append`: raw holds no row of it yet, so the rows go straight in; a merge would first copy
     them into a staging table and then delete nothing and copy them again.
-    `checks`: the replaced-source checks; a table whose source was replaced yields nothing,
-    keeps its cursor and fails.
     """
     disposition: Any = (
         "replace"
@@ -110,11 +106,6 @@ def table_resource(
         del hints[table.cursor]["dedup_sort"]
 
     def rows() -> Iterator[pa.Table]:
-        replaced = checks.check(table) if checks is not None else None
-        if replaced is not None:
-            result.mode = "failed"
-            result.notes.append(replaced.describe())
-            return
         state = dlt.current.resource_state()
         cursor = None if full_refresh else parse_cursor(state.get("cursor"))
         since = cursor - lag if cursor is not None and lag else cursor

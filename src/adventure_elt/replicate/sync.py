@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import psycopg2.extensions
@@ -54,7 +54,7 @@ from adventure_elt.replicate.recovery import (
     pipeline_error,
     restore_state,
 )
-from adventure_elt.replicate.replaced import replaced_checks
+from adventure_elt.replicate.replaced import ReplacedSource, find_replaced
 from adventure_elt.replicate.resource import parse_cursor, table_resource
 from adventure_elt.replicate.summary import SyncSummary, TableSync
 from adventure_elt.settings import Settings
@@ -133,14 +133,14 @@ def sync(
             restore_state(pipeline, dsn)
         if resuming:
             drop_repeated_rows(warehouse)
-        checks = None
+        replaced: list[ReplacedSource] = []
         if full_refresh:
             _note_filled(pipeline, synced, results)
             if changes:
                 _alter_raw_tables(warehouse, pipeline, changes)
         else:
-            bounds = _read_bounds(pipeline, synced, lag)
-            checks = stack.enter_context(replaced_checks(dsn, conn, warehouse, bounds))
+            replaced = _replaced_sources(warehouse, conn, pipeline, synced, results, lag)
+            synced = tuple(t for t in synced if results[t].mode != "failed")
         empty = _empty_raw_tables(warehouse, synced) if not full_refresh else set()
         resources = [
             table_resource(
@@ -155,14 +155,11 @@ def sync(
                 lag,
                 report,
                 t in empty,
-                checks,
             )
             for t in synced
         ]
         source = dlt.source(name=SOURCE_NAME, max_table_nesting=0)(lambda: resources)()
         load_id = _run(pipeline, source, warehouse, dsn) if synced else None
-        replaced = checks.found if checks is not None else []
-        synced = tuple(t for t in synced if results[t].mode != "failed")
         if full_refresh and synced:
             _restart_stopped_cdc_tables(warehouse, synced)
         if detect_deletes or settings.detect_deletes:
@@ -287,18 +284,29 @@ def _resource_states(pipeline: Any) -> dict[str, dict[str, Any]]:
     return states
 
 
-def _read_bounds(
-    pipeline: Any, tables: tuple[SourceTable, ...], lag: timedelta | None
-) -> dict[SourceTable, tuple[datetime, datetime]]:
-    """Each table's stored cursor and where this sync reads from (`cursor - lag`); tables
-    without a cursor (never synced) are left out."""
+def _replaced_sources(
+    warehouse: Warehouse,
+    conn: psycopg2.extensions.connection,
+    pipeline: Any,
+    tables: tuple[SourceTable, ...],
+    results: dict[SourceTable, TableSync],
+    lag: timedelta | None,
+) -> list[ReplacedSource]:
+    """Tables whose source was replaced behind their stored cursor; they fail (they are not
+    synced) and the sync says why. See `adventure_elt.replicate.replaced`."""
     states = _resource_states(pipeline)
-    bounds = {}
-    for table in tables:
-        cursor = parse_cursor(states.get(table.raw_name, {}).get("cursor"))
-        if cursor is not None:
-            bounds[table] = (cursor, cursor - lag if lag else cursor)
-    return bounds
+    cursors = {t: parse_cursor(states.get(t.raw_name, {}).get("cursor")) for t in tables}
+    found: list[ReplacedSource] = []
+    for table, cursor in cursors.items():
+        if cursor is None:
+            continue
+        since = cursor - lag if lag else cursor
+        problem = find_replaced(conn, warehouse, table, cursor, since)
+        if problem is not None:
+            results[table].mode = "failed"
+            results[table].notes.append(problem.describe())
+            found.append(problem)
+    return found
 
 
 def _columns_of(conn: psycopg2.extensions.connection, table: SourceTable) -> list[SourceColumn]:
