@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from bq_helpers import anonymous_credentials
 
+from adventure_elt.settings import Settings
 from cli_parse import run_cli
 
 SECRET = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-not-a-real-key"
@@ -48,7 +49,7 @@ def assert_one_line_exit_2(result: tuple[int, str, str], *expected: str) -> str:
 
 def assert_no_source_started(project: Path) -> None:
     """The warehouse is checked before the embedded PostgreSQL is started on demand."""
-    assert not (project / ".adventure" / "pg").exists()
+    assert not Settings.load(project_dir=project).pg_data_dir.exists()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
