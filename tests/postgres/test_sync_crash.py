@@ -73,9 +73,11 @@ def completed_jobs(settings: Settings) -> int:
     return sum(len(os.listdir(p / "completed_jobs")) for p in root.glob("*/") if p.is_dir())
 
 
-def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool], *options: str) -> str:
-    """Start `sync` (with `options`) in a subprocess, SIGKILL it once `phase_reached(stderr)`;
-    return stderr."""
+def signal_sync_when(
+    settings: Settings, phase_reached: Callable[[str], bool], signum: int, *options: str
+) -> tuple[int, str]:
+    """Start `sync` (with `options`) in a subprocess, send it `signum` once
+    `phase_reached(stderr)`; return its exit code and stderr."""
     assert settings.source_dsn is not None
     stderr = settings.home / "sync.stderr"
     with stderr.open("w") as err:
@@ -85,17 +87,23 @@ def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool], *op
             stderr=err,
         )
         try:
-            # Poll, not sleep: the kill must land inside a phase that lasts a fraction of a second.
+            # Poll, not sleep: the signal must land inside a phase that lasts a fraction of a
+            # second.
             while proc.poll() is None and not phase_reached(stderr.read_text()):
                 time.sleep(0.002)
-            proc.send_signal(signal.SIGKILL)
+            proc.send_signal(signum)
         finally:
             proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, (
-        f"sync ended by itself (exit {proc.returncode}) before the phase to kill was reached:\n"
-        + stderr.read_text()
+    return proc.returncode, stderr.read_text()
+
+
+def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool], *options: str) -> str:
+    """SIGKILL `sync` (with `options`) once `phase_reached(stderr)`; return stderr."""
+    code, stderr = signal_sync_when(settings, phase_reached, signal.SIGKILL, *options)
+    assert code == -signal.SIGKILL, (
+        f"sync ended by itself (exit {code}) before the phase to kill was reached:\n{stderr}"
     )
-    return stderr.read_text()
+    return stderr
 
 
 def change_source(settings: Settings) -> None:
@@ -139,6 +147,18 @@ def test_kill_during_extract_loses_nothing(shop: Settings) -> None:
     resync_and_check(shop)
 
     assert not any(p in leftovers for p in packages(shop, "normalize"))
+
+
+def test_ctrl_c_during_extract_exits_130_and_loses_nothing(shop: Settings) -> None:
+    # dlt wraps the KeyboardInterrupt in its own step error: it must still read as an abort.
+    code, stderr = signal_sync_when(shop, lambda err: "sync person.address:" in err, signal.SIGINT)
+
+    assert "sync sales.salesorderdetail:" not in stderr
+    assert code == 130, stderr  # (it was 2, "error: sync failed: StopIteration")
+    assert "error:" not in stderr and "Traceback" not in stderr, stderr
+    change_source(shop)
+
+    resync_and_check(shop)
 
 
 def test_kill_right_after_extract_commits_loses_nothing(shop: Settings) -> None:

@@ -70,11 +70,12 @@ def drop_repeated_rows(warehouse: Warehouse) -> None:
             warehouse.drop_repeated_rows(RAW_LAYER, table.raw_name, table.primary_key)
 
 
-def pipeline_error(exc: Exception, dsn: str) -> Exception:
-    """A dlt failure as one line, with the DSN masked; our own errors pass through."""
+def pipeline_error(exc: Exception, dsn: str) -> BaseException:
+    """A dlt failure as one line, with the DSN masked; our own errors and a Ctrl-C (which dlt
+    wraps in its step error) pass through."""
     cause: BaseException = exc
     while cause.__cause__ is not None or cause.__context__ is not None:
-        if isinstance(cause, AdventureEltError):
+        if isinstance(cause, AdventureEltError | KeyboardInterrupt):
             return cause
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     if isinstance(cause, AdventureEltError):
