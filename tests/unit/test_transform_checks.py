@@ -88,6 +88,57 @@ def test_cli_test_exits_1_on_failure_and_0_when_clean(tmp_path: Path) -> None:
     assert document["passed"] is False and document["failed"] == 1
 
 
+BROKEN_CHECK_MODELS = BASE_FILES["marts/_models.yml"].replace(
+    "      - name: amounts_are_positive\n",
+    "      - name: reads_a_missing_column\n"
+    "        sql: select * from marts.fct_orders where no_such_column > 0\n"
+    "      - name: amounts_are_positive\n",
+)
+
+
+def test_a_check_that_cannot_run_is_named_and_the_others_of_its_model_still_count(
+    tmp_path: Path,
+) -> None:
+    # The checks of a model are counted by one query; one that cannot run must not hide the
+    # others' counts behind its error.
+    settings = settings_for(tmp_path)
+    sql_dir = write_project(tmp_path, **{"marts___models.yml": BROKEN_CHECK_MODELS})
+    make_raw(settings, [(1, 10, "5.5", 1), (2, 10, "-7.25", 2), (3, 11, "-1", 3)])
+    transform(settings, sql_dir=sql_dir)
+
+    report = run_checks(settings, sql_dir=sql_dir)
+
+    outcomes = {r.name: (r.failures, r.error) for r in report.results}
+    assert outcomes["amounts_are_positive"] == (2, None)
+    assert outcomes["unique(order_id)"] == (0, None)
+    failures, error = outcomes["reads_a_missing_column"]
+    assert failures == 0 and error is not None and "no_such_column" in error
+    assert len(report.results) == 8
+
+
+def test_the_checks_of_a_model_are_counted_by_one_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On BigQuery every query is a job with its own latency: 258 checks, 36 models.
+    settings = settings_for(tmp_path)
+    sql_dir = write_project(tmp_path)
+    make_raw(settings)
+    transform(settings, sql_dir=sql_dir)
+    queries: list[str] = []
+    fetch_all = DuckDBWarehouse.fetch_all
+
+    def counting(self: DuckDBWarehouse, sql: str, params: object = None) -> object:
+        queries.append(sql)
+        return fetch_all(self, sql, params)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DuckDBWarehouse, "fetch_all", counting)
+    report = run_checks(settings, sql_dir=sql_dir)
+
+    counted = [q for q in queries if "as offending" in q]
+    assert report.passed and len(report.results) == 7
+    assert len(counted) == len({r.model for r in report.results}) == 2
+
+
 WARN_MODELS = (
     BASE_FILES["marts/_models.yml"]
     .replace(

@@ -264,8 +264,11 @@ def run_checks(
             wh.create_layer(AUDIT_LAYER)
         for i, key in enumerate(keys):
             node = project.nodes[key]
-            for check in declared_checks(project, node):
-                results.append(_run_one(wh, node, check, store_failures))
+            checks = declared_checks(project, node)
+            if store_failures:  # each check's rows go to a table of their own
+                results.extend(_run_one(wh, node, check, store=True) for check in checks)
+            else:
+                results.extend(_run_model_checks(wh, node, checks))
             if progress is not None:
                 progress(ProgressEvent("checks", done=i + 1, total=len(keys), message=key))
     if progress is not None:
@@ -280,26 +283,60 @@ def count_sql(sql: str) -> str:
     return f"select count(*) from (\n{sql}\n) as offending"
 
 
+def counts_sql(checks: Sequence[str]) -> str:
+    """One query counting the offending rows of several checks: a row (index, count) each.
+
+    A model's checks are counted together: one query instead of one per check, which on
+    BigQuery is one job (about a second of latency each) instead of up to twenty.
+
+    >>> print(counts_sql(["select 1 as k", "select 2 as k"]))
+    select 0 as check_index, count(*) as failures from (
+    select 1 as k
+    ) as offending
+    union all
+    select 1 as check_index, count(*) as failures from (
+    select 2 as k
+    ) as offending
+    """
+    return "\nunion all\n".join(
+        f"select {i} as check_index, count(*) as failures from (\n{sql}\n) as offending"
+        for i, sql in enumerate(checks)
+    )
+
+
 def _selected(project: Project, selection: str | Sequence[str] | None) -> list[str]:
     return select(project, build_dag(project), selection)
+
+
+def _run_model_checks(wh: Any, node: Node, checks: list[DeclaredCheck]) -> list[CheckResult]:
+    """A model's checks, counted by one query; one by one when that query fails, so each
+    check that cannot run reports its own error. `seconds` is then the shared query's time."""
+    if not checks:
+        return []
+    started = time.perf_counter()
+    try:
+        compiled = [compile_query(check.sql, wh.dialect, wh.relation) for check in checks]
+        counts = dict(wh.fetch_all(counts_sql(compiled)))
+    except Exception:  # a check that does not parse or cannot run: each on its own names it
+        return [_run_one(wh, node, check, store=False) for check in checks]
+    seconds = time.perf_counter() - started
+    results = []
+    for i, (check, sql) in enumerate(zip(checks, compiled, strict=True)):
+        try:
+            sample = _sample(wh, sql, counts[i])
+        except Exception as exc:  # the engine's own error is the message
+            results.append(_result(node, check, seconds, 0, sql, error=first_line(exc)))
+            continue
+        results.append(_result(node, check, seconds, int(counts[i]), sql, sample=sample))
+    return results
 
 
 def _run_one(wh: Any, node: Node, check: DeclaredCheck, store: bool) -> CheckResult:
     started = time.perf_counter()
 
     def result(failures: int, sql: str, error: str | None = None, **more: Any) -> CheckResult:
-        return CheckResult(
-            node.key,
-            check.name,
-            check.kind,
-            check.column,
-            failures,
-            sql=sql,
-            error=error,
-            severity=check.severity,
-            seconds=time.perf_counter() - started,
-            **more,
-        )
+        seconds = time.perf_counter() - started
+        return _result(node, check, seconds, failures, sql, error, **more)
 
     try:
         sql = compile_query(check.sql, wh.dialect, wh.relation)
@@ -313,11 +350,40 @@ def _run_one(wh: Any, node: Node, check: DeclaredCheck, store: bool) -> CheckRes
             stored_in = f"{AUDIT_LAYER}.{table}"
             offending = f"select * from {wh.relation(AUDIT_LAYER, table)}"  # what was stored
         (count,) = wh.fetch_all(count_sql(offending))[0]
-        sample: list[dict[str, Any]] = []
-        if count:
-            sample = wh.fetch_arrow(
-                f"select * from (\n{offending}\n) as offending limit {SAMPLE_ROWS}"
-            ).to_pylist()
+        sample = _sample(wh, offending, count)
     except Exception as exc:  # the engine's own error (missing table, bad column) is the message
         return result(0, sql, first_line(exc))
     return result(int(count), sql, sample=sample, stored_in=stored_in)
+
+
+def _sample(wh: Any, offending: str, count: int) -> list[dict[str, Any]]:
+    """Up to `SAMPLE_ROWS` of a failed check's offending rows (none when it passed)."""
+    if not count:
+        return []
+    rows: list[dict[str, Any]] = wh.fetch_arrow(
+        f"select * from (\n{offending}\n) as offending limit {SAMPLE_ROWS}"
+    ).to_pylist()
+    return rows
+
+
+def _result(
+    node: Node,
+    check: DeclaredCheck,
+    seconds: float,
+    failures: int,
+    sql: str,
+    error: str | None = None,
+    **more: Any,
+) -> CheckResult:
+    return CheckResult(
+        node.key,
+        check.name,
+        check.kind,
+        check.column,
+        failures,
+        sql=sql,
+        error=error,
+        severity=check.severity,
+        seconds=seconds,
+        **more,
+    )
