@@ -35,6 +35,13 @@ class SourceUnreachableError(AdventureEltError):
     retryable = True
 
 
+class SourceLoginRefusedError(SourceUnreachableError):
+    """The source answered and refused the login: no such database or role, a wrong password.
+    Asking again gets the same answer (and may lock the account), so `run` does not retry."""
+
+    retryable = False
+
+
 class EmbeddedServerError(AdventureEltError):
     """The embedded PostgreSQL server could not be started or stopped."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from adventure_elt.errors import ConfigError
+from adventure_elt.errors import ConfigError, SourceLoginRefusedError
 from adventure_elt.oltp import server
 from adventure_elt.oltp.generator import seed
 from adventure_elt.pipeline import run
@@ -143,3 +143,26 @@ def test_a_dropped_source_is_retried_until_it_is_back(tmp_path: Path) -> None:
     assert result.steps[0].attempts == 2
     assert waits == [0.5]
     assert runs_table(settings) == [("sync", "ok", 2)]
+
+
+@pytest.mark.parametrize("missing", ["database", "role"])
+def test_a_source_that_refuses_the_login_is_not_retried(
+    pg_admin_dsn: str, tmp_path: Path, missing: str
+) -> None:
+    # The server answers the same whenever asked: trying again only delays the error (and,
+    # for a wrong password, can lock the account).
+    url, query = pg_admin_dsn.split("?", 1)
+    server_part, database = url.rsplit("/", 1)
+    dsn = (
+        f"{server_part}/no_such_database?{query}"
+        if missing == "database"
+        else f"{server_part.replace('postgres@', 'no_such_role@', 1)}/{database}?{query}"
+    )
+    settings = Settings(source_dsn=dsn, duckdb_path=tmp_path / "w.duckdb", home=tmp_path)
+    waits: list[float] = []
+
+    with pytest.raises(SourceLoginRefusedError, match=f"refused the login: .*no_such_{missing}"):
+        run(settings, only="sync", sleep=waits.append)
+
+    assert waits == []
+    assert runs_table(settings) == [("sync", "failed", 1)]

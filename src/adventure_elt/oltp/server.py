@@ -29,13 +29,26 @@ import psycopg2.extensions
 import psycopg2.extras
 from psycopg2 import sql
 
-from adventure_elt.errors import EmbeddedServerError, SourceUnreachableError, first_line
+from adventure_elt.errors import (
+    EmbeddedServerError,
+    SourceLoginRefusedError,
+    SourceUnreachableError,
+    first_line,
+)
 from adventure_elt.redact import redact
 from adventure_elt.settings import Settings
 
 DATABASE = "adventureworks"
 # Slots and WAL senders the embedded server allows at least (PostgreSQL's default is 10 each).
 REPLICATION_CAPACITY = 10
+# What a server that answered says when it will not let this login in, whenever asked (libpq
+# gives no SQLSTATE for a failed connection; a server speaking another language is retried).
+LOGIN_REFUSALS = (
+    "does not exist",  # the database or the role
+    "password authentication failed",
+    "no pg_hba.conf entry",
+    "no password supplied",
+)
 
 
 @dataclass(frozen=True)
@@ -149,8 +162,14 @@ def connect_to(
     try:
         conn = psycopg2.connect(_libpq_dsn(dsn), connect_timeout=10, **kwargs)
     except psycopg2.OperationalError as exc:
+        reason = first_line(exc)
+        if any(refusal in reason for refusal in LOGIN_REFUSALS):
+            raise SourceLoginRefusedError(
+                f"the source at {redact(dsn)} refused the login: {reason} — check the"
+                " database, user and password in ADVENTURE_ELT_SOURCE_DSN"
+            ) from None
         raise SourceUnreachableError(
-            f"cannot connect to the source at {redact(dsn)}: {first_line(exc)} "
+            f"cannot connect to the source at {redact(dsn)}: {reason} "
             "— is it running? check ADVENTURE_ELT_SOURCE_DSN"
         ) from None
     try:
