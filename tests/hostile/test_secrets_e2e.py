@@ -8,8 +8,9 @@ PostgreSQL with a database that does not exist. The password must appear nowhere
 or stderr, not in `ops.runs`, not in any file under the home, dlt and warehouse folders. The
 test runs every form against both failures (12 cases), one drawn password each — it holds all of
 `#/@?:'"`, `%41`, a backslash and a space, in drawn order around drawn printable text — as each
-case runs five commands (`run` retries a closed port with backoff); the draws are fixed (derandomized), so a
-run is repeatable. The pure-function property test in tests/unit/test_redact.py draws many.
+case runs five commands (`run` retries a closed port with backoff); the draws are fixed
+(derandomized), so a run is repeatable. The pure-function property test in
+tests/unit/test_redact.py draws many.
 """
 
 from __future__ import annotations
