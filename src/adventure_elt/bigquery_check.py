@@ -1,12 +1,13 @@
 """`bigquery-check`: what BigQuery would refuse and what it would bill, before the first run.
 
 The tests run on an emulator that accepts SQL BigQuery refuses, so a real project gets one
-check before anything runs: every model, every data check and every semantic query of the
-report is sent to the configured project as a dry-run job. A dry run is free: BigQuery parses
-and plans the query, answers the bytes it would process, and runs nothing
-(https://cloud.google.com/bigquery/docs/running-queries#dry-run). What it refuses (a function
-it does not have, a type it does not allow, a column that does not exist) is listed, query by
-query, with its reason.
+check before anything runs: every model, each model's data checks (counted in one query, as
+`test` runs them) and every semantic query of the report is sent to the configured project as a
+dry-run job. A dry run is free: BigQuery parses and plans the query, answers the bytes it would
+process, and runs nothing (https://cloud.google.com/bigquery/docs/running-queries#dry-run).
+What it refuses (a function it does not have, a type it does not allow, a column that does not
+exist) is listed, query by query, with its reason; a model's checks that BigQuery refuses are
+then dry-run one by one, to name the check.
 
 A query can only be planned against tables that exist, and before the first run none do. So a
 relation that is not built yet is stood in for: a view by its own query (reading a view reads
@@ -54,8 +55,10 @@ class CheckedQuery:
 
     Args:
         kind: `model`, `check` or `semantic`.
-        name: the model (`marts.fct_sales`), the check (`marts.fct_sales: not_null(x)`) or the
-            report's answer (`geography`) / semantic view (`sales: every measure`).
+        name: the model (`marts.fct_sales`), its checks (`marts.fct_sales: 7 checks`, or
+            one of them, `marts.fct_sales: not_null(x)`, when BigQuery refused the model's
+            checks together) or the report's answer (`geography`) / semantic view (`sales:
+            every measure`).
         bytes_processed: what BigQuery would process (bill); None when it refused.
         refused: BigQuery's reason, when it refused.
         stand_ins: tables not built yet that the query read as empty stand-ins: its bytes
@@ -219,13 +222,23 @@ class _Planner:
         return _checked("model", node.key, run, billed, self.stood_in(sql))
 
     def checks(self, project: Any, node: Any) -> list[CheckedQuery]:
-        """Dry-run the data checks of one model, as `test` runs them."""
-        from adventure_elt.transform.checks import count_sql, declared_checks
+        """Dry-run the data checks of one model as `test` runs them: counted by one query.
+        When BigQuery refuses it, each check is dry-run on its own, to name the one refused."""
+        from adventure_elt.transform.checks import count_sql, counts_sql, declared_checks
         from adventure_elt.transform.compile import compile_query
 
+        declared = declared_checks(project, node)
+        if not declared:
+            return []
+        compiled = [compile_query(check.sql, "bigquery", self.relation) for check in declared]
+        together = counts_sql(compiled)
+        run = self.wh.dry_run(together)
+        if run.error is None:
+            label = f"{node.key}: {len(declared)} checks"
+            return [_checked("check", label, run, run.bytes_processed, self.stood_in(together))]
         found = []
-        for check in declared_checks(project, node):
-            sql = count_sql(compile_query(check.sql, "bigquery", self.relation))
+        for check, sql in zip(declared, compiled, strict=True):
+            sql = count_sql(sql)
             run = self.wh.dry_run(sql)
             label = f"{node.key}: {check.name}"
             found.append(_checked("check", label, run, run.bytes_processed, self.stood_in(sql)))

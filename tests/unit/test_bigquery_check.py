@@ -17,11 +17,12 @@ import sqlglot
 
 pytest.importorskip("google.cloud.bigquery", reason="the bigquery extra is not installed")
 
-from transform_helpers import write_file, write_project
+from transform_helpers import BASE_FILES, write_file, write_project
 
 from adventure_elt.bigquery_check import BigQueryCheck, check_bigquery
 from adventure_elt.semantic.model import load_model
 from adventure_elt.settings import Settings
+from adventure_elt.transform.checks import declared_checks
 from adventure_elt.transform.dag import build_dag
 from adventure_elt.transform.project import load_project
 from canned_bigquery import PROJECT, Canned, canned_bigquery
@@ -59,7 +60,13 @@ def test_every_model_check_and_report_query_is_one_free_dry_run(project_check: C
 
     models = [q for q in check.queries if q.kind == "model"]
     assert [q.name for q in models] == build_dag(load_project()).order()
-    assert len([q for q in check.queries if q.kind == "check"]) > 100
+    # each model's checks in one query, as `test` counts them
+    project = load_project()
+    declared = {k: len(declared_checks(project, n)) for k, n in project.nodes.items()}
+    assert [q.name for q in check.queries if q.kind == "check"] == [
+        f"{key}: {declared[key]} checks" for key in build_dag(project).order() if declared[key]
+    ]
+    assert sum(declared.values()) > 200
     assert {"product_sales", "web_traffic", "sales: every measure"} <= {
         q.name for q in check.queries if q.kind == "semantic"
     }
@@ -137,6 +144,33 @@ def test_a_refused_query_is_listed_with_bigquery_s_reason_and_fails_the_check(
         ("model", "reports.rpt_refused", REFUSAL)
     ]
     assert "1 refused" in err
+
+
+def test_a_refused_check_is_named_alone_and_the_other_checks_of_its_model_pass(
+    canned: Canned, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    models = BASE_FILES["marts/_models.yml"].replace(
+        "      - name: amounts_are_positive\n",
+        "      - name: refused\n"
+        "        sql: select * from marts.fct_orders where no_such_function(order_id)\n"
+        "      - name: amounts_are_positive\n",
+    )
+    sql_dir = write_project(tmp_path, **{"marts___models.yml": models})
+    canned.refuse["no_such_function("] = REFUSAL
+
+    code, out, err = run_cli(["bigquery-check", "--sql-dir", str(sql_dir), "--json"], capsys)
+
+    assert code == 1, err
+    checks = [q for q in json.loads(out)["queries"] if q["kind"] == "check"]
+    assert [(q["name"], q["refused"]) for q in checks] == [
+        ("marts.dim_customer: 2 checks", None),
+        ("marts.fct_orders: not_null(order_id)", None),
+        ("marts.fct_orders: unique(order_id)", None),
+        ("marts.fct_orders: relationships(customer_key → marts.dim_customer.customer_key)", None),
+        ("marts.fct_orders: accepted_values(status_name)", None),
+        ("marts.fct_orders: refused", REFUSAL),
+        ("marts.fct_orders: amounts_are_positive", None),
+    ]
 
 
 def test_a_query_above_the_bytes_billed_limit_fails_the_check(
