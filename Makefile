@@ -25,7 +25,8 @@ $(BQVENV_STAMP):
 	$(PYTHON) -m venv $(BQVENV)
 	$(BQVENV)/bin/python -m pip install --quiet --upgrade pip
 	$(BQVENV)/bin/python -m pip install --quiet bqemulator==1.4.0 duckdb==1.5.5 \
-		duckdb-extension-spatial==1.5.5 duckdb-extension-avro==1.5.5 numpy
+		duckdb-extension-spatial==1.5.5 duckdb-extension-avro==1.5.5 numpy \
+		sqlglot==30.11.0 sqlglotc==30.11.0
 	mkdir -p $(BQVENV)/duckdb-home
 	HOME=$(CURDIR)/$(BQVENV)/duckdb-home $(BQVENV)/bin/python tests/bigquery/install_extensions.py
 	@touch $(BQVENV_STAMP)

@@ -18,7 +18,9 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 
-_datatype_sql = DuckDB.Generator.datatype_sql
+# sqlglotc (sqlglot compiled with mypyc) ignores a method assigned on the class; the
+# generator's dispatch table (TRANSFORMS) is read at run time in both builds.
+_datatype_sql = DuckDB.Generator.TRANSFORMS[exp.DataType]
 
 
 def _numeric_as_bigquery(self: Any, expression: exp.DataType) -> str:
@@ -27,7 +29,7 @@ def _numeric_as_bigquery(self: Any, expression: exp.DataType) -> str:
     return str(_datatype_sql(self, expression))
 
 
-DuckDB.Generator.datatype_sql = _numeric_as_bigquery  # type: ignore[method-assign]
+DuckDB.Generator.TRANSFORMS[exp.DataType] = _numeric_as_bigquery
 
 if __name__ == "__main__":
     from bqemulator.cli import main
