@@ -43,6 +43,12 @@ def emulator_environment(monkeypatch: pytest.MonkeyPatch, endpoint: str, prefix:
     monkeypatch.setenv("NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true")
     # quirk: the emulator checks no credentials and there is no Google account here
     monkeypatch.setattr(google.auth, "default", anonymous_credentials)
+    # dlt's BigQuery load job sleeps 1 s before each look at the job's state; the emulator's
+    # load jobs are done at once, so look every 50 ms (still every job, still to its end)
+    from dlt.common.runtime import signals
+    from dlt.destinations.impl.bigquery import bigquery as dlt_bigquery
+
+    monkeypatch.setattr(dlt_bigquery, "sleep", lambda seconds: signals.sleep(min(seconds, 0.05)))
 
 
 def unique_prefix() -> str:
