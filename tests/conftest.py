@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,64 @@ def source_settings(pg_admin_dsn: str, tmp_path: Path) -> Iterator[Settings]:
     """Settings pointing at a brand-new empty database and a DuckDB file in tmp_path."""
     with fresh_database(pg_admin_dsn) as db:
         yield Settings(source_dsn=db.dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(pg_admin_dsn: str) -> Iterator[Callable[[float, int], str]]:
+    """`template(scale, seed)`: a database the synthetic generator filled once per session (per
+    worker) at that scale and seed; tests copy it (`fresh_database(admin, template)`) instead of
+    seeding again. The copy is the same rows, keys and sequences."""
+    from adventure_elt.oltp import generator
+
+    made: dict[tuple[float, int], str] = {}
+    with contextlib.ExitStack() as stack:
+
+        def template(scale: float, seed: int) -> str:
+            if (scale, seed) not in made:
+                db = stack.enter_context(fresh_database(pg_admin_dsn, prefix="seeded"))
+                with server.connect_to(db.dsn) as conn:
+                    generator.seed(conn, scale=scale, seed=seed)
+                made[(scale, seed)] = db.name
+            return made[(scale, seed)]
+
+        yield template
+
+
+@pytest.fixture
+def seeded_source(
+    pg_admin_dsn: str, seeded_template: Callable[[float, int], str], tmp_path: Path
+) -> Iterator[Callable[[float, int], Settings]]:
+    """`seeded_source(scale, seed)`: `source_settings` whose database holds the synthetic shop
+    of that scale and seed (a copy of `seeded_template`), dropped after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def make(scale: float, seed: int) -> Settings:
+            db = stack.enter_context(fresh_database(pg_admin_dsn, seeded_template(scale, seed)))
+            return Settings(
+                source_dsn=db.dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path
+            )
+
+        yield make
+
+
+@pytest.fixture
+def cli_here(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`cli_run.cli(settings, *args)` run in this process through the console script's entry
+    point (`cli_parse.run_cli`), for tests of what a command says and exits with rather than of
+    the process; the dlt log level a run sets in the environment is undone after the test."""
+    from cli_parse import run_cli
+    from cli_run import cli_argv
+
+    monkeypatch.delenv("RUNTIME__LOG_LEVEL", raising=False)
+
+    def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+        argv = cli_argv(settings, *args)[3:]  # without `python -m adventure_elt`
+        code, out, err = run_cli(argv, capsys)
+        return subprocess.CompletedProcess(argv, code, out, err)
+
+    return run
 
 
 @pytest.fixture

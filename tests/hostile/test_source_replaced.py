@@ -10,7 +10,8 @@ on both engines: tests/bigquery/test_source_replaced_scenarios.py.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from adventure_elt.replicate.not_synced import TablesNotSyncedError
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from cli_run import cli, one_error_line
+from cli_run import one_error_line
 from pg_databases import database_dsn, fresh_database
 from warehouse_sql import raw_counts
 
@@ -64,7 +65,11 @@ def test_a_reseed_of_the_same_size_with_other_rows_is_refused(synced: Settings) 
     assert unclean(synced) == []
 
 
-def test_a_restored_backup_is_refused(source_settings: Settings, pg_admin_dsn: str) -> None:
+def test_a_restored_backup_is_refused(
+    source_settings: Settings,
+    pg_admin_dsn: str,
+    cli_here: Callable[..., subprocess.CompletedProcess[str]],
+) -> None:
     with server.connect(source_settings) as conn:
         generator.seed(conn, scale=0.02, seed=4)
     sync(source_settings)
@@ -81,22 +86,24 @@ def test_a_restored_backup_is_refused(source_settings: Settings, pg_admin_dsn: s
             home=source_settings.home,
         )
 
-        error = one_error_line(cli(restored, "sync"))
+        error = one_error_line(cli_here(restored, "sync"))
 
         assert "replaced or restored" in error
-        assert cli(restored, "sync", "--full-refresh").returncode == 0
+        assert cli_here(restored, "sync", "--full-refresh").returncode == 0
         assert unclean(restored) == []
 
 
 def test_real_data_loaded_over_synthetic_data_is_refused(
-    synced: Settings, adventureworks_dir: Path
+    synced: Settings,
+    adventureworks_dir: Path,
+    cli_here: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
-    assert cli(synced, "oltp", "load-csv", str(adventureworks_dir)).returncode == 0
+    assert cli_here(synced, "oltp", "load-csv", str(adventureworks_dir)).returncode == 0
 
-    error = one_error_line(cli(synced, "sync"))
+    error = one_error_line(cli_here(synced, "sync"))
 
     assert "replaced" in error
-    assert cli(synced, "sync", "--full-refresh").returncode == 0
+    assert cli_here(synced, "sync", "--full-refresh").returncode == 0
     assert unclean(synced) == []
 
 
@@ -126,7 +133,9 @@ def two_sources(pg_admin_dsn: str) -> Iterator[tuple[str, str]]:
 
 
 def test_syncing_another_database_into_the_same_warehouse_is_refused(
-    two_sources: tuple[str, str], tmp_path: Path
+    two_sources: tuple[str, str],
+    tmp_path: Path,
+    cli_here: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
     # A mistyped DSN: the warehouse of one shop pointed at another shop's database.
     first, second = (
@@ -139,7 +148,7 @@ def test_syncing_another_database_into_the_same_warehouse_is_refused(
     sync(first)
     before = raw_counts(first)
 
-    error = one_error_line(cli(second, "sync"))
+    error = one_error_line(cli_here(second, "sync"))
 
     assert "check the source" in error
     assert raw_counts(first)["sales.salesorderheader"] == before["sales.salesorderheader"]

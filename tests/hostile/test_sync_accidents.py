@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def shop(source_settings: Settings) -> Settings:
-    with server.connect(source_settings) as conn:
-        generator.seed(conn, scale=0.02, seed=1)
-    return source_settings
+def shop(seeded_source: Callable[[float, int], Settings]) -> Settings:
+    return seeded_source(0.02, 1)
 
 
 def unclean(settings: Settings) -> list[str]:
@@ -45,20 +43,22 @@ NOT_DUCKDB = {
 
 @pytest.mark.parametrize("content", list(NOT_DUCKDB.values()), ids=list(NOT_DUCKDB))
 def test_sync_into_a_file_that_is_not_duckdb_says_so_and_leaves_it(
-    shop: Settings, content: bytes
+    shop: Settings, content: bytes, cli_here: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     shop.duckdb_path.write_bytes(content)
 
-    error = one_error_line(cli(shop, "sync"))
+    error = one_error_line(cli_here(shop, "sync"))
 
     assert "not a DuckDB database" in error and str(shop.duckdb_path) in error
     assert shop.duckdb_path.read_bytes() == content
 
 
 @pytest.mark.parametrize("tables", ["", ",", " , ", "   "])
-def test_an_empty_table_list_is_refused_not_read_as_all(shop: Settings, tables: str) -> None:
+def test_an_empty_table_list_is_refused_not_read_as_all(
+    shop: Settings, tables: str, cli_here: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
     for command in (["sync", "--full-refresh"], ["reconcile"]):
-        error = one_error_line(cli(shop, *command, "--tables", tables))
+        error = one_error_line(cli_here(shop, *command, "--tables", tables))
 
         assert "--tables names no table" in error
     assert not shop.duckdb_path.exists()
@@ -82,7 +82,7 @@ DAMAGE = {
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_an_unreadable_pipeline_state_is_set_aside_and_restored_from_the_warehouse(
-    shop: Settings, damage: str
+    shop: Settings, damage: str, cli_here: Callable[..., subprocess.CompletedProcess[str]]
 ) -> None:
     sync(shop)
     with server.connect(shop) as conn, conn.cursor() as cur:
@@ -94,7 +94,7 @@ def test_an_unreadable_pipeline_state_is_set_aside_and_restored_from_the_warehou
     path = path_of(shop)
     path.write_bytes(cut(path.read_bytes()))
 
-    done = cli(shop, "sync", "--json")
+    done = cli_here(shop, "sync", "--json")
 
     assert done.returncode == 0, done.stderr
     assert (
@@ -105,7 +105,7 @@ def test_an_unreadable_pipeline_state_is_set_aside_and_restored_from_the_warehou
     assert unclean(shop) == []
     aside = [p.name for p in (shop.home / "dlt").iterdir() if ".unreadable-" in p.name]
     assert len(aside) == 1  # kept for a look, not deleted
-    assert cli(shop, "sync").returncode == 0
+    assert cli_here(shop, "sync").returncode == 0
 
 
 def test_oltp_seed_on_a_drifted_source_is_one_line_and_replaces_nothing(shop: Settings) -> None:

@@ -6,7 +6,7 @@ import doctest
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,7 +15,7 @@ import pytest
 
 from adventure_elt.catalog import TABLES
 from adventure_elt.errors import ConfigError
-from adventure_elt.oltp import activity, generator, schema, server
+from adventure_elt.oltp import activity, schema, server
 from adventure_elt.oltp.activity import ActivityCounts, run_activity
 from adventure_elt.settings import Settings
 from pg_databases import fresh_database
@@ -33,11 +33,9 @@ CLOCK_COLUMNS = {"modifieddate"}
 
 
 @pytest.fixture
-def shop(source_settings: Settings) -> Settings:
+def shop(seeded_source: Callable[[float, int], Settings]) -> Settings:
     """The source filled by the synthetic generator at scale 0.01 (315 orders, 504 products)."""
-    with server.connect(source_settings) as conn:
-        generator.seed(conn, scale=0.01, seed=1)
-    return source_settings
+    return seeded_source(0.01, 1)
 
 
 @pytest.fixture
@@ -75,14 +73,24 @@ def query(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
         return list(cur.fetchall())
 
 
-@pytest.fixture
-def one_minute(shop: Settings) -> Run:
-    """A minute of a busy shop (600 orders a minute) run without waiting: before, counts, after."""
-    before = snapshot(shop)
+@pytest.fixture(scope="module")
+def minute_shop(
+    pg_admin_dsn: str, seeded_template: Callable[[float, int], str]
+) -> Iterator[Settings]:
+    """The shop of `one_minute`: its own copy, shared read-only by the tests that read it."""
+    with fresh_database(pg_admin_dsn, seeded_template(0.01, 1)) as db:
+        yield Settings(source_dsn=db.dsn)
+
+
+@pytest.fixture(scope="module")
+def one_minute(minute_shop: Settings) -> Run:
+    """A minute of a busy shop (600 orders a minute) run without waiting: before, counts, after.
+    Run once for the module; its tests only read it and `minute_shop`."""
+    before = snapshot(minute_shop)
     counts = run_activity(
-        shop, orders_per_minute=600, duration=timedelta(minutes=1), seed=1, wait=False
+        minute_shop, orders_per_minute=600, duration=timedelta(minutes=1), seed=1, wait=False
     )
-    return before, counts, snapshot(shop)
+    return before, counts, snapshot(minute_shop)
 
 
 def test_every_kind_of_change_happens(one_minute: Run) -> None:
@@ -241,8 +249,9 @@ def test_every_touched_row_gets_a_later_modifieddate(
 
 
 def test_deleted_orders_take_their_lines_and_keys_still_resolve(
-    one_minute: Run, shop: Settings
+    one_minute: Run, minute_shop: Settings
 ) -> None:
+    shop = minute_shop
     before, counts, after = one_minute
     gone = before["sales.salesorderheader"].keys() - after["sales.salesorderheader"].keys()
     assert counts.orders_deleted > 0

@@ -40,7 +40,7 @@ import duckdb
 import pytest
 import yaml
 
-from adventure_elt.oltp import generator, server
+from adventure_elt.oltp import server
 from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
 from airbyte_shapes import airbyte_columns_sql
@@ -320,11 +320,9 @@ def load_flow(flow_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def shop(source_settings: Settings) -> Settings:
+def shop(seeded_source: Callable[[float, int], Settings]) -> Settings:
     """The embedded source seeded with a small synthetic shop."""
-    with server.connect(source_settings) as conn:
-        generator.seed(conn, scale=0.02, seed=1)
-    return source_settings
+    return seeded_source(0.02, 1)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,11 +28,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def shop(source_settings: Settings) -> Settings:
+def shop(seeded_source: Callable[[float, int], Settings]) -> Settings:
     """The source filled by the synthetic generator at scale 0.05."""
-    with server.connect(source_settings) as conn:
-        generator.seed(conn, scale=0.05, seed=1)
-    return source_settings
+    return seeded_source(0.05, 1)
 
 
 def source_sql(settings: Settings, sql: str) -> list[tuple[Any, ...]]:
