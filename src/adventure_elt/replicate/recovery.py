@@ -74,11 +74,12 @@ def pipeline_error(exc: Exception, dsn: str) -> BaseException:
     """A dlt failure as one line, with the DSN masked; our own errors and a Ctrl-C (which dlt
     wraps in its step error) pass through."""
     cause: BaseException = exc
-    while cause.__cause__ is not None or cause.__context__ is not None:
-        if isinstance(cause, AdventureEltError | KeyboardInterrupt):
-            return cause
-        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
-    if isinstance(cause, AdventureEltError):
+    while not isinstance(cause, AdventureEltError | KeyboardInterrupt):
+        deeper = cause.__cause__ or cause.__context__
+        if deeper is None:
+            break
+        cause = deeper
+    if isinstance(cause, AdventureEltError | KeyboardInterrupt):
         return cause
     if isinstance(cause, psycopg2.OperationalError | psycopg2.InterfaceError):
         return server.connection_lost(dsn, cause)
