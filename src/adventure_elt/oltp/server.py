@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -43,11 +44,9 @@ DATABASE = "adventureworks"
 REPLICATION_CAPACITY = 10
 # What a server that answered says when it will not let this login in, whenever asked (libpq
 # gives no SQLSTATE for a failed connection; a server speaking another language is retried).
-LOGIN_REFUSALS = (
-    "does not exist",  # the database or the role
-    "password authentication failed",
-    "no pg_hba.conf entry",
-    "no password supplied",
+LOGIN_REFUSED = re.compile(
+    r'FATAL: +(?:(?:database|role) ".*" does not exist|password authentication failed'
+    r"|no pg_hba\.conf entry)|fe_sendauth: no password supplied"
 )
 
 
@@ -163,7 +162,7 @@ def connect_to(
         conn = psycopg2.connect(_libpq_dsn(dsn), connect_timeout=10, **kwargs)
     except psycopg2.OperationalError as exc:
         reason = first_line(exc)
-        if any(refusal in reason for refusal in LOGIN_REFUSALS):
+        if LOGIN_REFUSED.search(reason):
             raise SourceLoginRefusedError(
                 f"the source at {redact(dsn)} refused the login: {reason} — check the"
                 " database, user and password in ADVENTURE_ELT_SOURCE_DSN"
