@@ -102,7 +102,10 @@ def cli_here(
     from cli_parse import run_cli
     from cli_run import cli_argv
 
-    monkeypatch.delenv("RUNTIME__LOG_LEVEL", raising=False)
+    # setenv records the variable's state (usually unset) for teardown to put back: a bare
+    # delenv of an unset variable records nothing, and the level the CLI sets would stay.
+    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "")
+    monkeypatch.delenv("RUNTIME__LOG_LEVEL")
 
     def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         argv = cli_argv(settings, *args)[3:]  # without `python -m adventure_elt`
