@@ -223,7 +223,8 @@ class _Planner:
 
     def checks(self, project: Any, node: Any) -> list[CheckedQuery]:
         """Dry-run the data checks of one model as `test` runs them: counted by one query.
-        When BigQuery refuses it, each check is dry-run on its own, to name the one refused."""
+        When BigQuery refuses that query, or it is above the bytes-billed limit, `test` counts
+        the checks one by one: so does this, naming the check refused or above the limit."""
         from adventure_elt.transform.checks import count_sql, counts_sql, declared_checks
         from adventure_elt.transform.compile import compile_query
 
@@ -233,15 +234,19 @@ class _Planner:
         compiled = [compile_query(check.sql, "bigquery", self.relation) for check in declared]
         together = counts_sql(compiled)
         run = self.wh.dry_run(together)
-        if run.error is None:
-            label = f"{node.key}: {len(declared)} checks"
+        limit = self.wh.max_bytes_billed
+        if run.error is None and not (limit and (run.bytes_processed or 0) > limit):
+            label = f"{node.key}: {len(declared)} check{'s' if len(declared) > 1 else ''}"
             return [_checked("check", label, run, run.bytes_processed, self.stood_in(together))]
         found = []
         for check, sql in zip(declared, compiled, strict=True):
             sql = count_sql(sql)
-            run = self.wh.dry_run(sql)
+            alone = self.wh.dry_run(sql)
             label = f"{node.key}: {check.name}"
-            found.append(_checked("check", label, run, run.bytes_processed, self.stood_in(sql)))
+            found.append(_checked("check", label, alone, alone.bytes_processed, self.stood_in(sql)))
+        if run.error is not None and not any(q.refused for q in found):  # refused only together
+            label = f"{node.key}: its checks in one query"
+            found.append(_checked("check", label, run, None, self.stood_in(together)))
         return found
 
     def semantic(self) -> list[CheckedQuery]:

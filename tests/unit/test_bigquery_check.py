@@ -187,6 +187,30 @@ def test_a_query_above_the_bytes_billed_limit_fails_the_check(
     assert code == 1
     assert "maximum bytes billed per query: 20,000,000 bytes" in out
     assert "above the limit (BigQuery would refuse it): marts.fct_orders" in out
+    # a model's checks above the limit together are counted one by one by `test`: so named
+    assert "above the limit (BigQuery would refuse it): marts.fct_orders: unique(order_id)" in out
+    assert "marts.fct_orders: 5 checks" not in out
+
+
+def test_checks_refused_only_together_are_listed_as_such(
+    canned: Canned, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # e.g. BigQuery finding the one query too complex, when each check alone passes
+    canned.refuse["union all"] = "Resources exceeded during query execution"
+
+    code, out, err = run_cli(
+        ["bigquery-check", "--sql-dir", str(write_project(tmp_path)), "--json"], capsys
+    )
+
+    assert code == 1, err
+    checks = [q for q in json.loads(out)["queries"] if q["kind"] == "check"]
+    assert [(q["name"], q["refused"]) for q in checks if q["refused"]] == [
+        (
+            "marts.dim_customer: its checks in one query",
+            "Resources exceeded during query execution",
+        ),
+        ("marts.fct_orders: its checks in one query", "Resources exceeded during query execution"),
+    ]
 
 
 def test_the_check_is_bigquery_s_whatever_the_default_warehouse(
