@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from adventure_elt.oltp import generator, server
 from adventure_elt.replicate.cdc.stream import cdc_drop
 from adventure_elt.settings import Settings
 from cdc_stream_helpers import stream_settings
@@ -15,13 +14,10 @@ from pg_databases import fresh_database
 
 
 @pytest.fixture(scope="module")
-def small_shop_template(pg_admin_dsn: str) -> Iterator[str]:
+def small_shop_template(seeded_template: Callable[[float, int], str]) -> str:
     """A database seeded with a small synthetic shop (scale 0.005: ~2,000 rows over the 12
-    tables), seeded once per module; tests copy it with `fresh_database(admin, template)`."""
-    with fresh_database(pg_admin_dsn, prefix="cdc_template") as db:
-        with server.connect_to(db.dsn) as conn:
-            generator.seed(conn, scale=0.005, seed=4)
-        yield db.name
+    tables), seeded once; tests copy it with `fresh_database(admin, template)`."""
+    return seeded_template(0.005, 4)
 
 
 @pytest.fixture

@@ -251,13 +251,12 @@ def test_every_touched_row_gets_a_later_modifieddate(
 def test_deleted_orders_take_their_lines_and_keys_still_resolve(
     one_minute: Run, minute_shop: Settings
 ) -> None:
-    shop = minute_shop
     before, counts, after = one_minute
     gone = before["sales.salesorderheader"].keys() - after["sales.salesorderheader"].keys()
     assert counts.orders_deleted > 0
     assert all(before["sales.salesorderheader"][key]["status"] == 1 for key in gone)
     orphans = query(
-        shop,
+        minute_shop,
         """select count(*) from sales.salesorderdetail as d
         where not exists (select 1 from sales.salesorderheader as h
             where h.salesorderid = d.salesorderid)""",
@@ -265,14 +264,14 @@ def test_deleted_orders_take_their_lines_and_keys_still_resolve(
     assert orphans == [(0,)]
     # Foreign keys are enforced; check they are all still there and validated.
     invalid = query(
-        shop,
+        minute_shop,
         """select conname from pg_constraint
         where contype = 'f' and not convalidated
             and connamespace::regnamespace::text in ('person', 'sales', 'production')""",
     )
     assert invalid == []
     dangling = query(
-        shop,
+        minute_shop,
         """select count(*) from sales.salesorderheader as h
         left join sales.customer as c using (customerid)
         left join person.address as b on b.addressid = h.billtoaddressid

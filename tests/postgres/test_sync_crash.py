@@ -20,20 +20,18 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import duckdb
 import pytest
 
-from adventure_elt.oltp import generator, server
+from adventure_elt.oltp import server
 from adventure_elt.progress import ProgressEvent
 from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
 from cli_run import cli_argv
-from pg_databases import fresh_database
 from source_orders import delete_first_orders, source_order_counts
 
 pytestmark = [pytest.mark.postgres, pytest.mark.serial]
@@ -42,20 +40,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.serial]
 SCALE = 0.5
 
 
-@pytest.fixture(scope="module")
-def template(pg_admin_dsn: str) -> Iterator[str]:
-    """A seeded database that each test copies (`create database … template`), seeded once."""
-    with fresh_database(pg_admin_dsn, prefix="crash_template") as db:
-        with server.connect_to(db.dsn) as conn:
-            generator.seed(conn, scale=SCALE, seed=1)
-        yield db.name
-
-
 @pytest.fixture
-def shop(pg_admin_dsn: str, template: str, tmp_path: Path) -> Iterator[Settings]:
-    """A fresh copy of the seeded source, and an empty warehouse."""
-    with fresh_database(pg_admin_dsn, template, prefix="crash") as db:
-        yield Settings(source_dsn=db.dsn, duckdb_path=tmp_path / "warehouse.duckdb", home=tmp_path)
+def shop(seeded_source: Callable[[float, int], Settings]) -> Settings:
+    """A fresh copy of the seeded source (seeded once), and an empty warehouse."""
+    return seeded_source(SCALE, 1)
 
 
 def packages(settings: Settings, folder: str) -> list[str]:
