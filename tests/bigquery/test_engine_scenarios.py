@@ -195,3 +195,19 @@ def test_the_canonical_text_hash_is_the_same_on_every_engine(engine: Warehouse) 
 
     text = "\x1f".join(["1.5", "2024-05-01 09:30:00.000500", "\x1e", "x"])
     assert found == hashlib.md5(text.encode()).hexdigest()
+
+
+def test_a_hash_slice_is_the_number_its_hex_digits_spell_on_every_engine(engine: Warehouse) -> None:
+    """`reconcile`'s fingerprint sums 8-digit slices of row hashes: the same numbers as
+    PostgreSQL's, up to 2³² − 1, summed without overflow (checked against Python's int())."""
+    wh = engine
+    digests = ["0cc175b9c0f1b6a831c399e269772661", "ffffffff8000000000000000000000ff"]
+    rows = " union all ".join(f"select '{d}' as h" for d in digests)
+    for start in (1, 9):
+        expected = [int(d[start - 1 : start + 7], 16) for d in digests]
+        found = wh.fetch_all(
+            f"select {wh.hash_slice('h', start)} as n from ({rows}) as hashes order by n"
+        )
+        assert [n for (n,) in found] == sorted(expected)
+        ((total,),) = wh.fetch_all(f"select sum({wh.hash_slice('h', start)}) from ({rows}) as t")
+        assert total == sum(expected)

@@ -39,6 +39,8 @@ def test_sync_then_activity_merges_and_reconciles_clean(engine_settings: Setting
     assert {r.table: r.warehouse_rows for r in results} == counts
     assert {r.table: r.source_rows for r in results}["sales.salesorderdetail"] > 0
     assert all(r.columns_compared for r in results)
+    # the two sides' fingerprints agree, so no row's hash had to be fetched
+    assert {r.compared_by for r in results} == {"fingerprint"}
     with open_warehouse(settings) as wh:
         if isinstance(wh, BigQueryWarehouse):  # the layer's dataset carries the prefix
             assert f"{settings.bigquery_dataset_prefix}_raw" == wh.dataset("raw")

@@ -173,6 +173,8 @@ def test_identical_source_and_raw_reconcile_clean(tricky_source: Settings) -> No
     assert "_extracted_at" not in address.columns_compared
     assert "spatiallocation" in address.columns_compared
     assert by_table(results)["sales.salesorderdetail"].warehouse_rows == 2
+    # PostgreSQL's fingerprints equal DuckDB's on these tricky values: no row was fetched
+    assert {r.compared_by for r in results} == {"fingerprint"}
 
 
 def test_each_kind_of_difference_is_counted(tricky_source: Settings) -> None:
@@ -196,6 +198,11 @@ def test_each_kind_of_difference_is_counted(tricky_source: Settings) -> None:
     assert (detail.missing_keys, detail.extra_keys, detail.differing_rows) == (1, 0, 0)
     assert detail.examples == {"missing": [{"salesorderid": 10, "salesorderdetailid": 3}]}
     assert {t for t, r in results.items() if not r.clean} == {
+        "person.address",
+        "production.product",
+        "sales.salesorderdetail",
+    }
+    assert {t for t, r in results.items() if r.compared_by == "rows"} == {
         "person.address",
         "production.product",
         "sales.salesorderdetail",
@@ -294,6 +301,7 @@ def test_cli_reconcile_exit_codes_and_json(tricky_source: Settings) -> None:
         "columns_compared",
         "examples",
         "seconds",
+        "compared_by",
     }
     assert all(r["clean"] for r in rows)
 

@@ -10,12 +10,21 @@ content differs. Content is compared through an md5 per row that both engines co
   `char(n)` keeps its padding; NULL becomes the control character 0x1E, so it never equals '');
 - the texts are joined with the control character 0x1F and hashed (md5 of the UTF-8 bytes).
 
-PostgreSQL sends only `(key, hash)` as Arrow through `COPY … TO STDOUT`; the warehouse hashes
-its raw table in its own SQL (`Warehouse.canonical_text` / `row_hash`) and sends `(key, hash)`
-back as Arrow; an in-memory DuckDB full-outer-joins the two on the key. Columns compared are
-the source columns that also exist in raw; raw-only metadata (`_extracted_at`, `_dlt_*`,
-`_is_deleted`) is ignored. A raw column the source no longer has (dropped there) makes the
-table unclean: raw looks complete but holds a column nobody fills any more.
+Each side first sends one row per table, its *fingerprint*: the row count and the sums of two
+8-hex-digit slices of the row hashes (`Warehouse.hash_slice`). Equal fingerprints mean the
+same rows: two different sets of rows agree by chance with a probability of about 2⁻⁶⁴ per
+table (each hash covers the key, so a duplicate or a moved value changes them). Only a table
+whose fingerprints differ is compared row by row: PostgreSQL sends `(key, hash)` as Arrow
+through `COPY … TO STDOUT`; the warehouse hashes its raw table in its own SQL
+(`Warehouse.canonical_text` / `row_hash`) and sends `(key, hash)` back as Arrow; an in-memory
+DuckDB full-outer-joins the two on the key. A clean table thus costs one aggregate query on
+each side instead of every row's hash sent across (bench/bench_reconcile.py: 0.55× the time at
+scale 10 on DuckDB).
+
+Columns compared are the source columns that also exist in raw; raw-only metadata
+(`_extracted_at`, `_dlt_*`, `_is_deleted`) is ignored. A raw column the source no longer has
+(dropped there) makes the table unclean: raw looks complete but holds a column nobody fills any
+more.
 
 Numbers are compared at the raw column's scale (DECIMAL(38,9) keeps 9 decimals), as that is all
 the raw layer can hold.
@@ -43,6 +52,7 @@ from adventure_elt.warehouse import Warehouse, decimal_scale, open_warehouse
 from adventure_elt.warehouse.base import RAW_LAYER
 
 HASH_COLUMN = "_row_hash"
+HASH_SLICES = (1, 9)  # the fingerprint sums hash digits 1–8 and 9–16
 EXAMPLES = 3  # keys shown per kind of difference
 
 _NULL = "chr(30)"  # record separator: the marker for NULL (`warehouse.NULL_MARK`)
@@ -67,6 +77,8 @@ class TableReconciliation:
         in_warehouse: False when the raw table does not exist.
         examples: up to three keys per kind (`missing`, `extra`, `differing`), as column → value.
         seconds: time the comparison took.
+        compared_by: `fingerprint` when both sides' fingerprints agreed (no row was fetched),
+            `rows` when every row's hash was compared.
     """
 
     table: str
@@ -81,6 +93,7 @@ class TableReconciliation:
     in_warehouse: bool = True
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     seconds: float = 0.0
+    compared_by: str = "rows"
 
     @property
     def clean(self) -> bool:
@@ -123,6 +136,7 @@ class TableReconciliation:
             "columns_compared": list(self.columns_compared),
             "examples": self.examples,
             "seconds": round(self.seconds, 3),
+            "compared_by": self.compared_by,
         }
 
 
@@ -183,11 +197,23 @@ def reconcile_table(
             f"reload it with `adventure-elt sync --full-refresh --tables {table.qualified_name}`"
         )
     key_types = {k: types[k] for k in table.primary_key}
-    hashes = copy_to_arrow(
-        source_conn,
-        _source_hash_query(table, compared, raw),
-        {**key_types, HASH_COLUMN: pa.string()},
-    )
+    hash_query = _source_hash_query(table, compared, raw)
+    if raw:
+        rows = _source_fingerprint(source_conn, hash_query)
+        if rows == _warehouse_fingerprint(warehouse, table, compared, raw):
+            return TableReconciliation(
+                table=table.qualified_name,
+                source_rows=rows[0],
+                warehouse_rows=rows[0],
+                missing_keys=0,
+                extra_keys=0,
+                differing_rows=0,
+                dropped_columns=dropped,
+                columns_compared=tuple(c.name for c in compared),
+                seconds=time.perf_counter() - started,
+                compared_by="fingerprint",
+            )
+    hashes = copy_to_arrow(source_conn, hash_query, {**key_types, HASH_COLUMN: pa.string()})
     if not raw:
         return TableReconciliation(
             table=table.qualified_name,
@@ -280,8 +306,35 @@ def _source_hash_query(
     keys = ", ".join(quote(k) for k in table.primary_key)
     texts = [postgres_text(c, raw[c.name]) for c in compared] or ["''"]
     return (
-        f"select {keys}, {_postgres_row_hash(texts)} from {quote(table.schema)}.{quote(table.name)}"
+        f"select {keys}, {_postgres_row_hash(texts)} as {quote(HASH_COLUMN)}"
+        f" from {quote(table.schema)}.{quote(table.name)}"
     )
+
+
+def _source_fingerprint(conn: psycopg2.extensions.connection, hash_query: str) -> tuple[int, ...]:
+    """(rows, sum of each hash slice) of the source's `(key, hash)` rows."""
+    hashed = quote(HASH_COLUMN)
+    sums = ", ".join(
+        f"coalesce(sum(('x' || substr({hashed}, {start}, 8))::bit(32)::bigint), 0)"
+        for start in HASH_SLICES
+    )
+    with conn.cursor() as cur:
+        cur.execute(f"select count(*), {sums} from ({hash_query}) as hashed")
+        row = cur.fetchone()
+    return tuple(int(v) for v in row) if row else ()
+
+
+def _warehouse_fingerprint(
+    warehouse: Warehouse, table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
+) -> tuple[int, ...]:
+    """The same fingerprint of raw's live rows, computed in the warehouse's SQL."""
+    hashed = warehouse.quote(HASH_COLUMN)
+    sums = ", ".join(
+        f"coalesce(sum({warehouse.hash_slice(hashed, start)}), 0)" for start in HASH_SLICES
+    )
+    query = warehouse_hash_query(warehouse, table, compared, raw)
+    rows = warehouse.fetch_all(f"select count(*), {sums} from ({query}) as hashed")
+    return tuple(int(v) for v in rows[0]) if rows else ()
 
 
 def warehouse_hash_query(

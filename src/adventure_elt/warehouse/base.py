@@ -262,6 +262,11 @@ class Warehouse(ABC):
         `NULL_MARK` and joined by `SEPARATOR`."""
 
     @abstractmethod
+    def hash_slice(self, hash_sql: str, start: int) -> str:
+        """SQL of the integer (0 to 2³² − 1) that 8 hex digits of the lower-hex hash
+        `hash_sql` spell, from digit `start` (1-based): `reconcile` sums them per table."""
+
+    @abstractmethod
     def merge(
         self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
     ) -> MergeCounts | None:

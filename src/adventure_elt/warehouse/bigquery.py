@@ -256,6 +256,10 @@ class BigQueryWarehouse(Warehouse):
         marked = ", ".join(f"coalesce({t}, {null})" for t in texts)
         return f"to_hex(md5(array_to_string([{marked}], code_points_to_string([{SEPARATOR}]))))"
 
+    def hash_slice(self, hash_sql: str, start: int) -> str:
+        # GoogleSQL casts a STRING of the form 0x… to INT64 (conversion rules of CAST AS INT64).
+        return f"cast(concat('0x', substr({hash_sql}, {start}, 8)) as int64)"
+
     def merge(
         self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
     ) -> MergeCounts | None:

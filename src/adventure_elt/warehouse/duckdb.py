@@ -276,6 +276,9 @@ class DuckDBWarehouse(Warehouse):
         marked = ", ".join(f"coalesce({t}, chr({NULL_MARK}))" for t in texts)
         return f"md5(concat_ws(chr({SEPARATOR}), {marked}))"
 
+    def hash_slice(self, hash_sql: str, start: int) -> str:
+        return f"cast('0x' || substr({hash_sql}, {start}, 8) as bigint)"
+
     def merge(
         self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
     ) -> MergeCounts | None:
