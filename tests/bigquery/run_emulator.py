@@ -6,8 +6,11 @@ there, and a view's stored SQL loses a NUMERIC's precision and scale the same wa
 NUMERIC is 38 digits with 9 decimals
 (https://cloud.google.com/bigquery/docs/reference/standard-sql/data-types#decimal_types), which
 is also what the emulator's own table schemas use for NUMERIC columns. So, in the emulator's
-process only, sqlglot's DuckDB writer gives a plain DECIMAL that precision and scale; everything
-else is the emulator as installed. Arguments are bqemulator's own (`start --rest-port …`).
+process only, sqlglot's DuckDB writer gives a plain DECIMAL that precision and scale.
+
+And for speed only: `FORMAT_TIMESTAMP(…, 'UTC')` runs as DuckDB's `strftime` instead of a Python
+function per row (`_native_in_utc`). Everything else is the emulator as installed. Arguments
+are bqemulator's own (`start --rest-port …`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from bqemulator.sql.rewriter import timestamp_iso_helpers
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
 
@@ -30,6 +34,30 @@ def _numeric_as_bigquery(self: Any, expression: exp.DataType) -> str:
 
 
 DuckDB.Generator.TRANSFORMS[exp.DataType] = _numeric_as_bigquery
+
+
+def _native_in_utc(rewrite: Any) -> Any:
+    """`FORMAT_TIMESTAMP(fmt, ts, 'UTC')` (reconcile's canonical timestamps) as DuckDB's own
+    `strftime(ts, fmt)`: for the zone argument the emulator calls a Python function per row,
+    which took 30 of the 32 s `reconcile` spent on the real data. Its session runs in UTC, so
+    the text is the same. sqlglot has already turned BigQuery's `%E6S` into `%S.%f` (6-digit
+    microseconds); another zone, or a format still holding `%E` or `%Z`, goes the emulator's
+    way."""
+
+    def rewritten(node: exp.TimeToStr) -> exp.Expression | None:
+        fmt, zone = node.args.get("format"), node.args.get("zone")
+        utc = isinstance(zone, exp.Literal) and zone.this.upper() == "UTC"
+        plain = isinstance(fmt, exp.Literal) and "%E" not in fmt.this and "%Z" not in fmt.this
+        if utc and plain and node.this is not None:
+            return exp.Anonymous(this="strftime", expressions=[node.this.copy(), fmt.copy()])
+        return rewrite(node)
+
+    return rewritten
+
+
+timestamp_iso_helpers._rewrite_format_timestamp = _native_in_utc(
+    timestamp_iso_helpers._rewrite_format_timestamp
+)
 
 if __name__ == "__main__":
     from bqemulator.cli import main
