@@ -49,7 +49,10 @@ PYTEST_WORKERS ?= auto
 # runs only, so a second checkout's run would delete this run's embedded PostgreSQL under it.
 # The tests marked `serial` kill a process at a moment they watch for: they run afterwards, alone,
 # so no other test's load can move that moment. --durations lists where the time goes.
-test: lint $(BQVENV_STAMP)
+# The two virtualenvs build side by side (pip waits on the disk and the index more than on the
+# cores): 61 s instead of 92 s on a fresh clone, lint included (pip cache warm, one run each).
+test:
+	@$(MAKE) --no-print-directory -j2 lint bqvenv
 	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" --basetemp=$$tmp/parallel \
 		--durations=25; parallel=$$?; \
