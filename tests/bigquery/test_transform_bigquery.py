@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -85,13 +86,13 @@ def test_report_json_from_bigquery_equals_duckdb(
 def test_checks_pass_on_bigquery(
     built: Built, on_emulator: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    checks = run_checks(built.bigquery)
-    assert [r.error or r.name for r in checks.failed] == []
-    assert len(checks.results) > 50
-
+    """Once, through the CLI (a run of every check's query on the emulator takes seconds)."""
     code, out, _ = run_cli(["--warehouse", "bigquery", "test"], capsys)
-    assert code == 0
-    assert f"WARN=0 ERROR=0 TOTAL={len(checks.results)}" in out
+    assert code == 0, out
+    summary = re.search(r"PASS=(\d+) WARN=0 ERROR=0 TOTAL=(\d+)", out)
+    assert summary is not None, out
+    passed, total = (int(n) for n in summary.groups())
+    assert passed == total > 50
 
 
 def test_facts_are_partitioned_by_month_and_clustered_as_declared(built: Built) -> None:
