@@ -197,6 +197,7 @@ def test_soft_mode_flags_gone_rows_and_reconcile_treats_them_as_deleted(
     assert not_clean(settings) == {}
     (detail,) = reconcile(settings, tables=DETAIL)
     assert detail.warehouse_rows == detail.source_rows == before - len(deleted.detail_keys)
+    assert detail.compared_by == "fingerprint"  # the flagged rows are left out of it too
 
     again = sync(settings, detect_deletes=True)
 

@@ -199,7 +199,7 @@ def test_the_canonical_text_hash_is_the_same_on_every_engine(engine: Warehouse) 
 
 def test_a_hash_slice_is_the_number_its_hex_digits_spell_on_every_engine(engine: Warehouse) -> None:
     """`reconcile`'s fingerprint sums 8-digit slices of row hashes: the same numbers as
-    PostgreSQL's, up to 2³² − 1, summed without overflow (checked against Python's int())."""
+    PostgreSQL's (`test_reconcile.py`), unsigned up to 2³² − 1, checked against Python's int()."""
     wh = engine
     digests = ["0cc175b9c0f1b6a831c399e269772661", "ffffffff8000000000000000000000ff"]
     rows = " union all ".join(f"select '{d}' as h" for d in digests)

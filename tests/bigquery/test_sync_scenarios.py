@@ -70,3 +70,16 @@ def test_sync_then_activity_merges_and_reconciles_clean(engine_settings: Setting
         "sales.salesorderheader",
         "sales.salesorderdetail",
     }
+
+    # one value changed in raw, the row count unchanged: the fingerprints differ, and comparing
+    # every row's hash names the row
+    with open_warehouse(settings) as wh:
+        country = wh.relation("raw", "person_countryregion")
+        code = wh.fetch_all(f"select min(countryregioncode) from {country}")[0][0]
+        wh.execute_dml(
+            f"update {country} set name = 'Elsewhere' where countryregioncode = '{code}'"
+        )
+    (changed,) = reconcile(settings, tables="person.countryregion")
+    assert (changed.differing_rows, changed.missing_keys, changed.extra_keys) == (1, 0, 0)
+    assert changed.compared_by == "rows"
+    assert changed.examples == {"differing": [{"countryregioncode": code}]}

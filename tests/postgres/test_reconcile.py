@@ -25,7 +25,12 @@ from adventure_elt.catalog import TABLES, SourceTable, get_table
 from adventure_elt.errors import WarehouseError
 from adventure_elt.oltp import schema, server
 from adventure_elt.replicate.deletes import detect_deletes
-from adventure_elt.replicate.reconcile import TableReconciliation, reconcile
+from adventure_elt.replicate.reconcile import (
+    HASH_SLICES,
+    TableReconciliation,
+    _source_fingerprint,
+    reconcile,
+)
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import open_warehouse
 
@@ -175,6 +180,21 @@ def test_identical_source_and_raw_reconcile_clean(tricky_source: Settings) -> No
     assert by_table(results)["sales.salesorderdetail"].warehouse_rows == 2
     # PostgreSQL's fingerprints equal DuckDB's on these tricky values: no row was fetched
     assert {r.compared_by for r in results} == {"fingerprint"}
+
+
+def test_the_source_fingerprint_sums_the_numbers_the_hash_digits_spell(
+    source_settings: Settings,
+) -> None:
+    """PostgreSQL's side of the fingerprint, against Python's int(): unsigned up to 2³² − 1."""
+    digests = ["0cc175b9c0f1b6a831c399e269772661", "ffffffff8000000000000000000000ff"]
+    rows = " union all ".join(f"select '{d}' as _row_hash" for d in digests)
+    with server.connect(source_settings) as conn:
+        found = _source_fingerprint(conn, rows)
+    expected = [sum(int(d[s - 1 : s + 7], 16) for d in digests) for s in HASH_SLICES]
+    assert found == (2, *expected)
+    with server.connect(source_settings) as conn:
+        empty = f"select '{digests[0]}' as _row_hash where false"
+        assert _source_fingerprint(conn, empty) == (0, 0, 0)
 
 
 def test_each_kind_of_difference_is_counted(tricky_source: Settings) -> None:

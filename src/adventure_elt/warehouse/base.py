@@ -264,7 +264,8 @@ class Warehouse(ABC):
     @abstractmethod
     def hash_slice(self, hash_sql: str, start: int) -> str:
         """SQL of the integer (0 to 2³² − 1) that 8 hex digits of the lower-hex hash
-        `hash_sql` spell, from digit `start` (1-based): `reconcile` sums them per table."""
+        `hash_sql` spell, from digit `start` (1-based), of a type whose SUM over any table does
+        not overflow: `reconcile` sums them per table."""
 
     @abstractmethod
     def merge(

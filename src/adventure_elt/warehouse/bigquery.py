@@ -257,8 +257,9 @@ class BigQueryWarehouse(Warehouse):
         return f"to_hex(md5(array_to_string([{marked}], code_points_to_string([{SEPARATOR}]))))"
 
     def hash_slice(self, hash_sql: str, start: int) -> str:
-        # GoogleSQL casts a STRING of the form 0x… to INT64 (conversion rules of CAST AS INT64).
-        return f"cast(concat('0x', substr({hash_sql}, {start}, 8)) as int64)"
+        # GoogleSQL casts a STRING of the form 0x… to INT64 (conversion rules of CAST AS INT64);
+        # as NUMERIC, because a SUM of INT64 fails past 2⁶³, about 2³¹ rows of these.
+        return f"cast(cast(concat('0x', substr({hash_sql}, {start}, 8)) as int64) as numeric)"
 
     def merge(
         self, layer: str, name: str, sql: str, key: Sequence[str], layout: Layout = PLAIN
