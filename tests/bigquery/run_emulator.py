@@ -37,30 +37,24 @@ def _numeric_as_bigquery(self: Any, expression: exp.DataType) -> str:
 DuckDB.Generator.TRANSFORMS[exp.DataType] = _numeric_as_bigquery
 
 
-# Directives DuckDB's strftime renders as BigQuery does; `%Y` is not one (BigQuery writes year
-# 999 as `999`, DuckDB as `0999`), so a leading `%Y` is rendered apart.
+# Directives DuckDB's strftime renders as BigQuery does (not `%Y`: BigQuery writes year 1 as `1`,
+# DuckDB as `0001`).
 _SAME_IN_DUCKDB = re.compile(r"%[mdHMSf%]")
 
 
 def _native_in_utc(rewrite: Any) -> Any:
-    """`FORMAT_TIMESTAMP('%Y…', ts, 'UTC')` (reconcile's canonical timestamps) in DuckDB's own
-    SQL: for the zone argument the emulator calls a Python function per row, which took 30 of
-    the 32 s `reconcile` spent on the real data. The emulator's session runs in UTC; sqlglot has
-    already turned BigQuery's `%E6S` into `%S.%f` (6-digit microseconds). Only a format of `%Y`
-    followed by the directives above is rewritten, as the year's digits (unpadded, as BigQuery
-    prints them) and `strftime` of the rest; anything else goes the emulator's way."""
+    """`FORMAT_TIMESTAMP(fmt, ts, 'UTC')` (reconcile's canonical timestamps) as DuckDB's own
+    `strftime`: for the zone argument the emulator calls a Python function per row, which took
+    30 of the 32 s `reconcile` spent on the real data. The emulator's session runs in UTC, and
+    sqlglot has already turned BigQuery's `%E6S` into `%S.%f` (6-digit microseconds). Only a
+    format of the directives above is rewritten; anything else goes the emulator's way."""
 
     def rewritten(node: exp.TimeToStr) -> exp.Expression | None:
         fmt, zone, ts = node.args.get("format"), node.args.get("zone"), node.this
         utc = isinstance(zone, exp.Literal) and zone.this == "UTC"
-        if utc and isinstance(fmt, exp.Literal) and ts is not None:
-            head, rest = fmt.this[:2], fmt.this[2:]
-            if head == "%Y" and "%" not in _SAME_IN_DUCKDB.sub("", rest):
-                year = exp.cast(exp.Extract(this=exp.var("YEAR"), expression=ts.copy()), "STRING")
-                rendered = exp.Anonymous(
-                    this="strftime", expressions=[ts.copy(), exp.Literal.string(rest)]
-                )
-                return exp.Concat(expressions=[year, rendered])
+        plain = isinstance(fmt, exp.Literal) and "%" not in _SAME_IN_DUCKDB.sub("", fmt.this)
+        if utc and plain and ts is not None:
+            return exp.Anonymous(this="strftime", expressions=[ts.copy(), fmt.copy()])
         return rewrite(node)
 
     return rewritten

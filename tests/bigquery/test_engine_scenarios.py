@@ -197,6 +197,33 @@ def test_the_canonical_text_hash_is_the_same_on_every_engine(engine: Warehouse) 
     assert found == hashlib.md5(text.encode()).hexdigest()
 
 
+def test_an_early_year_is_written_with_four_digits_on_every_engine(engine: Warehouse) -> None:
+    """Canonical text pads the year as PostgreSQL's `YYYY` does (`0001`): BigQuery's own `%Y`
+    would write `1`, and a `0001-01-01` stand-in date would then differ in every row."""
+    wh = engine
+    at = [datetime(1, 1, 1), datetime(999, 3, 4, 5, 6, 7, 123), datetime(2024, 5, 1, 9, 30)]
+    rows = pa.table(
+        {
+            "n": pa.array([1, 2, 3, 4], pa.int64()),
+            "At": pa.array([*at, None], pa.timestamp("us")),
+            "On": pa.array([t.date() for t in at] + [None], pa.date32()),
+        }
+    )
+    wh.ensure_table(LAYER, "early", rows.schema)
+    wh.append(LAYER, "early", rows)
+    types = wh.column_types(LAYER, "early")
+    texts = ", ".join(wh.canonical_text(name, types[name]) for name in ("At", "On"))
+
+    found = wh.fetch_all(f"select {texts} from {wh.relation(LAYER, 'early')} order by n")
+
+    assert found == [
+        ("0001-01-01 00:00:00.000000", "0001-01-01"),
+        ("0999-03-04 05:06:07.000123", "0999-03-04"),
+        ("2024-05-01 09:30:00.000000", "2024-05-01"),
+        (None, None),
+    ]
+
+
 def test_a_hash_slice_is_the_number_its_hex_digits_spell_on_every_engine(engine: Warehouse) -> None:
     """`reconcile`'s fingerprint sums 8-digit slices of row hashes: the same numbers as
     PostgreSQL's (`test_reconcile.py`), unsigned up to 2³² − 1, checked against Python's int()."""

@@ -25,10 +25,12 @@ from adventure_elt.catalog import TABLES, SourceTable, get_table
 from adventure_elt.errors import WarehouseError
 from adventure_elt.oltp import schema, server
 from adventure_elt.replicate.deletes import detect_deletes
+from adventure_elt.replicate.extract import SourceColumn
 from adventure_elt.replicate.reconcile import (
     HASH_SLICES,
     TableReconciliation,
     _source_fingerprint,
+    postgres_text,
     reconcile,
 )
 from adventure_elt.settings import Settings
@@ -195,6 +197,22 @@ def test_the_source_fingerprint_sums_the_numbers_the_hash_digits_spell(
     with server.connect(source_settings) as conn:
         empty = f"select '{digests[0]}' as _row_hash where false"
         assert _source_fingerprint(conn, empty) == (0, 0, 0)
+
+
+def test_postgres_writes_an_early_year_with_four_digits(source_settings: Settings) -> None:
+    """The canonical text the warehouses match (`test_engine_scenarios.py`): `0001`, not `1`."""
+    at = SourceColumn("at", "timestamp without time zone", pa.timestamp("us"), True)
+    on = SourceColumn("on", "date", pa.date32(), True)
+    texts = f"{postgres_text(at, 'TIMESTAMP')}, {postgres_text(on, 'DATE')}"
+    with server.connect(source_settings) as conn, conn.cursor() as cur:
+        cur.execute(
+            f"select {texts} from (values (timestamp '0001-01-01', date '0001-01-01'),"
+            " (timestamp '0999-03-04 05:06:07.000123', date '0999-03-04')) as v(at, \"on\")"
+        )
+        assert cur.fetchall() == [
+            ("0001-01-01 00:00:00.000000", "0001-01-01"),
+            ("0999-03-04 05:06:07.000123", "0999-03-04"),
+        ]
 
 
 def test_each_kind_of_difference_is_counted(tricky_source: Settings) -> None:

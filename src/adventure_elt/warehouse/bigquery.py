@@ -241,12 +241,11 @@ class BigQueryWarehouse(Warehouse):
             return f"if(strpos({text}, '.') > 0, rtrim(rtrim({text}, '0'), '.'), {text})"
         if kind == "BYTES":
             return f"to_hex({quoted})"
-        if kind == "TIMESTAMP":
-            return f"format_timestamp({_TIME}, {quoted}, 'UTC')"
-        if kind == "DATETIME":
-            return f"format_datetime({_TIME}, {quoted})"
-        if kind == "DATE":
-            return f"format_date('%Y-%m-%d', {quoted})"
+        if kind in _AFTER_THE_YEAR:
+            # BigQuery's %Y writes the year 1 as `1`; the canonical text pads it to four digits,
+            # as PostgreSQL's YYYY and DuckDB's %Y do (a `0001-01-01` stand-in date is common).
+            year = f"lpad(cast(extract(year from {quoted}) as string), 4, '0')"
+            return f"concat({year}, {_AFTER_THE_YEAR[kind].format(quoted)})"
         if kind == "STRING":
             return quoted
         return f"cast({quoted} as string)"
@@ -556,7 +555,13 @@ class BigQueryWarehouse(Warehouse):
 
 
 SCRATCH_EXPIRY = "interval 1 day"  # how long a staged scratch table outlives a killed run
-_TIME = "'%Y-%m-%d %H:%M:%E6S'"
+# The canonical text of a date or time after its year, by BigQuery type (EXTRACT and the
+# FORMAT functions work in UTC for a TIMESTAMP when no zone is given; it is given anyway).
+_AFTER_THE_YEAR = {
+    "TIMESTAMP": "format_timestamp('-%m-%d %H:%M:%E6S', {}, 'UTC')",
+    "DATETIME": "format_datetime('-%m-%d %H:%M:%E6S', {})",
+    "DATE": "format_date('-%m-%d', {})",
+}
 
 
 def bigquery_type(arrow_type: pa.DataType) -> str:
