@@ -199,12 +199,12 @@ def reconcile_table(
     key_types = {k: types[k] for k in table.primary_key}
     hash_query = _source_hash_query(table, compared, raw)
     if raw:
-        rows = _source_fingerprint(source_conn, hash_query)
-        if rows == _warehouse_fingerprint(warehouse, table, compared, raw):
+        fingerprint = _source_fingerprint(source_conn, hash_query)
+        if fingerprint == _warehouse_fingerprint(warehouse, table, compared, raw):
             return TableReconciliation(
                 table=table.qualified_name,
-                source_rows=rows[0],
-                warehouse_rows=rows[0],
+                source_rows=fingerprint[0],
+                warehouse_rows=fingerprint[0],
                 missing_keys=0,
                 extra_keys=0,
                 differing_rows=0,

@@ -555,8 +555,8 @@ class BigQueryWarehouse(Warehouse):
 
 
 SCRATCH_EXPIRY = "interval 1 day"  # how long a staged scratch table outlives a killed run
-# The canonical text of a date or time after its year, by BigQuery type (EXTRACT and the
-# FORMAT functions work in UTC for a TIMESTAMP when no zone is given; it is given anyway).
+# The canonical text of a date or time after its year, by BigQuery type. EXTRACT reads a
+# TIMESTAMP's year in UTC, BigQuery's default time zone; FORMAT_TIMESTAMP is told UTC too.
 _AFTER_THE_YEAR = {
     "TIMESTAMP": "format_timestamp('-%m-%d %H:%M:%E6S', {}, 'UTC')",
     "DATETIME": "format_datetime('-%m-%d %H:%M:%E6S', {})",
