@@ -9,16 +9,19 @@ is also what the emulator's own table schemas use for NUMERIC columns. So, in th
 process only, sqlglot's DuckDB writer gives a plain DECIMAL that precision and scale.
 
 And for speed only: `FORMAT_TIMESTAMP(…, 'UTC')` runs as DuckDB's `strftime` instead of a Python
-function per row (`_native_in_utc`). Everything else is the emulator as installed. Arguments
+function per row (`_native_in_utc`), and a statement parsed again is copied from a cache
+(`_parse_one_again`). Everything else is the emulator as installed. Arguments
 are bqemulator's own (`start --rest-port …`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from typing import Any
 
+import sqlglot
 from bqemulator.sql.rewriter import timestamp_iso_helpers
 from sqlglot import exp
 from sqlglot.dialects.duckdb import DuckDB
@@ -35,6 +38,28 @@ def _numeric_as_bigquery(self: Any, expression: exp.DataType) -> str:
 
 
 DuckDB.Generator.TRANSFORMS[exp.DataType] = _numeric_as_bigquery
+
+_parse_one = sqlglot.parse_one
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(sql: str, dialect: str) -> exp.Expression:
+    return _parse_one(sql, read=dialect)
+
+
+def _parse_one_again(
+    sql: Any, read: Any = None, dialect: Any = None, into: Any = None, **opts: Any
+) -> exp.Expression:
+    """`sqlglot.parse_one` from a cache, as a copy: the emulator parses each statement about ten
+    times (to classify it, to look for views, schemas, routines, …), and a copy of the tree costs
+    a fifth of a parse. Callers get their own tree, as before; other calls go to sqlglot."""
+    name = read if dialect is None else dialect if read is None else None
+    if isinstance(sql, str) and isinstance(name, str) and into is None and not opts:
+        return _parsed(sql, name).copy()
+    return _parse_one(sql, read=read, dialect=dialect, into=into, **opts)
+
+
+sqlglot.parse_one = _parse_one_again
 
 
 # Directives DuckDB's strftime renders as BigQuery does (not `%Y`: BigQuery writes year 1 as `1`,
