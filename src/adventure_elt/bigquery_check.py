@@ -239,8 +239,8 @@ class _Planner:
             label = f"{node.key}: {len(declared)} check{'s' if len(declared) > 1 else ''}"
             return [_checked("check", label, run, run.bytes_processed, self.stood_in(together))]
         found = []
-        for check, sql in zip(declared, compiled, strict=True):
-            sql = count_sql(sql)
+        for check, check_sql in zip(declared, compiled, strict=True):
+            sql = count_sql(check_sql)
             alone = self.wh.dry_run(sql)
             label = f"{node.key}: {check.name}"
             found.append(_checked("check", label, alone, alone.bytes_processed, self.stood_in(sql)))

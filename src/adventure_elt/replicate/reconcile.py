@@ -33,7 +33,7 @@ the raw layer can hold.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,25 +196,10 @@ def reconcile_table(
             f"raw.{table.raw_name} has no primary-key column {absent[0]!r}; "
             f"reload it with `adventure-elt sync --full-refresh --tables {table.qualified_name}`"
         )
-    key_types = {k: types[k] for k in table.primary_key}
     hash_query = _source_hash_query(table, compared, raw)
-    if raw:
-        fingerprint = _source_fingerprint(source_conn, hash_query)
-        if fingerprint == _warehouse_fingerprint(warehouse, table, compared, raw):
-            return TableReconciliation(
-                table=table.qualified_name,
-                source_rows=fingerprint[0],
-                warehouse_rows=fingerprint[0],
-                missing_keys=0,
-                extra_keys=0,
-                differing_rows=0,
-                dropped_columns=dropped,
-                columns_compared=tuple(c.name for c in compared),
-                seconds=time.perf_counter() - started,
-                compared_by="fingerprint",
-            )
-    hashes = copy_to_arrow(source_conn, hash_query, {**key_types, HASH_COLUMN: pa.string()})
+    hash_types = {**{k: types[k] for k in table.primary_key}, HASH_COLUMN: pa.string()}
     if not raw:
+        hashes = copy_to_arrow(source_conn, hash_query, hash_types)
         return TableReconciliation(
             table=table.qualified_name,
             source_rows=hashes.num_rows,
@@ -226,19 +211,28 @@ def reconcile_table(
             examples=_first_keys(hashes, table),
             seconds=time.perf_counter() - started,
         )
-    counts, examples = _compare(warehouse, table, compared, raw, hashes)
+    examples: dict[str, list[dict[str, Any]]] = {}
+    fingerprint = _source_fingerprint(source_conn, hash_query)
+    if fingerprint == _warehouse_fingerprint(warehouse, table, compared, raw):
+        compared_by, source_rows = "fingerprint", fingerprint[0]
+        counts = {"warehouse": source_rows, "missing": 0, "extra": 0, "differing": 0}
+    else:
+        hashes = copy_to_arrow(source_conn, hash_query, hash_types)
+        compared_by, source_rows = "rows", hashes.num_rows
+        counts, examples = _compare(warehouse, table, compared, raw, hashes)
     return TableReconciliation(
         table=table.qualified_name,
-        source_rows=hashes.num_rows,
+        source_rows=source_rows,
         warehouse_rows=counts["warehouse"],
         missing_keys=counts["missing"],
         extra_keys=counts["extra"],
         differing_rows=counts["differing"],
-        duplicate_keys=counts["duplicates"],
+        duplicate_keys=counts.get("duplicates", 0),
         dropped_columns=dropped,
         columns_compared=tuple(c.name for c in compared),
         examples=examples,
         seconds=time.perf_counter() - started,
+        compared_by=compared_by,
     )
 
 
@@ -313,13 +307,8 @@ def _source_hash_query(
 
 def _source_fingerprint(conn: psycopg2.extensions.connection, hash_query: str) -> tuple[int, ...]:
     """(rows, sum of each hash slice) of the source's `(key, hash)` rows."""
-    hashed = quote(HASH_COLUMN)
-    sums = ", ".join(
-        f"coalesce(sum(('x' || substr({hashed}, {start}, 8))::bit(32)::bigint), 0)"
-        for start in HASH_SLICES
-    )
     with conn.cursor() as cur:
-        cur.execute(f"select count(*), {sums} from ({hash_query}) as hashed")
+        cur.execute(_fingerprint_sql(hash_query, quote(HASH_COLUMN), _postgres_hash_slice))
         row = cur.fetchone()
     return tuple(int(v) for v in row) if row else ()
 
@@ -328,13 +317,21 @@ def _warehouse_fingerprint(
     warehouse: Warehouse, table: SourceTable, compared: list[SourceColumn], raw: dict[str, str]
 ) -> tuple[int, ...]:
     """The same fingerprint of raw's live rows, computed in the warehouse's SQL."""
-    hashed = warehouse.quote(HASH_COLUMN)
-    sums = ", ".join(
-        f"coalesce(sum({warehouse.hash_slice(hashed, start)}), 0)" for start in HASH_SLICES
-    )
     query = warehouse_hash_query(warehouse, table, compared, raw)
-    rows = warehouse.fetch_all(f"select count(*), {sums} from ({query}) as hashed")
+    hashed = warehouse.quote(HASH_COLUMN)
+    rows = warehouse.fetch_all(_fingerprint_sql(query, hashed, warehouse.hash_slice))
     return tuple(int(v) for v in rows[0]) if rows else ()
+
+
+def _fingerprint_sql(hash_query: str, hashed: str, hash_slice: Callable[[str, int], str]) -> str:
+    """The row count and the sum of each of `HASH_SLICES` over a `(key…, hash)` query."""
+    sums = ", ".join(f"coalesce(sum({hash_slice(hashed, start)}), 0)" for start in HASH_SLICES)
+    return f"select count(*), {sums} from ({hash_query}) as hashed"
+
+
+def _postgres_hash_slice(hash_sql: str, start: int) -> str:
+    """PostgreSQL's `Warehouse.hash_slice`: 8 hex digits as an unsigned number."""
+    return f"('x' || substr({hash_sql}, {start}, 8))::bit(32)::bigint"
 
 
 def warehouse_hash_query(
