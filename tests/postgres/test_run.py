@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,32 @@ def test_a_source_that_refuses_the_login_is_not_retried(
 
     assert waits == []
     assert runs_table(settings) == [("sync", "failed", 1)]
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+def test_retries_sets_how_often_an_unreachable_source_is_tried(
+    tmp_path: Path, retries: int
+) -> None:
+    with socket.socket() as s:  # a loopback port nothing listens on: refused at once
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(
+        source_dsn=f"postgresql://u@127.0.0.1:{port}/db",
+        duckdb_path=tmp_path / "w.duckdb",
+        home=tmp_path,
+    )
+
+    failed = cli(settings, "run", "--retries", str(retries))
+
+    assert failed.returncode == 2, failed.stderr
+    assert runs_table(settings) == [("sync", "failed", retries + 1)]
+
+
+def test_negative_retries_is_a_usage_error(tmp_path: Path) -> None:
+    settings = Settings(
+        source_dsn="postgresql://u@127.0.0.1:1/db", duckdb_path=tmp_path / "w.duckdb", home=tmp_path
+    )
+    refused = cli(settings, "run", "--retries", "-1")
+    assert refused.returncode == 2
+    assert "--retries" in refused.stderr and "Traceback" not in refused.stderr
+    assert not settings.duckdb_path.exists()

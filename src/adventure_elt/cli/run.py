@@ -40,6 +40,14 @@ def run_command(
             "--detect-deletes", help="remove rows deleted in the source from the warehouse"
         ),
     ] = False,
+    retries: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="tries again after a transient failure (a dropped source connection, a busy"
+            " warehouse), waiting 2 s, then 4 s, …; 0 leaves retrying to your orchestrator",
+        ),
+    ] = 2,
     as_json: JsonOption = False,
 ) -> None:
     """Run the pipeline: sync → transform → test → report, recorded in ops.runs.
@@ -57,6 +65,7 @@ def run_command(
             only=only,
             full_refresh=full_refresh,
             detect_deletes=detect_deletes,
+            max_attempts=retries + 1,
             progress=progress,
         )
     publish_for_kestra(ctx, publish_run, result)
