@@ -6,6 +6,9 @@ changed type stops that table only, across restarts, until `sync --full-refresh`
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -13,6 +16,7 @@ import pytest
 
 from adventure_elt.errors import ReplicationSetupError
 from adventure_elt.oltp import server
+from adventure_elt.replicate.cdc import ChangeReader, stream
 from adventure_elt.replicate.cdc.apply import StreamStoppedError
 from adventure_elt.replicate.cdc.stream import cdc_status
 from adventure_elt.replicate.sync import sync
@@ -128,6 +132,45 @@ def test_sync_is_refused_while_the_stream_runs(cdc_settings: Settings) -> None:
             sync(cdc_settings)
     sync(cdc_settings)  # stopped: sync may run again
     assert_reconciled(cdc_settings)
+
+
+@contextmanager
+def slot_held(settings: Settings, seconds: float) -> Iterator[None]:
+    """The slot in use for `seconds`, as a run SIGKILLed a moment ago (restarted by its
+    orchestrator) holds it until the server notices; the stream has run once before."""
+    dsn = settings.source_dsn
+    assert dsn is not None
+    with running_stream(settings) as running:
+        running.wait_for(execute(dsn, (CARD_SQL, (9251, "9251-1"))))
+    holder = ChangeReader(dsn, settings.cdc_slot, settings.cdc_publication)
+    holder.__enter__()
+    let_go = threading.Timer(seconds, holder.__exit__, (None, None, None))
+    let_go.start()
+    try:
+        yield
+    finally:
+        let_go.join()
+
+
+def test_a_restart_waits_for_the_slot_a_killed_run_still_holds(cdc_settings: Settings) -> None:
+    dsn = cdc_settings.source_dsn
+    assert dsn is not None
+    with slot_held(cdc_settings, 0.5), running_stream(cdc_settings) as running:
+        running.wait_for(execute(dsn, (CARD_SQL, (9252, "9252-1"))))
+    assert running.result is not None and not running.result.initial_copy
+    assert_reconciled(cdc_settings)
+
+
+def test_a_slot_held_longer_is_refused(
+    cdc_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "RELEASE_WAIT_SECONDS", 0.3)
+    with (
+        slot_held(cdc_settings, 1.5),
+        pytest.raises(ReplicationSetupError, match="is in use by process"),
+        running_stream(cdc_settings),
+    ):
+        pass
 
 
 def test_a_new_column_flows_through_and_a_type_change_stops(cdc_settings: Settings) -> None:

@@ -183,14 +183,11 @@ class CdcStream:
         """The publication and the slot; True when the slot was made and the tables copied."""
         settings, slot = self.settings, self.settings.cdc_slot
         with server.connect_to(dsn, autocommit=True) as conn:
+            # First: the preflight refuses a slot in use, and a run killed a moment ago
+            # (restarted by its orchestrator) may still seem to use it.
+            existing = _released_slot(conn, slot)
             check_source(conn, slot)
             ensure_publication(conn, settings.cdc_publication)
-            existing = _released_slot(conn, slot)
-            if existing is not None and existing.active_pid is not None:
-                raise ReplicationSetupError(
-                    f"replication slot {slot} is in use by process {existing.active_pid};"
-                    " is another `adventure-elt cdc start` running?"
-                )
             if existing is not None and _recorded(settings, slot) is not None:
                 return False
             if existing is not None:  # made by a run killed before its copy was recorded
