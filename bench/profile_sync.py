@@ -63,9 +63,11 @@ def child(args: dict[str, Any]) -> None:
     sampled = threading.Event()
     sampler = threading.Thread(target=_sample_rss, args=(samples, sampled), daemon=True)
     sampler.start()
+    busy_before = busy_seconds()
     started = time.perf_counter()
     summary = sync(settings)
     finished = time.perf_counter()
+    cpu_seconds = busy_seconds() - busy_before
     sampled.set()
     sampler.join()
     stages = {
@@ -88,6 +90,7 @@ def child(args: dict[str, Any]) -> None:
         json.dumps(
             {
                 "seconds": finished - started,
+                "cpu_seconds": cpu_seconds,
                 "stages": stages,
                 "rows_read": sum(t.rows_read for t in summary.tables),
                 "rows_written": summary.rows_written,
@@ -159,7 +162,9 @@ def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
     rows = seed_source(dsn, scale)
     names = [t.qualified_name for t in TABLES]
     psql_copy(dsn, names)  # warm the server's cache
+    busy_before = busy_seconds()
     psql = psql_copy(dsn, names)
+    psql_cpu = busy_seconds() - busy_before
     extract = run_child("extract", {"dsn": dsn, "home": str(fresh_home(root, "extract"))})
     home = fresh_home(root, f"sync-{scale:g}")
     full = run_sync(dsn, home)
@@ -175,14 +180,24 @@ def profile_scale(dsn: str, root: Path, scale: float) -> dict[str, Any]:
         "changed": changed,
         "incremental": incremental,
         "noop": noop,
+        "psql_cpu": psql_cpu,
     }
     print(describe(outcome), flush=True)
     return outcome
 
 
+def busy_seconds() -> float:
+    """Seconds all cores spent busy since boot (everything but idle and I/O wait), from Linux's
+    /proc/stat: the sync, the PostgreSQL server and anything else running, so a difference
+    means something on a quiet machine only."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def describe(o: dict[str, Any]) -> str:
     """A few lines for the terminal."""
-    full, inc, noop = o["full"], o["incremental"], o["noop"]
+    full, inc, noop, psql_cpu = o["full"], o["incremental"], o["noop"], o["psql_cpu"]
+    cores = os.cpu_count() or 1
     return (
         f"scale {o['scale']:g}: {o['rows']:,} rows; psql {o['psql']:.2f} s;"
         f" extraction alone {o['extract']['seconds']:.2f} s\n"
@@ -192,7 +207,11 @@ def describe(o: dict[str, Any]) -> str:
         f"  incremental after {o['changed']:,} changed rows {inc['seconds']:.2f} s ="
         f" {inc['seconds'] / full['seconds']:.0%} of full ({_stages(inc)}),"
         f" peak {inc['peak_mib']:,.0f} MiB ({_peaks(inc)})\n"
-        f"  nothing to do {noop['seconds']:.2f} s ({_stages(noop)})"
+        f"  nothing to do {noop['seconds']:.2f} s ({_stages(noop)})\n"
+        f"  CPU of the whole machine: psql {psql_cpu:.2f} core-s, full sync"
+        f" {full['cpu_seconds']:.2f} ({full['cpu_seconds'] / psql_cpu:.2f}× psql's); spread"
+        f" perfectly over {cores} cores, the full sync would still take"
+        f" {full['cpu_seconds'] / cores / o['psql']:.2f}× psql's time"
     )
 
 
