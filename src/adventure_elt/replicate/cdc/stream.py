@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adventure_elt.catalog import SourceTable
-from adventure_elt.errors import ReplicationSetupError, WarehouseError
+from adventure_elt.errors import WarehouseError
 from adventure_elt.oltp import server
 from adventure_elt.replicate.cdc.apply import (
     AppliedState,
