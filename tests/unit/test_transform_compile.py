@@ -40,6 +40,22 @@ def test_bigquery_relation_hook_renames_only_tables() -> None:
     )
 
 
+@pytest.mark.parametrize("ending", [";", ";\n", " ; -- the end\n"])
+def test_bigquery_text_loses_the_semicolon_that_ends_it(ending: str) -> None:
+    # BigQuery's text is wrapped (`create … as (…)`, a check's `select count(*) from (…)`):
+    # a `;` ending it there is a syntax error, on DuckDB too when a comment follows it.
+    sql = "select ';' as k -- a ; in a comment\nfrom raw.sales_x"
+
+    def renamed(layer: str, name: str) -> str:
+        return f"`acme.aw_{layer}.{name}`"
+
+    assert compile_query(sql + ending, "bigquery") == sql
+    assert compile_query(sql + ending, "bigquery", renamed) == (
+        "select ';' as k -- a ; in a comment\nfrom `acme.aw_raw.sales_x`"
+    )
+    assert compile_query(sql + ending, "duckdb") == compile_query(sql, "duckdb")
+
+
 def test_compile_all_renders_every_model_in_build_order(tmp_path: Path) -> None:
     rendered = compile_all("duckdb", sql_dir=write_project(tmp_path))
     assert list(rendered) == [

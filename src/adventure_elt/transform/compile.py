@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import TokenType, exp
 
 from adventure_elt.errors import ModelError
 from adventure_elt.transform.project import (
@@ -63,6 +63,8 @@ def compile_query(
     FROM raw.t
     """
     target = _check_target(target)
+    if isinstance(sql, str):
+        sql = _without_final_semicolon(sql)
     if target == "bigquery" and isinstance(sql, str):
         # never regenerate BigQuery SQL: the file is what was reviewed (and sqlglot's writer
         # does not round-trip every construct), so it runs as written with its tables renamed
@@ -96,6 +98,22 @@ def _rename_tables(ast: exp.Expr, target: Target, relation: RelationFn) -> None:
             alias = exp.TableAlias(this=exp.to_identifier(table.name))
         replacement.set("alias", alias)
         table.replace(replacement)
+
+
+def _without_final_semicolon(sql: str) -> str:
+    """The statement without a `;` that ends it (and any comment after that): the text is
+    wrapped (`create … as (…)`, a check's `select count(*) from (…)`), where the engines refuse
+    it (sqlglot writes a `;` followed by a comment back too).
+
+    >>> _without_final_semicolon("select 1 as k; -- done")
+    'select 1 as k'
+    >>> _without_final_semicolon("select ';' as k")
+    "select ';' as k"
+    """
+    tokens = sqlglot.tokenize(sql, read=DIALECT)
+    if tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+        return sql[: tokens[-1].start].rstrip()
+    return sql
 
 
 def _rename_in_text(sql: str, relation: RelationFn) -> str:
