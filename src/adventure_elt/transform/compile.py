@@ -65,10 +65,10 @@ def compile_query(
     target = _check_target(target)
     if isinstance(sql, str):
         sql = _without_final_semicolon(sql)
-    if target == "bigquery" and isinstance(sql, str):
-        # never regenerate BigQuery SQL: the file is what was reviewed (and sqlglot's writer
-        # does not round-trip every construct), so it runs as written with its tables renamed
-        return sql if relation is None else _rename_in_text(sql, relation)
+        if target == "bigquery":
+            # never regenerate BigQuery SQL: the file is what was reviewed (and sqlglot's writer
+            # does not round-trip every construct), so it runs as written with its tables renamed
+            return sql if relation is None else _rename_in_text(sql, relation)
     ast = sqlglot.parse_one(sql, read=DIALECT) if isinstance(sql, str) else sql.copy()
     if relation is not None:
         _rename_tables(ast, target, relation)
