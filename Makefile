@@ -9,13 +9,16 @@ BQVENV_STAMP := $(BQVENV)/.installed-stamp
 
 .PHONY: demo test lint unit install bqvenv clean
 
+PACKAGES := -e '.[dev,bigquery,dashboard,kestra]'
 # uv resolves and installs the same packages as pip would, 46 s -> 10 s for .venv on a cold
-# cache (2026-12-04); pip only bootstraps it.
+# cache (2026-12-04); pip only bootstraps it. uv does not read pip's configuration (a private
+# index, a proxy's certificate): when it fails, pip installs instead.
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "adventure_elt needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,bigquery,dashboard,kestra]'
+	$(BIN)/uv pip install --quiet --python $(BIN)/python $(PACKAGES) \
+		|| $(BIN)/python -m pip install --quiet $(PACKAGES)
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -24,12 +27,13 @@ install: $(STAMP)
 # would download them at start-up); they are installed under .bqvenv/duckdb-home, the HOME the
 # test fixture gives the emulator. sqlglotc is the same sqlglot compiled (the emulator spent about
 # 60% of its time parsing with sqlglot). Rebuilt when this file changes: it lists the packages.
+BQ_PACKAGES := bqemulator==1.4.0 duckdb==1.5.5 duckdb-extension-spatial==1.5.5 \
+	duckdb-extension-avro==1.5.5 numpy sqlglot==30.11.0 sqlglotc==30.11.0
 $(BQVENV_STAMP): Makefile
 	$(PYTHON) -m venv $(BQVENV)
 	$(BQVENV)/bin/python -m pip install --quiet uv
-	$(BQVENV)/bin/uv pip install --quiet --python $(BQVENV)/bin/python bqemulator==1.4.0 duckdb==1.5.5 \
-		duckdb-extension-spatial==1.5.5 duckdb-extension-avro==1.5.5 numpy \
-		sqlglot==30.11.0 sqlglotc==30.11.0
+	$(BQVENV)/bin/uv pip install --quiet --python $(BQVENV)/bin/python $(BQ_PACKAGES) \
+		|| $(BQVENV)/bin/python -m pip install --quiet $(BQ_PACKAGES)
 	mkdir -p $(BQVENV)/duckdb-home
 	HOME=$(CURDIR)/$(BQVENV)/duckdb-home $(BQVENV)/bin/python tests/bigquery/install_extensions.py
 	@touch $(BQVENV_STAMP)
