@@ -20,6 +20,23 @@ from pipeline_warehouse import pipeline_warehouse
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (what `make test` passes): one worker per physical core, plus one.
+
+    The tests wait on PostgreSQL, the emulator and subprocesses often enough that a third
+    worker kept a 2-core machine busier (bench/RESULTS.md). PYTEST_XDIST_AUTO_NUM_WORKERS, read
+    by xdist itself, still wins."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    try:
+        import psutil
+
+        cores = psutil.cpu_count(logical=False)
+    except ImportError:
+        cores = None
+    return (cores or os.cpu_count() or 1) + 1
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """`--update-goldens` rewrites tests/golden/*.sql from the current models (review the diff)."""
     parser.addoption(

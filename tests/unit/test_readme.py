@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
@@ -85,8 +84,7 @@ def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -
 
 def test_make_test_runs_on_every_core_then_the_serial_tests_alone() -> None:
     dry_run = make_dry_run("test")
-    workers = (os.cpu_count() or 1) + 1  # one per core, plus one
-    parallel = dry_run.index(f'-n {workers} --dist loadfile -m "not serial"')
+    parallel = dry_run.index('-n auto --dist loadfile -m "not serial"')
     assert dry_run.index("pytest -m serial") > parallel
     assert '-n 0 --dist loadfile -m "not serial"' in make_dry_run("test", "PYTEST_WORKERS=0")
 
