@@ -14,8 +14,9 @@ from adventure_elt.redact import redact
 class AdventureEltError(Exception):
     """Base class: a one-line message saying what is wrong and what to do.
 
-    `retryable` errors are transient (a dropped connection, a busy warehouse): `run` retries
-    the step with backoff. Everything else fails the step at once.
+    `retryable` errors are transient (the source cannot be reached: a dropped or refused
+    connection): `run` retries the step with backoff. Everything else fails the step at once (a
+    busy DuckDB file is waited for where it is opened, see `wait_for_duckdb_lock`).
     """
 
     exit_code = 2

@@ -152,8 +152,8 @@ def run(
     """Run sync → transform → test → report, recording each step in `ops.runs`.
 
     Transient failures (`AdventureEltError.retryable`: a dropped or refused source
-    connection, a busy warehouse) are retried with exponential backoff; a failed check or a
-    login the source refuses (`SourceLoginRefusedError`) is not.
+    connection) are retried with exponential backoff; a failed check or a login the source
+    refuses (`SourceLoginRefusedError`) is not.
 
     Args:
         settings: where the source and the warehouse are.

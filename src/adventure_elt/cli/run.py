@@ -44,15 +44,16 @@ def run_command(
         int,
         typer.Option(
             min=0,
-            help="tries again after a transient failure (a dropped source connection, a busy"
-            " warehouse), waiting 2 s, then 4 s, …; 0 leaves retrying to your orchestrator",
+            help="tries of a step again when the source cannot be reached (a dropped or refused"
+            " connection), waiting 2 s, then 4 s, …; 0 leaves retrying to your orchestrator",
         ),
     ] = 2,
     as_json: JsonOption = False,
 ) -> None:
     """Run the pipeline: sync → transform → test → report, recorded in ops.runs.
 
-    Transient failures are retried with backoff; a failed check stops the run with exit 1.
+    A source that cannot be reached is retried with backoff (--retries); a failed check stops
+    the run with exit 1.
 
     Example: adventure-elt run --from transform
     """
