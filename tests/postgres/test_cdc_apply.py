@@ -16,7 +16,7 @@ import pytest
 
 from adventure_elt.errors import ReplicationSetupError
 from adventure_elt.oltp import server
-from adventure_elt.replicate.cdc import ChangeReader, stream
+from adventure_elt.replicate.cdc import ChangeReader, slot_status, stream
 from adventure_elt.replicate.cdc.apply import StreamStoppedError
 from adventure_elt.replicate.cdc.stream import cdc_status
 from adventure_elt.replicate.sync import sync
@@ -135,27 +135,36 @@ def test_sync_is_refused_while_the_stream_runs(cdc_settings: Settings) -> None:
 
 
 @contextmanager
-def slot_held(settings: Settings, seconds: float) -> Iterator[None]:
-    """The slot in use for `seconds`, as a run SIGKILLed a moment ago (restarted by its
-    orchestrator) holds it until the server notices; the stream has run once before."""
+def slot_held(settings: Settings, seconds: float | None = None) -> Iterator[None]:
+    """The slot in use, as a run SIGKILLed a moment ago (restarted by its orchestrator) holds
+    it until the server notices: for `seconds`, or until the block ends. The stream has run
+    once before."""
     dsn = settings.source_dsn
     assert dsn is not None
     with running_stream(settings) as running:
         running.wait_for(execute(dsn, (CARD_SQL, (9251, "9251-1"))))
     holder = ChangeReader(dsn, settings.cdc_slot, settings.cdc_publication)
     holder.__enter__()
-    let_go = threading.Timer(seconds, holder.__exit__, (None, None, None))
-    let_go.start()
+    with server.connect_to(dsn) as conn:
+        held = slot_status(conn, settings.cdc_slot)
+    assert held is not None and held.active_pid is not None
+    let_go = None if seconds is None else threading.Timer(seconds, holder.__exit__, (None,) * 3)
+    if let_go is not None:
+        let_go.start()
     try:
         yield
     finally:
-        let_go.join()
+        if let_go is None:
+            holder.__exit__(None, None, None)
+        else:
+            let_go.join()
 
 
 def test_a_restart_waits_for_the_slot_a_killed_run_still_holds(cdc_settings: Settings) -> None:
     dsn = cdc_settings.source_dsn
     assert dsn is not None
-    with slot_held(cdc_settings, 0.5), running_stream(cdc_settings) as running:
+    # (2 s: the restart must reach its check before the slot is let go, even on a busy machine)
+    with slot_held(cdc_settings, 2.0), running_stream(cdc_settings) as running:
         running.wait_for(execute(dsn, (CARD_SQL, (9252, "9252-1"))))
     assert running.result is not None and not running.result.initial_copy
     assert_reconciled(cdc_settings)
@@ -166,7 +175,7 @@ def test_a_slot_held_longer_is_refused(
 ) -> None:
     monkeypatch.setattr(stream, "RELEASE_WAIT_SECONDS", 0.3)
     with (
-        slot_held(cdc_settings, 1.5),
+        slot_held(cdc_settings),
         pytest.raises(ReplicationSetupError, match="is in use by process"),
         running_stream(cdc_settings),
     ):
