@@ -101,18 +101,19 @@ def _rename_tables(ast: exp.Expr, target: Target, relation: RelationFn) -> None:
 
 
 def _without_final_semicolon(sql: str) -> str:
-    """The statement without a `;` that ends it (and any comment after that): the text is
-    wrapped (`create … as (…)`, a check's `select count(*) from (…)`), where the engines refuse
-    it (sqlglot writes a `;` followed by a comment back too).
+    """The statement without the `;` that ends it (comments stay): the text is wrapped
+    (`create … as (…)`, a check's `select count(*) from (…)`), where the engines refuse it
+    (sqlglot writes a `;` followed by a comment back too).
 
-    >>> _without_final_semicolon("select 1 as k; -- done")
-    'select 1 as k'
+    >>> _without_final_semicolon("select 1 as k;; -- done")
+    'select 1 as k -- done'
     >>> _without_final_semicolon("select ';' as k")
     "select ';' as k"
     """
     tokens = sqlglot.tokenize(sql, read=DIALECT)
-    if tokens and tokens[-1].token_type == TokenType.SEMICOLON:
-        return sql[: tokens[-1].start].rstrip()
+    while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+        semicolon = tokens.pop()
+        sql = sql[: semicolon.start] + sql[semicolon.end + 1 :]
     return sql
 
 
