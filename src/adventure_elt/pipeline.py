@@ -137,6 +137,11 @@ class RunResult:
         return all(s.status == "ok" for s in self.steps)
 
 
+# The longest wait between two tries of a step: `run --retries 10` waits about 6 minutes in
+# all, not 34.
+MAX_BACKOFF_SECONDS = 60.0
+
+
 def run(
     settings: Settings,
     *,
@@ -162,7 +167,8 @@ def run(
         full_refresh: reload every table and rebuild incremental models.
         detect_deletes: let sync remove rows deleted in the source.
         max_attempts: tries per step for transient failures.
-        backoff_seconds: the first wait between tries; it doubles each time.
+        backoff_seconds: the first wait between tries; it doubles each time, up to
+            MAX_BACKOFF_SECONDS.
         progress: receives the steps' progress events.
         sleep: how to wait between tries (tests pass a function that repairs the fault).
 
@@ -231,7 +237,7 @@ def _with_retries(
         except AdventureEltError as exc:
             if not exc.retryable or record.attempts >= max_attempts:
                 raise
-            sleep(backoff_seconds * 2 ** (record.attempts - 1))
+            sleep(min(backoff_seconds * 2 ** (record.attempts - 1), MAX_BACKOFF_SECONDS))
 
 
 def _sync_step(

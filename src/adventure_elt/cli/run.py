@@ -45,7 +45,8 @@ def run_command(
         typer.Option(
             min=0,
             help="tries of a step again when the source cannot be reached (a dropped or refused"
-            " connection), waiting 2 s, then 4 s, …; 0 leaves retrying to your orchestrator",
+            " connection), waiting 2 s, then 4 s, … up to 60 s; 0 leaves retrying to your"
+            " orchestrator",
         ),
     ] = 2,
     as_json: JsonOption = False,
