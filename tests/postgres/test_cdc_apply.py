@@ -163,10 +163,15 @@ def slot_held(settings: Settings, seconds: float | None = None) -> Iterator[None
 def test_a_restart_waits_for_the_slot_a_killed_run_still_holds(cdc_settings: Settings) -> None:
     dsn = cdc_settings.source_dsn
     assert dsn is not None
+    held_by: list[int] = []
     # (2 s: the restart must reach its check before the slot is let go, even on a busy machine)
-    with slot_held(cdc_settings, 2.0), running_stream(cdc_settings) as running:
+    with (
+        slot_held(cdc_settings, 2.0),
+        running_stream(cdc_settings, on_slot_held=held_by.append) as running,
+    ):
         running.wait_for(execute(dsn, (CARD_SQL, (9252, "9252-1"))))
     assert running.result is not None and not running.result.initial_copy
+    assert len(held_by) == 1 and held_by[0] > 0  # it said so, once, and waited
     assert_reconciled(cdc_settings)
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from adventure_elt.replicate.cdc import ChangeReader
 from adventure_elt.settings import Settings
 from cdc_helpers import execute
 from cdc_stream_helpers import GIVE_UP_SECONDS
@@ -92,3 +95,26 @@ def test_bad_options_exit_2_with_one_line(
     assert code == 2
     assert message in err_text
     assert "Traceback" not in err_text
+
+
+def test_start_says_it_waits_for_a_slot_still_held(
+    cdc_env: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cdc_env.source_dsn is not None
+    assert run_cli(["cdc", "start", "--duration", "1s"], capsys)[0] == 0  # the slot and the copy
+    # held as by a run killed a moment ago, let go after a second
+    holder = ChangeReader(cdc_env.source_dsn, cdc_env.cdc_slot, cdc_env.cdc_publication)
+    holder.__enter__()
+    let_go = threading.Timer(1.0, holder.__exit__, (None, None, None))
+    let_go.start()
+    try:
+        # (--duration counts from the start, the wait included)
+        code, _, err_text = run_cli(["cdc", "start", "--duration", "3s"], capsys)
+    finally:
+        let_go.join()
+    assert code == 0, err_text
+    assert re.search(
+        rf"cdc: slot {cdc_env.cdc_slot} is held by process \d+ .*; waiting up to 10 s for it",
+        err_text,
+    ), err_text
+    assert "cdc: streaming" in err_text

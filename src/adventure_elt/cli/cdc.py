@@ -63,7 +63,7 @@ def cdc_start(
     """
     from adventure_elt.durations import parse_duration
     from adventure_elt.errors import CheckFailedError
-    from adventure_elt.replicate.cdc.stream import CdcStream
+    from adventure_elt.replicate.cdc.stream import RELEASE_WAIT_SECONDS, CdcStream
 
     wait = parse_duration(max_wait).total_seconds()
     if wait <= 0:
@@ -76,6 +76,12 @@ def cdc_start(
         on_batch=_progress(),
         on_streaming=lambda: err.print(
             f"cdc: streaming from slot {settings.cdc_slot}", highlight=False, soft_wrap=True
+        ),
+        on_slot_held=lambda pid: err.print(
+            f"cdc: slot {settings.cdc_slot} is held by process {pid} (a run stopped a moment"
+            f" ago?); waiting up to {RELEASE_WAIT_SECONDS:g} s for it",
+            highlight=False,
+            soft_wrap=True,
         ),
     )
     timer = None

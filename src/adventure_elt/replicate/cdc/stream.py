@@ -107,6 +107,8 @@ class CdcStream:
         max_seconds: ... or this long after its first transaction arrived.
         on_batch: called after each batch is applied and acknowledged (progress).
         on_streaming: called once the tables are copied and the slot is being read.
+        on_slot_held: called with the process holding the slot when the start waits for it
+            (a run killed a moment ago holds it until the server notices).
     """
 
     def __init__(
@@ -117,12 +119,14 @@ class CdcStream:
         max_seconds: float = 0.2,
         on_batch: Callable[[StreamSummary], None] | None = None,
         on_streaming: Callable[[], None] | None = None,
+        on_slot_held: Callable[[int], None] | None = None,
     ) -> None:
         self.settings = settings
         self.max_changes = max_changes
         self.max_seconds = max_seconds
         self.on_batch = on_batch
         self.on_streaming = on_streaming
+        self.on_slot_held = on_slot_held
         self._reader: ChangeReader | None = None
         self._stop = False
         self.streaming = threading.Event()  # set once the copy is done and the slot is read
@@ -185,7 +189,7 @@ class CdcStream:
         with server.connect_to(dsn, autocommit=True) as conn:
             # First: the preflight refuses a slot in use, and a run killed a moment ago
             # (restarted by its orchestrator) may still seem to use it.
-            existing = _released_slot(conn, slot)
+            existing = _released_slot(conn, slot, self.on_slot_held)
             check_source(conn, slot)
             ensure_publication(conn, settings.cdc_publication)
             if existing is not None and _recorded(settings, slot) is not None:
@@ -206,11 +210,16 @@ class CdcStream:
                 record_copy(warehouse, slot, start.consistent_lsn)
 
 
-def _released_slot(conn: Any, slot: str) -> SlotStatus | None:
+def _released_slot(
+    conn: Any, slot: str, on_held: Callable[[int], None] | None = None
+) -> SlotStatus | None:
     """The slot's status once no process streams from it, or still active after
-    RELEASE_WAIT_SECONDS: a run killed a moment ago holds it until the server notices."""
+    RELEASE_WAIT_SECONDS: a run killed a moment ago holds it until the server notices.
+    `on_held` hears of the process holding it, once, before the wait."""
     give_up = time.monotonic() + RELEASE_WAIT_SECONDS
     status = slot_status(conn, slot)
+    if status is not None and status.active_pid is not None and on_held is not None:
+        on_held(status.active_pid)
     while status is not None and status.active_pid is not None and time.monotonic() < give_up:
         time.sleep(0.1)
         status = slot_status(conn, slot)
