@@ -10,15 +10,18 @@ BQVENV_STAMP := $(BQVENV)/.installed-stamp
 .PHONY: demo test lint unit install bqvenv clean
 
 PACKAGES := -e '.[dev,bigquery,dashboard,kestra]'
-# uv installs the packages (pip only bootstraps it), compiling their bytecode as pip does: .venv
-# in 18 s against pip's 46 s (2026-12-04; pip kept no cache here, uv's was warm). uv reads none
-# of pip's configuration (a private index, a proxy's certificate): when it fails, pip installs.
+# $(call install_with_uv,<virtualenv>,<packages>): uv installs the packages (pip only bootstraps
+# it), compiling their bytecode as pip does: .venv in 18 s against pip's 46 s (2026-12-04; pip
+# kept no cache here, uv's was warm). uv reads none of pip's configuration (a private index, a
+# proxy's certificate): when it fails, pip installs.
+install_with_uv = ( $(1)/bin/python -m pip install --quiet uv \
+	&& $(1)/bin/uv pip install --quiet --compile-bytecode --python $(1)/bin/python $(2) ) \
+	|| { echo "uv failed: installing with pip"; $(1)/bin/python -m pip install --quiet $(2); }
+
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "adventure_elt needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	( $(BIN)/python -m pip install --quiet uv \
-		&& $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(PACKAGES) ) \
-		|| { echo "uv failed: installing with pip"; $(BIN)/python -m pip install --quiet $(PACKAGES); }
+	$(call install_with_uv,$(VENV),$(PACKAGES))
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -31,10 +34,7 @@ BQ_PACKAGES := bqemulator==1.4.0 duckdb==1.5.5 duckdb-extension-spatial==1.5.5 \
 	duckdb-extension-avro==1.5.5 numpy sqlglot==30.11.0 sqlglotc==30.11.0
 $(BQVENV_STAMP): Makefile
 	$(PYTHON) -m venv $(BQVENV)
-	( $(BQVENV)/bin/python -m pip install --quiet uv \
-		&& $(BQVENV)/bin/uv pip install --quiet --compile-bytecode --python $(BQVENV)/bin/python \
-			$(BQ_PACKAGES) ) \
-		|| { echo "uv failed: installing with pip"; $(BQVENV)/bin/python -m pip install --quiet $(BQ_PACKAGES); }
+	$(call install_with_uv,$(BQVENV),$(BQ_PACKAGES))
 	mkdir -p $(BQVENV)/duckdb-home
 	HOME=$(CURDIR)/$(BQVENV)/duckdb-home $(BQVENV)/bin/python tests/bigquery/install_extensions.py
 	@touch $(BQVENV_STAMP)

@@ -215,7 +215,8 @@ def reconcile_table(
     fingerprint = _source_fingerprint(source_conn, hash_query)
     if fingerprint == _warehouse_fingerprint(warehouse, table, compared, raw):
         compared_by, source_rows = "fingerprint", fingerprint[0]
-        counts = {"warehouse": source_rows, "missing": 0, "extra": 0, "differing": 0}
+        # equal fingerprints: raw holds the source's rows, each once
+        counts = dict(warehouse=source_rows, missing=0, extra=0, differing=0, duplicates=0)
     else:
         hashes = copy_to_arrow(source_conn, hash_query, hash_types)
         compared_by, source_rows = "rows", hashes.num_rows
@@ -227,7 +228,7 @@ def reconcile_table(
         missing_keys=counts["missing"],
         extra_keys=counts["extra"],
         differing_rows=counts["differing"],
-        duplicate_keys=counts.get("duplicates", 0),
+        duplicate_keys=counts["duplicates"],
         dropped_columns=dropped,
         columns_compared=tuple(c.name for c in compared),
         examples=examples,
