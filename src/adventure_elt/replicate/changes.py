@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from adventure_elt.catalog import DELETED_COLUMN, SourceTable
+from adventure_elt.replicate.arrays import row_numbers
 from adventure_elt.warehouse import Warehouse
 from adventure_elt.warehouse.base import RAW_LAYER
 
@@ -63,7 +63,7 @@ class RawComparer:
         if DELETED_COLUMN in self.columns:
             same.append(f"not coalesce(r.{q(DELETED_COLUMN)}, false)")
         on = " and ".join(f"b.{q(k)} = r.{q(k)}" for k in pk)
-        numbered = batch.append_column("__row", _row_numbers(batch.num_rows))
+        numbered = batch.append_column("__row", row_numbers(batch.num_rows))
         raw = wh.relation(RAW_LAYER, self.table.raw_name)
         try:
             with wh.stage(numbered, RAW_LAYER, f"batch_{self.table.raw_name}") as staged:
@@ -76,7 +76,7 @@ class RawComparer:
         except Exception:
             # A type the raw table cannot compare (schema drift): write everything, dlt decides.
             return BatchChanges(batch, batch.num_rows, 0, 0)
-        # pyarrow.compute, not NumPy: `to_numpy` imports pandas (see `_row_numbers`)
+        # pyarrow.compute, not NumPy: `to_numpy` imports pandas (see `arrays`)
         unchanged = found.column("unchanged")  # only rows that existed can be unchanged
         existed_rows = int(pc.sum(found.column("existed")).as_py() or 0)
         unchanged_rows = int(pc.sum(unchanged).as_py() or 0)
@@ -86,14 +86,3 @@ class RawComparer:
             updated=existed_rows - unchanged_rows,
             unchanged=unchanged_rows,
         )
-
-
-def _row_numbers(count: int) -> pa.Array:
-    """0 … count-1 as an Arrow array, from NumPy's buffer as it is.
-
-    Not `pa.array(…)`: pyarrow imports pandas on its first call (to tell a Series apart), about
-    half a second of a sync that re-reads rows at its cursors and has nothing to write (writing
-    rows, dlt imports pandas anyway).
-    """
-    numbers = np.arange(count, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(numbers)])

@@ -39,8 +39,9 @@ def import_dlt(settings: Settings) -> Any:
     # Tables are read one after another on one connection (dlt interleaves them by default).
     with _streamlit_hidden():  # the first look-up: dlt sets up its configuration providers
         dlt.config["extract.next_item_mode"] = "fifo"
-    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = True
-    # `stamp` adds `_dlt_id` while extracting; dlt's own would rewrite every parquet file.
+    # `stamp` adds `_dlt_id` and `_dlt_load_id` while extracting: dlt's own `_dlt_id` would
+    # rewrite every parquet file, its `_dlt_load_id` imports pandas (see `resource`).
+    dlt.config["normalize.parquet_normalizer.add_dlt_load_id"] = False
     dlt.config["normalize.parquet_normalizer.add_dlt_id"] = False
     # The parquet files live for one load on a local disk: compressing them costs about half
     # of writing them (and again when the warehouse reads them) and saves nothing that matters.

@@ -1,6 +1,6 @@
 """The dlt resource of one source table: Arrow batches since the stored cursor, compared with raw
-where that is free, stamped with `_extracted_at` and `_dlt_id`, with the column hints that keep
-raw's types to the contract."""
+where that is free, stamped with `_extracted_at`, `_dlt_id` and `_dlt_load_id`, with the column
+hints that keep raw's types to the contract. The stamps are built from buffers (`arrays`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from adventure_elt.catalog import SourceTable
 from adventure_elt.progress import ProgressCallback, ProgressEvent
+from adventure_elt.replicate.arrays import int64_array, repeated_string, row_numbers, string_array
 from adventure_elt.replicate.changes import RawComparer
 from adventure_elt.replicate.extract import SourceColumn, estimated_rows, read_batches
 from adventure_elt.replicate.summary import TableSync
@@ -25,6 +26,8 @@ from adventure_elt.warehouse import Warehouse
 EXTRACTED_AT = "_extracted_at"
 
 DLT_ID = "_dlt_id"
+
+DLT_LOAD_ID = "_dlt_load_id"
 
 
 _DLT_TYPES = {
@@ -69,6 +72,7 @@ def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[st
         "unique": True,
         "row_key": True,
     }
+    hints[DLT_LOAD_ID] = {"name": DLT_LOAD_ID, "data_type": "text", "nullable": False}
     return hints
 
 
@@ -124,6 +128,7 @@ def table_resource(
         newest = cursor
         _note_columns(result, state, columns, raw_columns, full_refresh)
         extracted_at = datetime.now(UTC)
+        load_id = dlt.current.load_package_state()["load_id"]
         for batch in read_batches(conn, table, columns, since):
             result.rows_read += batch.num_rows
             newest = _max_cursor(newest, batch.column(table.cursor))
@@ -138,7 +143,7 @@ def table_resource(
             total = None if estimate is None else max(estimate, result.rows_read)
             report(ProgressEvent(task, result.rows_read, total, message=result.mode))
             if changed.num_rows:
-                yield stamp(changed, extracted_at, table.primary_key)
+                yield stamp(changed, extracted_at, load_id, table.primary_key)
         if newest is not None:
             state["cursor"] = newest.isoformat()
         result.seconds = time.perf_counter() - started
@@ -189,16 +194,26 @@ def _note_columns(
     state["unfilled_columns"] = unfilled
 
 
-def stamp(batch: pa.Table, extracted_at: datetime, primary_key: tuple[str, ...]) -> pa.Table:
-    """Add `_extracted_at` (when this table's extraction started, UTC) and `_dlt_id`; mark keys
-    not null."""
-    micros = np.full(batch.num_rows, int(extracted_at.timestamp() * 1_000_000), dtype=np.int64)
-    stamps = pa.array(micros, type=pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+def stamp(
+    batch: pa.Table, extracted_at: datetime, load_id: str, primary_key: tuple[str, ...]
+) -> pa.Table:
+    """Add `_extracted_at` (when this table's extraction started, UTC), `_dlt_id` and
+    `_dlt_load_id` (dlt's would be added the same way, last); mark keys not null."""
+    rows = batch.num_rows
+    micros = np.full(rows, int(extracted_at.timestamp() * 1_000_000), dtype=np.int64)
+    stamps = int64_array(micros).cast(pa.timestamp("us", tz="UTC"))
+    load_ids = repeated_string(load_id, rows)
     fields = [f.with_nullable(f.name not in primary_key) for f in batch.schema]
     schema = pa.schema(
-        [*fields, pa.field(EXTRACTED_AT, stamps.type), pa.field(DLT_ID, pa.string(), False)]
+        [
+            *fields,
+            pa.field(EXTRACTED_AT, stamps.type),
+            pa.field(DLT_ID, pa.string(), False),
+            pa.field(DLT_LOAD_ID, load_ids.type, False),
+        ]
     )
-    return pa.Table.from_arrays([*batch.columns, stamps, _row_ids(batch.num_rows)], schema=schema)
+    columns = [*batch.columns, stamps, _row_ids(rows), load_ids]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _row_ids(rows: int) -> pa.Array:
@@ -208,9 +223,9 @@ def _row_ids(rows: int) -> pa.Array:
     >>> len(set(ids)), ids[0][-2:], ids[2][-2:]
     (3, '-0', '-2')
     """
-    numbers = pc.cast(pa.array(np.arange(rows, dtype=np.int64)), pa.string())
-    prefix = secrets.token_urlsafe(12) + "-"
-    return pc.binary_join_element_wise(prefix, numbers, "")
+    numbers = pc.cast(row_numbers(rows), pa.string())
+    prefix, nothing = string_array(secrets.token_urlsafe(12) + "-", "")
+    return pc.binary_join_element_wise(prefix, numbers, nothing)
 
 
 def _max_cursor(current: datetime | None, values: pa.ChunkedArray) -> datetime | None:

@@ -52,7 +52,6 @@ from adventure_elt.warehouse import Warehouse
 from adventure_elt.warehouse.base import RAW_LAYER
 
 STATE_TABLE = "_cdc_state"
-LOAD_ID = "_dlt_load_id"
 # The boolean column of the rows handed to `Warehouse.upsert` marking a deleted key.
 DELETED_KEY = "_deleted_key"
 
@@ -297,9 +296,8 @@ class RawApplier:
             for p in keyed.values()
         ]
         arrow = rows_to_arrow(columns, rows)
-        stamped = stamp(arrow, now, table.primary_key)
+        stamped = stamp(arrow, now, load_id, table.primary_key)
         deleted = pa.array([p.change.row is None for p in keyed.values()], pa.bool_())
-        stamped = stamped.append_column(LOAD_ID, pa.array([load_id] * len(rows), pa.string()))
         return stamped.append_column(DELETED_KEY, deleted)
 
     def _filled(self, table: SourceTable, pending: _Pending) -> dict[str, Any]:

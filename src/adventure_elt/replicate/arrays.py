@@ -1,0 +1,48 @@
+"""Arrow arrays built straight from buffers, for the sync's hot path.
+
+pyarrow's first conversion of a Python value (`pa.array`, `pa.scalar`, a `str` given to a compute
+function) imports pandas, to tell a Series apart: about 0.12 s of every sync process, a tenth of
+an incremental sync's time (bench/RESULTS.md). Nothing else a sync does needs pandas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+
+def int64_array(values: np.ndarray) -> pa.Array:
+    """An int64 NumPy array as an Arrow array, sharing its buffer.
+
+    >>> int64_array(np.arange(3, dtype=np.int64)).to_pylist()
+    [0, 1, 2]
+    """
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def row_numbers(count: int) -> pa.Array:
+    """0 … count-1."""
+    return int64_array(np.arange(count, dtype=np.int64))
+
+
+def string_array(*texts: str) -> pa.Array:
+    """`texts` as an Arrow string array (its items are the scalars compute functions take).
+
+    >>> string_array("a", "", "ü").to_pylist()
+    ['a', '', 'ü']
+    """
+    data = [text.encode() for text in texts]
+    offsets = np.cumsum([0, *map(len, data)], dtype=np.int32)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(pa.string(), len(texts), buffers)
+
+
+def repeated_string(text: str, count: int) -> pa.DictionaryArray:
+    """`text` `count` times, as one dictionary entry (as dlt adds its `_dlt_load_id`).
+
+    >>> repeated_string("x", 2).to_pylist()
+    ['x', 'x']
+    """
+    zeros = pa.py_buffer(np.zeros(count, dtype=np.int8))
+    indices = pa.Array.from_buffers(pa.int8(), count, [None, zeros])
+    return pa.DictionaryArray.from_arrays(indices, string_array(text))

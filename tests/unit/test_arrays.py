@@ -1,0 +1,36 @@
+"""Arrow arrays built from buffers (`replicate.arrays`): the values they hold, and that building
+them does not import pandas (the reason they exist)."""
+
+from __future__ import annotations
+
+import doctest
+import subprocess
+import sys
+
+from adventure_elt.replicate import arrays
+
+
+def test_the_examples_hold() -> None:
+    result = doctest.testmod(arrays)
+    assert result.attempted >= 3
+    assert result.failed == 0
+
+
+def test_stamping_a_batch_imports_no_pandas() -> None:
+    code = """
+import sys
+from datetime import UTC, datetime
+import pyarrow as pa
+from adventure_elt.replicate.arrays import row_numbers
+from adventure_elt.replicate.resource import stamp
+batch = pa.Table.from_arrays([row_numbers(3)], names=["id"])
+stamped = stamp(batch, datetime(2026, 12, 5, tzinfo=UTC), "1764892800.1", ("id",))
+assert "pandas" not in sys.modules, "pandas imported"
+print(stamped.column_names, stamped.column("_dlt_load_id").to_pylist())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.strip() == (
+        "['id', '_extracted_at', '_dlt_id', '_dlt_load_id']"
+        " ['1764892800.1', '1764892800.1', '1764892800.1']"
+    )
