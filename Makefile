@@ -52,12 +52,15 @@ demo: $(STAMP)
 # order (`loadfile`): some share a module fixture whose state one test leaves for the next. Every
 # worker has its own embedded PostgreSQL and emulator (session fixtures) under its own folder.
 PYTEST_WORKERS ?= auto
+SERIAL_WORKERS ?= 2
 
 ## test: lint, type-check and run every test that needs no cloud
 # Each run gets its own temp root: pytest's shared default (/tmp/pytest-of-$USER) keeps three
 # runs only, so a second checkout's run would delete this run's embedded PostgreSQL under it.
-# The tests marked `serial` kill a process at a moment they watch for: they run afterwards, alone,
-# so no other test's load can move that moment. --durations lists where the time goes.
+# The tests marked `serial` kill a process at a moment they watch for: they run afterwards, two
+# at a time (SERIAL_WORKERS), so the parallel pass's load cannot move that moment. They mostly
+# wait: two at a time took 55-57 s against 78 s one by one, green in 5 of 5 runs (bench/RESULTS.md).
+# --durations lists where the time goes.
 # The two virtualenvs build side by side, and uv installs their packages: on a fresh clone both
 # virtualenvs and lint took 32 s without compiling bytecode, against 61 s with pip alone (one run
 # each; lint is 23 s of it, mostly mypy without a cache).
@@ -66,7 +69,8 @@ test:
 	@tmp=$$(mktemp -d /tmp/adventure-elt-test-XXXXXX); \
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not serial" --basetemp=$$tmp/parallel \
 		--durations=25; parallel=$$?; \
-	$(BIN)/pytest -m serial --basetemp=$$tmp/serial --durations=5; serial=$$?; \
+	$(BIN)/pytest -n $(SERIAL_WORKERS) --dist load -m serial --basetemp=$$tmp/serial \
+		--durations=5; serial=$$?; \
 	rm -rf $$tmp; [ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 lint: $(STAMP)

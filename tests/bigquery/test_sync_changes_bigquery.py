@@ -104,7 +104,7 @@ PHASES: dict[str, Callable[[Settings], bool]] = {
 }
 
 
-@pytest.mark.serial  # killed at a moment it watches for: run alone, after the rest
+@pytest.mark.serial  # killed at a moment it watches for: run after the rest
 @pytest.mark.parametrize("phase", list(PHASES))
 def test_a_killed_full_refresh_never_shows_readers_an_empty_table(
     synced: Settings, phase: str

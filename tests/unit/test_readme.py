@@ -82,11 +82,13 @@ def test_make_targets_run_what_the_readme_promises(target: str, expected: str) -
     assert expected in make_dry_run(target)
 
 
-def test_make_test_runs_on_every_core_then_the_serial_tests_alone() -> None:
+def test_make_test_runs_on_every_core_then_the_serial_tests_two_at_a_time() -> None:
     dry_run = make_dry_run("test")
     parallel = dry_run.index('-n auto --dist loadfile -m "not serial"')
-    assert dry_run.index("pytest -m serial") > parallel
-    assert '-n 0 --dist loadfile -m "not serial"' in make_dry_run("test", "PYTEST_WORKERS=0")
+    assert dry_run.index("-n 2 --dist load -m serial") > parallel
+    one_process = make_dry_run("test", "PYTEST_WORKERS=0", "SERIAL_WORKERS=0")
+    assert '-n 0 --dist loadfile -m "not serial"' in one_process
+    assert "-n 0 --dist load -m serial" in one_process
 
 
 @pytest.mark.parametrize("args", readme_commands(), ids=" ".join)
