@@ -44,7 +44,10 @@ def finish_interrupted(pipeline: Any, dsn: str, report: ProgressCallback) -> Non
             message = "load package(s) of an interrupted first sync dropped; reading again"
             loads = 0
         else:
-            if pipeline.list_extracted_load_packages():
+            extracted = pipeline.list_extracted_load_packages()
+            for load_id in extracted:
+                _adopt_package_schema(pipeline, load_id)
+            if extracted:
                 pipeline.normalize()
             info = pipeline.load()
             message = "load package(s) of an interrupted sync finished"
@@ -52,6 +55,19 @@ def finish_interrupted(pipeline: Any, dsn: str, report: ProgressCallback) -> Non
     except Exception as exc:
         raise pipeline_error(exc, dsn) from None
     report(ProgressEvent("resume", done=loads, message=message, finished=True))
+
+
+def _adopt_package_schema(pipeline: Any, load_id: str) -> None:
+    """Make the schema an extracted package was written with the pipeline's own.
+
+    dlt commits the package before it saves the pipeline's schema, and its normalize prefers the
+    saved one. Killed in between, the next run would normalize the package with the schema of
+    the run before: after a full refresh, `replace` for tables the package merges, and raw would
+    keep only the package's rows of them.
+    """
+    schema = pipeline.get_load_package_info(load_id).schema
+    if schema.stored_version_hash != pipeline.schemas[schema.name].stored_version_hash:
+        pipeline.schemas.save_schema(schema)
 
 
 def drop_repeated_rows(warehouse: Warehouse) -> None:
