@@ -1,5 +1,6 @@
 """Arrow arrays built from buffers (`replicate.arrays`): the values they hold, and that building
-them does not import pandas (the reason they exist)."""
+them does not import pandas (the reason they exist); the `_dlt_load_id` the stamps add is the
+column dlt would add."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import doctest
 import subprocess
 import sys
 
+from dlt.common.schema.utils import dlt_load_id_column
+
+from adventure_elt.catalog import TABLES
 from adventure_elt.replicate import arrays
+from adventure_elt.replicate.extract import SourceColumn, arrow_type
+from adventure_elt.replicate.resource import DLT_LOAD_ID, _hints
 
 
 def test_the_examples_hold() -> None:
@@ -34,3 +40,13 @@ print(stamped.column_names, stamped.column("_dlt_load_id").to_pylist())
         "['id', '_extracted_at', '_dlt_id', '_dlt_load_id']"
         " ['1764892800.1', '1764892800.1', '1764892800.1']"
     )
+
+
+def test_the_load_id_column_is_declared_as_dlt_declares_its_own() -> None:
+    table = TABLES[0]
+    columns = [
+        SourceColumn(name, "integer", arrow_type("integer"), False) for name in table.primary_key
+    ]
+    columns.append(SourceColumn(table.cursor, "timestamp", arrow_type("timestamp"), False))
+
+    assert _hints(table, columns)[DLT_LOAD_ID] == dlt_load_id_column()

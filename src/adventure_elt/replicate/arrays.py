@@ -12,12 +12,15 @@ import pyarrow as pa
 
 
 def int64_array(values: np.ndarray) -> pa.Array:
-    """An int64 NumPy array as an Arrow array, sharing its buffer.
+    """NumPy integers as an Arrow int64 array (sharing the buffer when it already is one).
 
     >>> int64_array(np.arange(3, dtype=np.int64)).to_pylist()
     [0, 1, 2]
+    >>> int64_array(np.arange(6, dtype=np.int32)[::-2]).to_pylist()
+    [5, 3, 1]
     """
-    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+    native = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(native), [None, pa.py_buffer(native)])
 
 
 def row_numbers(count: int) -> pa.Array:

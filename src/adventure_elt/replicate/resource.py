@@ -72,7 +72,10 @@ def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[st
         "unique": True,
         "row_key": True,
     }
-    hints[DLT_LOAD_ID] = {"name": DLT_LOAD_ID, "data_type": "text", "nullable": False}
+    # `stamp` adds it; dlt's own declaration (`text(64)` and a description on BigQuery)
+    from dlt.common.schema.utils import dlt_load_id_column
+
+    hints[DLT_LOAD_ID] = dict(dlt_load_id_column())
     return hints
 
 
