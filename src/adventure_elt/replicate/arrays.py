@@ -1,8 +1,8 @@
 """Arrow arrays built straight from buffers, for the sync's hot path.
 
 pyarrow's first conversion of a Python value (`pa.array`, `pa.scalar`, a `str` given to a compute
-function) imports pandas, to tell a Series apart: about 0.12 s of every sync process, a tenth of
-an incremental sync's time (bench/RESULTS.md). Nothing else a sync does needs pandas.
+function) imports pandas, to tell a Series apart: 0.12–0.16 s of every sync process, a seventh
+of an incremental sync's time (bench/RESULTS.md). Nothing else a sync does needs pandas.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[st
         "unique": True,
         "row_key": True,
     }
-    # `stamp` adds it; dlt's own declaration (`text(64)` and a description on BigQuery)
+    # `stamp` adds it (dlt's own is off), declared as dlt declares its own: `text(64)`
     from dlt.common.schema.utils import dlt_load_id_column
 
     hints[DLT_LOAD_ID] = dict(dlt_load_id_column())
