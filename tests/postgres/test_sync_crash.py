@@ -179,6 +179,23 @@ def test_an_incremental_killed_right_after_extract_after_a_full_refresh_loses_no
     assert any(e.task == "resume" for e in events)
 
 
+def test_a_full_refresh_killed_right_after_extract_is_finished_as_a_full_refresh(
+    shop: Settings,
+) -> None:
+    # The other way round: the saved schema is the sync's before, the package's says `replace`.
+    # Finished as a merge, the orders deleted in the source stayed in raw.
+    sync(shop)
+    delete_first_orders(shop, 7)
+    kill_sync_when(shop, lambda _: bool(packages(shop, "normalize/extracted")), "--full-refresh")
+    assert packages(shop, "normalize/extracted")
+
+    sync(shop)  # the next scheduled run, a plain one
+
+    assert order_counts(shop) == source_order_counts(shop)
+    assert [r.table for r in reconcile(shop) if not r.clean] == []
+    assert sync(shop).rows_written == 0
+
+
 def test_a_save_torn_by_the_kill_does_not_stop_the_next_sync(shop: Settings) -> None:
     # dlt writes a file as a temporary one, then renames it; killed in between, the temporary
     # file stays, and in `schemas/` dlt takes it for a schema (seen once in a CI run).

@@ -62,11 +62,16 @@ def _adopt_package_schema(pipeline: Any, load_id: str) -> None:
 
     dlt commits the package before it saves the pipeline's schema, and its normalize prefers the
     saved one. Killed in between, the next run would normalize the package with the schema of
-    the run before: after a full refresh, `replace` for tables the package merges, and raw would
-    keep only the package's rows of them.
+    the run before: after a full refresh, `replace` for tables the package merges (raw would keep
+    only the package's rows of them); after an incremental, a killed full refresh's package
+    merged (rows gone from the source would stay in raw).
     """
     schema = pipeline.get_load_package_info(load_id).schema
-    if schema.stored_version_hash != pipeline.schemas[schema.name].stored_version_hash:
+    try:
+        saved = pipeline.schemas[schema.name].stored_version_hash
+    except FileNotFoundError:  # the saved schema is gone: dlt would take the package's
+        saved = None
+    if schema.stored_version_hash != saved:
         pipeline.schemas.save_schema(schema)
 
 
