@@ -1,6 +1,6 @@
 """Arrow arrays built from buffers (`replicate.arrays`): the values they hold, and that building
-them does not import pandas (the reason they exist); the `_dlt_load_id` the stamps add is the
-column dlt would add."""
+them does not import pandas (the reason they exist); the `_dlt_id` and `_dlt_load_id` the stamps
+add are declared as dlt declares its own."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import doctest
 import subprocess
 import sys
 
-from dlt.common.schema.utils import dlt_load_id_column
+from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column
 
 from adventure_elt.catalog import TABLES
 from adventure_elt.replicate import arrays
 from adventure_elt.replicate.extract import SourceColumn, arrow_type
-from adventure_elt.replicate.resource import DLT_LOAD_ID, _hints
+from adventure_elt.replicate.resource import DLT_ID, DLT_LOAD_ID, _hints
 
 
 def test_the_examples_hold() -> None:
@@ -42,11 +42,14 @@ print(stamped.column_names, stamped.column("_dlt_load_id").to_pylist())
     )
 
 
-def test_the_load_id_column_is_declared_as_dlt_declares_its_own() -> None:
+def test_the_stamped_dlt_columns_are_declared_as_dlt_declares_its_own() -> None:
     table = TABLES[0]
     columns = [
         SourceColumn(name, "integer", arrow_type("integer"), False) for name in table.primary_key
     ]
     columns.append(SourceColumn(table.cursor, "timestamp", arrow_type("timestamp"), False))
 
-    assert _hints(table, columns)[DLT_LOAD_ID] == dlt_load_id_column()
+    hints = _hints(table, columns)
+
+    assert hints[DLT_ID] == dlt_id_column()
+    assert hints[DLT_LOAD_ID] == dlt_load_id_column()

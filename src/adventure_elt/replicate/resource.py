@@ -64,17 +64,10 @@ def _hints(table: SourceTable, columns: list[SourceColumn]) -> dict[str, dict[st
         "precision": 6,
         "nullable": True,
     }
-    # As dlt declares the `_dlt_id` it would add itself.
-    hints[DLT_ID] = {
-        "name": DLT_ID,
-        "data_type": "text",
-        "nullable": False,
-        "unique": True,
-        "row_key": True,
-    }
-    # `stamp` adds it (dlt's own is off), declared as dlt declares its own: `text(64)`
-    from dlt.common.schema.utils import dlt_load_id_column
+    # `stamp` adds both (dlt's own are off), declared as dlt declares its own: `text(64)`
+    from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column
 
+    hints[DLT_ID] = dict(dlt_id_column())
     hints[DLT_LOAD_ID] = dict(dlt_load_id_column())
     return hints
 
