@@ -1,6 +1,6 @@
-"""Arrow arrays built from buffers (`replicate.arrays`): the values they hold, and that building
-them does not import pandas (the reason they exist); the `_dlt_id` and `_dlt_load_id` the stamps
-add are declared as dlt declares its own."""
+"""The columns a sync stamps on every batch: built from buffers (`replicate.arrays`, the values
+they hold) without importing pandas, and `_dlt_id` and `_dlt_load_id` declared as dlt declares
+its own."""
 
 from __future__ import annotations
 
