@@ -73,6 +73,24 @@ def give_up_later(reader: ChangeReader) -> Iterator[None]:
         timer.cancel()
 
 
+@contextmanager
+def slot_in_use(dsn: str, slot: str, publication: str, seconds: float | None) -> Iterator[None]:
+    """The slot read by another process, as a run SIGKILLed a moment ago holds it until the
+    server notices: let go after `seconds`, or when the block ends."""
+    holder = ChangeReader(dsn, slot, publication)
+    holder.__enter__()
+    let_go = None if seconds is None else threading.Timer(seconds, holder.__exit__, (None,) * 3)
+    if let_go is not None:
+        let_go.start()
+    try:
+        yield
+    finally:
+        if let_go is None:
+            holder.__exit__(None, None, None)
+        else:
+            let_go.join()
+
+
 def drain(reader: ChangeReader, changes: int, acknowledge: bool = True) -> list[Batch]:
     """Read batches until they hold at least `changes` changes; acknowledge each (or not: then
     only the first batch can be read)."""

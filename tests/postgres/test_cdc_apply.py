@@ -6,7 +6,6 @@ changed type stops that table only, across restarts, until `sync --full-refresh`
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,12 +15,12 @@ import pytest
 
 from adventure_elt.errors import ReplicationSetupError
 from adventure_elt.oltp import server
-from adventure_elt.replicate.cdc import ChangeReader, slot_status, stream
+from adventure_elt.replicate.cdc import slot_status, stream
 from adventure_elt.replicate.cdc.apply import StreamStoppedError
 from adventure_elt.replicate.cdc.stream import cdc_status
 from adventure_elt.replicate.sync import sync
 from adventure_elt.settings import Settings
-from cdc_helpers import execute
+from cdc_helpers import execute, slot_in_use
 from cdc_stream_helpers import assert_reconciled, running_stream
 from cli_parse import run_cli
 
@@ -143,21 +142,11 @@ def slot_held(settings: Settings, seconds: float | None = None) -> Iterator[None
     assert dsn is not None
     with running_stream(settings) as running:
         running.wait_for(execute(dsn, (CARD_SQL, (9251, "9251-1"))))
-    holder = ChangeReader(dsn, settings.cdc_slot, settings.cdc_publication)
-    holder.__enter__()
-    with server.connect_to(dsn) as conn:
-        held = slot_status(conn, settings.cdc_slot)
-    assert held is not None and held.active_pid is not None
-    let_go = None if seconds is None else threading.Timer(seconds, holder.__exit__, (None,) * 3)
-    if let_go is not None:
-        let_go.start()
-    try:
+    with slot_in_use(dsn, settings.cdc_slot, settings.cdc_publication, seconds):
+        with server.connect_to(dsn) as conn:
+            held = slot_status(conn, settings.cdc_slot)
+        assert held is not None and held.active_pid is not None
         yield
-    finally:
-        if let_go is None:
-            holder.__exit__(None, None, None)
-        else:
-            let_go.join()
 
 
 def test_a_restart_waits_for_the_slot_a_killed_run_still_holds(cdc_settings: Settings) -> None:

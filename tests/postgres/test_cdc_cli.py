@@ -10,15 +10,13 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from adventure_elt.replicate.cdc import ChangeReader
 from adventure_elt.settings import Settings
-from cdc_helpers import execute
+from cdc_helpers import execute, slot_in_use
 from cdc_stream_helpers import GIVE_UP_SECONDS
 from cli_parse import run_cli
 
@@ -103,15 +101,9 @@ def test_start_says_it_waits_for_a_slot_still_held(
     assert cdc_env.source_dsn is not None
     assert run_cli(["cdc", "start", "--duration", "1s"], capsys)[0] == 0  # the slot and the copy
     # held as by a run killed a moment ago, let go after a second
-    holder = ChangeReader(cdc_env.source_dsn, cdc_env.cdc_slot, cdc_env.cdc_publication)
-    holder.__enter__()
-    let_go = threading.Timer(1.0, holder.__exit__, (None, None, None))
-    let_go.start()
-    try:
+    with slot_in_use(cdc_env.source_dsn, cdc_env.cdc_slot, cdc_env.cdc_publication, 1.0):
         # (--duration counts from the start, the wait included)
         code, _, err_text = run_cli(["cdc", "start", "--duration", "3s"], capsys)
-    finally:
-        let_go.join()
     assert code == 0, err_text
     assert re.search(
         rf"cdc: slot {cdc_env.cdc_slot} is held by process \d+ .*; waiting up to 10 s for it",

@@ -94,6 +94,14 @@ def kill_sync_when(settings: Settings, phase_reached: Callable[[str], bool], *op
     return stderr
 
 
+def kill_sync_right_after_extract(settings: Settings, *options: str) -> str:
+    """SIGKILL `sync` once its extracted load package is committed, before dlt saves the
+    pipeline's state and schema; return stderr."""
+    return kill_sync_when(
+        settings, lambda _: bool(packages(settings, "normalize/extracted")), *options
+    )
+
+
 def change_source(settings: Settings) -> None:
     """Changes made after the crash: the next sync must carry them as well as the lost work."""
     with server.connect(settings) as conn, conn.cursor() as cur:
@@ -152,7 +160,7 @@ def test_ctrl_c_during_extract_exits_130_and_loses_nothing(shop: Settings) -> No
 def test_kill_right_after_extract_commits_loses_nothing(shop: Settings) -> None:
     # The package is committed before dlt saves the pipeline state and schema: a kill in between
     # leaves a package the next run can neither load nor skip unless sync drops it.
-    kill_sync_when(shop, lambda _: bool(packages(shop, "normalize/extracted")))
+    kill_sync_right_after_extract(shop)
 
     assert packages(shop, "normalize/extracted")
     change_source(shop)
@@ -171,7 +179,7 @@ def test_an_incremental_killed_right_after_extract_after_a_full_refresh_loses_no
     sync(shop)
     sync(shop, full_refresh=True)
     change_source(shop)
-    kill_sync_when(shop, lambda _: bool(packages(shop, "normalize/extracted")))
+    kill_sync_right_after_extract(shop)
     assert packages(shop, "normalize/extracted")
 
     events = resync_and_check(shop)
@@ -186,7 +194,7 @@ def test_a_full_refresh_killed_right_after_extract_is_finished_as_a_full_refresh
     # Finished as a merge, the orders deleted in the source stayed in raw.
     sync(shop)
     delete_first_orders(shop, 7)
-    kill_sync_when(shop, lambda _: bool(packages(shop, "normalize/extracted")), "--full-refresh")
+    kill_sync_right_after_extract(shop, "--full-refresh")
     assert packages(shop, "normalize/extracted")
 
     sync(shop)  # the next scheduled run, a plain one
@@ -199,7 +207,7 @@ def test_a_full_refresh_killed_right_after_extract_is_finished_as_a_full_refresh
 def test_a_save_torn_by_the_kill_does_not_stop_the_next_sync(shop: Settings) -> None:
     # dlt writes a file as a temporary one, then renames it; killed in between, the temporary
     # file stays, and in `schemas/` dlt takes it for a schema (seen once in a CI run).
-    kill_sync_when(shop, lambda _: bool(packages(shop, "normalize/extracted")))
+    kill_sync_right_after_extract(shop)
     torn = shop.home / "dlt" / PIPELINE_NAME / "schemas" / "9ce4d53075ef53bc"
     torn.parent.mkdir(parents=True, exist_ok=True)
     torn.touch()
