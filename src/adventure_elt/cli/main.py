@@ -7,6 +7,7 @@ stdout carries only data.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import traceback
@@ -50,6 +51,24 @@ app.add_typer(stream.app, name="stream")
 app.command("query")(serve.query_command)
 app.command("report")(serve.report_command)
 app.command("dashboard")(serve.dashboard_command)
+
+
+def _flowing_help(typer_app: typer.Typer) -> None:
+    """Give every command its docstring as help, each paragraph on one line.
+
+    Typer prints a docstring's own line breaks, made at the source's width, then wraps again
+    at the terminal's: a word or two were left alone on a line.
+    """
+    for command in typer_app.registered_commands:
+        if command.help is None and command.callback is not None:
+            doc = inspect.getdoc(command.callback) or ""
+            command.help = "\n\n".join(" ".join(p.split()) for p in doc.split("\n\n"))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _flowing_help(group.typer_instance)
+
+
+_flowing_help(app)
 
 
 def main() -> None:
