@@ -27,7 +27,6 @@ PIPELINE_NAME = "adventure_elt"
 SOURCE_NAME = "adventureworks"
 
 STAGING_DATASET = "raw_staging"  # dlt's: merges and full refreshes load here first
-# dlt's: merges and full refreshes load here first
 
 
 def import_dlt(settings: Settings) -> Any:
