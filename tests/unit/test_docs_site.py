@@ -5,6 +5,7 @@ output folder's safety. The browser test is in tests/browser/test_docs_browser.p
 from __future__ import annotations
 
 import doctest
+import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -340,6 +341,38 @@ def test_a_folder_that_is_not_a_docs_site_is_never_replaced(tmp_path: Path) -> N
     a_file.write_text("x")
     with pytest.raises(ConfigError, match="is a file"):
         build_docs(settings, a_file, sql_dir=sql_dir)
+
+
+def test_only_a_folder_or_a_new_path_is_ever_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO (or a device: `--out /dev/null`) or a link was renamed away, and the site put in
+    its place."""
+    sql_dir = write_project(tmp_path)
+    targets = tmp_path / "targets"
+    targets.mkdir()
+    os.mkfifo(targets / "fifo")
+    (targets / "a_folder").mkdir()
+    (targets / "link").symlink_to(targets / "a_folder")
+    (targets / "dangling").symlink_to(targets / "nowhere")
+    (targets / "file").write_text("x")
+    before = sorted((p.name, p.is_symlink(), p.is_dir()) for p in targets.iterdir())
+    refused = {
+        "fifo": "is not a folder",
+        "link": "is a symbolic link",
+        "dangling": "is a symbolic link",
+        "file/site": "file is not a folder",
+    }
+    warehouse = ["--duckdb-path", str(tmp_path / "w.duckdb"), "--home", str(tmp_path / "home")]
+    for name, message in refused.items():
+        code, stdout, stderr = _cli(
+            capsys, *warehouse, "docs", "--out", str(targets / name), "--sql-dir", str(sql_dir)
+        )
+        assert (code, stdout) == (2, ""), (name, stderr)
+        assert stderr.startswith("error: ") and message in stderr, stderr
+        assert len(stderr.strip().splitlines()) == 1, stderr
+    assert sorted((p.name, p.is_symlink(), p.is_dir()) for p in targets.iterdir()) == before
+    assert list((targets / "a_folder").iterdir()) == []
 
 
 def test_a_rebuild_replaces_the_earlier_site_whole(tmp_path: Path) -> None:

@@ -63,13 +63,24 @@ def build_docs(
 
 
 def _check_target(out: Path) -> None:
-    if out.is_file():
-        raise ConfigError(f"{out} is a file; give --out a folder for the docs site")
+    """Refuse an `--out` the swap would destroy or cannot create: only a new path, an empty
+    folder or an earlier docs site is replaced (a device, a FIFO or a link would be renamed
+    away and removed)."""
+    if out.is_symlink():
+        raise ConfigError(f"{out} is a symbolic link; give --out the folder itself")
+    if out.exists() and not out.is_dir():
+        what = "a file" if out.is_file() else "not a folder"
+        raise ConfigError(f"{out} is {what}; give --out a folder for the docs site")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise ConfigError(
             f"{out} is not empty and holds no earlier docs site; "
             "choose an empty or new folder with --out"
         )
+    parent = out.absolute().parent
+    while not parent.exists() and not parent.is_symlink():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ConfigError(f"cannot create {out}: {parent} is not a folder; choose another --out")
 
 
 def _swap(staging: Path, out: Path) -> None:
