@@ -379,9 +379,14 @@ def validate_dsn(dsn: object) -> str:
     text = str(dsn).strip()
     scheme, sep, rest = text.partition("://")
     if not sep or scheme.split("+")[0].lower() not in ("postgresql", "postgres"):
-        form = "a keyword DSN" if not sep and "=" in text else "not a PostgreSQL URL"
+        # The DSN itself is not shown: a secret may sit in any part of what was pasted, and
+        # redaction masks a URL's password up to the line's last '@', which is the hint's.
+        if not sep and "=" in text:
+            form = "is a keyword DSN (key=value pairs)"
+        else:
+            form = f"starts with {scheme[:30] + sep!r}, not postgresql://" if sep else "is no URL"
         raise ConfigError(
-            f"source DSN {redact(text)!r} is {form}; "  # the hint shows no password: it is masked
+            f"the source DSN {form}; "
             "use a URL, postgresql://user@host:5432/dbname with :password after the user"
         )
     userinfo, at, location = rest.rpartition("@")
@@ -398,10 +403,13 @@ def _dsn_from_mapping(credentials: Mapping[str, Any]) -> str:
     known = {"drivername", "username", "password", "host", "port", "database", "query"}
     unknown = sorted(str(k) for k in credentials if k not in known)
     if unknown or not credentials.get("host"):
+        # Names only: a value under a mistyped key (`pass`, `pw`) is a password redaction
+        # cannot know by its key.
         problem = f"unknown keys {', '.join(unknown)}" if unknown else "no host"
         raise ConfigError(
-            f"source credentials {redact(credentials)}: {problem}; give drivername, username, "
-            "password, host, port and database (dlt's names), or one postgresql:// URL"
+            f"the source credentials (keys {', '.join(sorted(map(str, credentials)))}) have"
+            f" {problem}; give drivername, username, password, host, port and database"
+            " (dlt's names), or one postgresql:// URL"
         )
     password = credentials.get("password")
     remember_secret(password)

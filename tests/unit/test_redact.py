@@ -193,6 +193,36 @@ def test_a_broken_credentials_table_is_refused_without_its_password() -> None:
     assert "unknown keys hots" in str(caught.value) and "Tbl-Secret" not in str(caught.value)
 
 
+@pytest.mark.parametrize("key", ["pass", "pw", "pword"])
+def test_a_password_under_a_mistyped_key_is_not_shown(key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.load(
+            {"source_dsn": {"username": "etl", key: "Zq9TomlSecret", "host": "db"}}, environ={}
+        )
+    message = redact(str(caught.value))
+    assert f"unknown keys {key}" in message and "Zq9Toml" not in message
+
+
+@pytest.mark.parametrize(
+    ("dsn", "shown"),
+    [
+        ("mysql://u:pw-Secret1@h/d", "starts with 'mysql://', not postgresql://"),
+        ("host=db password=kw-Secret1 dbname=aw", "is a keyword DSN (key=value pairs)"),
+        ("db.example.com", "is no URL"),
+    ],
+)
+def test_a_dsn_of_another_kind_is_refused_whole_and_without_its_secret(
+    dsn: str, shown: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.load({"source_dsn": dsn}, environ={})
+    message = redact(str(caught.value))  # as the CLI prints it
+    assert message == (
+        f"the source DSN {shown}; "
+        "use a URL, postgresql://user@host:5432/dbname with :password after the user"
+    )
+
+
 def test_docstring_examples_run() -> None:
     result = doctest.testmod(redact_module)
     assert result.attempted > 0 and result.failed == 0
