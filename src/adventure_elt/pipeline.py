@@ -6,6 +6,7 @@ Both compose the steps the CLI also offers one by one. `run` is what Kestra and 
 
 from __future__ import annotations
 
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from adventure_elt import signals
 from adventure_elt.errors import AdventureEltError, CheckFailedError, ConfigError, first_line
 from adventure_elt.oltp import schema, server
 from adventure_elt.progress import ProgressCallback, ignore
@@ -93,6 +95,8 @@ def demo(
     if stream_seconds > 0:
         duration = timedelta(seconds=stream_seconds)
         events = run_stream(settings, rate=stream_rate, duration=duration, progress=progress)
+        if events.stopped_by:  # the burst stores what it read and ends; the demo ends with it
+            signals.interrupt(signal.Signals[events.stopped_by])
     result = run(settings, full_refresh=True, detect_deletes=True, progress=progress)
     return DemoResult(source_dsn=dsn, source_rows=counts, events=events.as_dict(), run=result)
 
@@ -193,7 +197,7 @@ def run(
         try:
             record.rows = _with_retries(actions[step], record, max_attempts, backoff_seconds, sleep)
             record.status = "ok"
-        except Exception as exc:
+        except BaseException as exc:  # a stop signal too: the step must not stay `running`
             record.status = "failed"
             record.error = error_text(exc)
             raise
@@ -209,6 +213,10 @@ def error_text(exc: BaseException) -> str:
     >>> error_text(ValueError("postgresql://u:pw@h/db\\nsecond line"))
     'ValueError: postgresql://u:***@h/db'
     """
+    stopped_by = signals.received()
+    if stopped_by or isinstance(exc, KeyboardInterrupt):
+        # whatever the engine made of it ("Query interrupted", a closed connection)
+        return f"interrupted by {stopped_by}" if stopped_by else "interrupted"
     if isinstance(exc, AdventureEltError):
         return redact(str(exc))
     return redact(f"{type(exc).__name__}: {first_line(exc)}")
@@ -235,7 +243,7 @@ def _with_retries(
         try:
             return action()
         except AdventureEltError as exc:
-            if not exc.retryable or record.attempts >= max_attempts:
+            if not exc.retryable or record.attempts >= max_attempts or signals.received():
                 raise
             sleep(min(backoff_seconds * 2 ** (record.attempts - 1), MAX_BACKOFF_SECONDS))
 

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from adventure_elt import signals
 from adventure_elt.cli.console import err, out, print_json
 from adventure_elt.cli.options import JsonOption, settings_from
 
 if TYPE_CHECKING:
-    from adventure_elt.replicate.cdc.stream import CdcStatus, CdcStream, StreamSummary
+    from adventure_elt.replicate.cdc.stream import CdcStatus, StreamSummary
 
 app = typer.Typer(
     help="Log-based replication (CDC): the raw layer follows the source within seconds.",
     no_args_is_help=True,
 )
-
-
-@contextmanager
-def _stop_on_signals(stream: CdcStream) -> Iterator[None]:
-    """SIGINT/SIGTERM end the stream after the batch in flight instead of killing it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for signum in previous:
-        signal.signal(signum, lambda *_: stream.request_stop())
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 @app.command("start")
@@ -92,7 +75,7 @@ def cdc_start(
         timer = threading.Timer(seconds, stream.request_stop)
         timer.daemon = True
         timer.start()
-    with _stop_on_signals(stream):
+    with signals.caught(stream.request_stop):
         summary = stream.run()
     if timer is not None:
         timer.cancel()

@@ -15,6 +15,7 @@ import traceback
 import typer
 from rich.markup import escape
 
+from adventure_elt import signals
 from adventure_elt.cli import bigquery, cdc, docs, oltp, replicate, run, serve, stream, transform
 from adventure_elt.cli.console import err, print_error, redacted_output
 from adventure_elt.cli.options import global_options
@@ -78,6 +79,7 @@ def main() -> None:
     traceback with ADVENTURE_ELT_TRACEBACK=1); 2 bad input — a usage error, a bad setting, an
     unreachable system; 130 interrupted. Everything written goes through `redact`.
     """
+    signals.install()
     with redacted_output():
         code = run_app()
     sys.exit(code)
@@ -85,6 +87,17 @@ def main() -> None:
 
 def run_app(args: list[str] | None = None) -> int:
     """Run the app on `args` (default: the command line) and return its exit code."""
+    signals.forget()  # a process may run several commands (the tests do)
+    code = _run_command(args)
+    if code == 130 or signals.received():
+        # Typer turns KeyboardInterrupt into exit 130 silently; an engine interrupted by the
+        # signal may have raised its own error, which the command wrapped: either way, one line.
+        print_error(f"interrupted by {signals.received() or 'SIGINT'}")
+        return 130
+    return code
+
+
+def _run_command(args: list[str] | None) -> int:
     try:
         result = app(args=args, prog_name="adventure-elt", standalone_mode=False)
     except typer.TyperException as exc:  # Typer's (Click's) usage errors, unreadable files
@@ -97,12 +110,15 @@ def run_app(args: list[str] | None = None) -> int:
         print_error(exc.format_message().rstrip(".") + (hint if exc.exit_code == 2 else ""))
         return exc.exit_code
     except typer.Abort:
-        print_error("aborted")
         return 130
     except AdventureEltError as exc:
+        if signals.received():
+            return 130
         print_error(str(exc))
         return exc.exit_code
     except Exception as exc:  # a bug: still one line, never a traceback with secrets in it
+        if signals.received():
+            return 130
         if os.environ.get("ADVENTURE_ELT_TRACEBACK"):
             err.print(escape(redact("".join(traceback.format_exception(exc)))), highlight=False)
         print_error(

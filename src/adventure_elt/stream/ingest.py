@@ -20,7 +20,6 @@ import contextlib
 import os
 import queue
 import selectors
-import signal
 import sys
 import threading
 import time
@@ -29,11 +28,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 import pyarrow as pa
 
+from adventure_elt import signals
 from adventure_elt.errors import InputFileError, WarehouseError
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
@@ -85,6 +84,7 @@ class IngestCounts:
     duplicates: int = 0
     rejected: int = 0
     batches: int = 0
+    stopped_by: str | None = None  # the stop signal that ended the reading early (`SIGTERM`)
 
     def describe(self) -> str:
         """`read 1,000 loaded 990 duplicates 5 rejected 5`."""
@@ -94,8 +94,8 @@ class IngestCounts:
         )
 
     def as_dict(self) -> dict[str, int]:
-        """JSON-ready form."""
-        return dict(self.__dict__)
+        """JSON-ready form: the counts."""
+        return {k: v for k, v in self.__dict__.items() if isinstance(v, int)}
 
 
 @dataclass
@@ -153,7 +153,7 @@ def ingest(
         writer.submit(_prepare(batch, sequence, first, run_id, options.source, clock()))
         return _Batch()
 
-    with _stop_on_signals(stop):
+    with signals.caught(stop.set) as signalled:
         reader.start()
         try:
             ended = False
@@ -196,6 +196,7 @@ def ingest(
             done_reading.set()
             _join_reader(reader, chunks)
         writer.close()
+    counts.stopped_by = signalled.name
     if progress is not None:
         progress(ProgressEvent(TASK, done=counts.read, message=counts.describe(), finished=True))
     return counts
@@ -229,7 +230,7 @@ def ingest_source(
     stop = stop or threading.Event()
     label = str(source)
     options = replace(options or IngestOptions(), source=label)
-    with _stop_on_signals(stop):
+    with signals.caught(stop.set):
         if label == "-":
             handle: IO[bytes] = sys.stdin.buffer
         else:
@@ -515,27 +516,6 @@ def _rejected_table(batch: _Batch, now: datetime, batch_id: str, source: str) ->
     )
 
 
-class _stop_on_signals:
-    """SIGINT/SIGTERM set `stop` instead of killing the process (main thread only)."""
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-        self.previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.stop.set()
-
-    def __enter__(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self.previous[signum] = signal.signal(signum, self._handle)
-
-    def __exit__(self, *exc: object) -> None:
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-
-
 def run_stream(
     settings: Settings,
     *,
@@ -558,7 +538,7 @@ def run_stream(
     from adventure_elt.stream.generator import event_lines, generator_for, write_events
 
     stop = stop or threading.Event()
-    with _stop_on_signals(stop):
+    with signals.caught(stop.set) as signalled:
         generator, note = generator_for(settings, seed)
         if progress is not None:
             progress(ProgressEvent(TASK, message=f"customer ids: {note}"))
@@ -591,4 +571,5 @@ def run_stream(
             stop.set()
             sink.close()
             producer.join()
+    counts.stopped_by = counts.stopped_by or signalled.name
     return counts

@@ -136,15 +136,18 @@ class DuckDBWarehouse(Warehouse):
         )
 
     def execute(self, sql: str, params: list[Any] | None = None) -> None:
-        self.connection.execute(sql, params)
+        with _interrupts_kept():
+            self.connection.execute(sql, params)
 
     def fetch_arrow(self, sql: str, params: list[Any] | None = None) -> pa.Table:
         # A relation streams into Arrow; a DB-API result would copy the rows once more.
-        table: pa.Table = self.connection.sql(sql, params=params).to_arrow_table()
+        with _interrupts_kept():
+            table: pa.Table = self.connection.sql(sql, params=params).to_arrow_table()
         return table
 
     def fetch_all(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self.connection.execute(sql, params).fetchall()
+        with _interrupts_kept():
+            return self.connection.execute(sql, params).fetchall()
 
     def list_tables(self, layer: str) -> list[str]:
         rows = self.fetch_all(
@@ -232,7 +235,8 @@ class DuckDBWarehouse(Warehouse):
 
     def execute_dml(self, sql: str) -> int:
         # DuckDB answers a DML statement with one row: the rows it affected
-        row = self.connection.execute(sql).fetchone()
+        with _interrupts_kept():
+            row = self.connection.execute(sql).fetchone()
         return int(row[0]) if row else 0
 
     def add_flag_column(self, layer: str, name: str, column: str) -> None:
@@ -360,6 +364,22 @@ class DuckDBWarehouse(Warehouse):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+@contextmanager
+def _interrupts_kept() -> Iterator[None]:
+    """Let Ctrl-C during a query through as `KeyboardInterrupt`.
+
+    DuckDB answers it with `RuntimeError("Query interrupted")`, which callers took for a failed
+    statement: a model "failed" (exit 2), a check query fell back to running each check alone
+    and the checks passed (exit 0).
+    """
+    try:
+        yield
+    except RuntimeError as exc:
+        if type(exc) is RuntimeError and str(exc).startswith("Query interrupted"):
+            raise KeyboardInterrupt from None
+        raise
 
 
 def _dlt_credentials(path: Path) -> Any:
