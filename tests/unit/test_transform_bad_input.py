@@ -109,6 +109,27 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.parametrize("command", ["transform", "test", "compile", "docs"])
+@pytest.mark.parametrize("folder", ["missing", "empty", "seeds only"])
+def test_a_sql_dir_without_models_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, folder: str
+) -> None:
+    """A mistyped `--sql-dir` built nothing and `test` passed every check of nothing (exit 0):
+    a CI gate turned green."""
+    settings = settings_for(tmp_path)
+    make_raw(settings)
+    sql_dir = tmp_path / "sql"
+    if folder != "missing":
+        (sql_dir / "staging").mkdir(parents=True)
+    if folder == "seeds only":
+        write_file(sql_dir, "seeds/colours.csv", "id,name\n1,red\n")
+    code, out, err = run(settings, sql_dir, capsys, command)
+    assert (code, out) == (2, ""), err
+    expected = "no such folder" if folder == "missing" else "no models"
+    assert error_line(err).startswith(f"{sql_dir}: {expected}"), err
+    assert tables(settings) == {}
+
+
 @pytest.mark.parametrize(("command", "case"), COMMANDS)
 def test_a_bad_model_is_one_line_exit_2_and_builds_nothing(
     project: tuple[Settings, Path],

@@ -147,6 +147,8 @@ def load_project(sql_dir: Path | None = None) -> Project:
 
         sql_dir = default_sql_dir()
     sql_dir = Path(sql_dir)
+    if not sql_dir.is_dir():
+        raise ModelError(f"{sql_dir}: no such folder; give --sql-dir the project's sql/ folder")
     nodes: dict[str, Node] = {}
     by_name: dict[str, Path] = {}
 
@@ -176,6 +178,12 @@ def load_project(sql_dir: Path | None = None) -> Project:
         for path in sorted(folder.glob("*.sql")):
             config = configs.get(path.stem, NodeConfig(materialized=default_for(layer)))
             add(_parse_model(path, layer, config, sql_dir))
+    if all(node.layer == SEED_LAYER for node in nodes.values()):
+        # a mistyped folder would otherwise build nothing and pass every check of nothing
+        raise ModelError(
+            f"{sql_dir}: no models (no .sql file in {', '.join(MODEL_LAYERS)}); "
+            "give --sql-dir the project's sql/ folder"
+        )
     project = Project(sql_dir=sql_dir, nodes=nodes)
     _resolve_dependencies(project)
     from adventure_elt.transform.dag import build_dag
