@@ -130,6 +130,21 @@ def test_a_sql_dir_without_models_is_refused(
     assert tables(settings) == {}
 
 
+def test_transform_before_any_sync_creates_no_warehouse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It created the folders and a DuckDB file holding the seeds, then failed on the first
+    staging model (`Table with name person_address does not exist`)."""
+    sql_dir = write_project(tmp_path)
+    missing = Settings(duckdb_path=tmp_path / "not" / "yet" / "w.duckdb", home=tmp_path)
+    code, out, err = run(missing, sql_dir, capsys, "transform")
+    assert (code, out) == (2, ""), err
+    assert error_line(err) == (
+        f"warehouse {missing.duckdb_path} does not exist yet; run 'adventure-elt sync' first"
+    )
+    assert not (tmp_path / "not").exists()
+
+
 @pytest.mark.parametrize(("command", "case"), COMMANDS)
 def test_a_bad_model_is_one_line_exit_2_and_builds_nothing(
     project: tuple[Settings, Path],

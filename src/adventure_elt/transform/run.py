@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adventure_elt.catalog import DELETED_COLUMN, TABLES
-from adventure_elt.errors import ModelError, first_line
+from adventure_elt.errors import ModelError, WarehouseError, first_line
 from adventure_elt.progress import ProgressCallback, ProgressEvent
 from adventure_elt.settings import Settings
 from adventure_elt.transform.compile import compile_node
@@ -95,11 +95,14 @@ def transform(
     Returns:
         A TransformSummary; ModelError (file:line) before anything runs on invalid models.
     """
-    from adventure_elt.warehouse import open_warehouse
+    from adventure_elt.warehouse import engine_of, open_warehouse
 
     started = time.perf_counter()
     project, keys = load_selection(sql_dir, select)
     summary = TransformSummary()
+    not_built = engine_of(settings).not_built(settings)
+    if not_built is not None:  # building would create a warehouse holding seeds and no raw layer
+        raise WarehouseError(f"{not_built}; run 'adventure-elt sync' first")
     with open_warehouse(settings) as wh:
         plan = [
             (project.nodes[k], compile_node(project.nodes[k], wh.dialect, wh.relation))
