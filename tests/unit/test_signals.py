@@ -9,12 +9,11 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from adventure_elt import signals
-from adventure_elt.warehouse.duckdb import DuckDBWarehouse
+from adventure_elt.warehouse.duckdb import _interrupts_kept
 
 
 @pytest.fixture
@@ -45,18 +44,12 @@ def test_interrupt_is_remembered_by_name(sigint_raises: None) -> None:
     assert signals.received() is None
 
 
-def test_ctrl_c_during_a_duckdb_query_reaches_the_caller(
-    tmp_path: Path, sigint_raises: None
-) -> None:
-    """DuckDB turns it into RuntimeError("Query interrupted"): a check query then fell back to
-    running each check alone, and `test` passed."""
-    warehouse = DuckDBWarehouse(tmp_path / "w.duckdb")
-    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            # minutes of work: only the signal ends it
-            warehouse.fetch_all("select count(*) from range(1000000000000) as r(i) where i % 7 = 3")
-    finally:
-        timer.cancel()
-        warehouse.close()
+def test_the_duckdb_adapter_lets_an_interrupted_query_through() -> None:
+    """DuckDB answers Ctrl-C during a query with RuntimeError("Query interrupted") (seen with
+    DuckDB 2.0.1; whether it notices the signal at all depends on the task under way, so this is
+    the adapter's side alone): a check query then fell back to running each check alone, and
+    `test` passed. tests/hostile/test_interrupts.py sends the real signal."""
+    with pytest.raises(KeyboardInterrupt), _interrupts_kept():
+        raise RuntimeError("Query interrupted")
+    with pytest.raises(RuntimeError, match="no such table"), _interrupts_kept():
+        raise RuntimeError("no such table")
