@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import re
 import socket
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,60 @@ def test_dashboard_on_a_busy_port_is_one_line_exit_2(
         )
 
     assert_one_line(result, 2, f"port {port} on 127.0.0.1 is in use", f"--port {port + 1}")
+
+
+def float_options() -> list[tuple[list[str], str]]:
+    """Every float option of every command: (command path, option name)."""
+    found = []
+    for path in leaf_commands():
+        command: Any = get_command(app)
+        for name in path:
+            command = command.commands[name]
+        for param in command.params:
+            annotation = param.type_descriptor.annotation  # Typer's record of the hint
+            if annotation is float or float in typing.get_args(annotation):
+                found.append((path, param.opts[0]))
+    return found
+
+
+def test_there_are_float_options() -> None:
+    assert len(float_options()) >= 6
+
+
+@pytest.mark.parametrize(("path", "option"), float_options(), ids=str)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_float_option_refuses_what_is_not_a_number(
+    path: list[str], option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`stream run --rate inf` printed a thread's traceback and exited 0; `demo --stream-seconds
+    inf` failed as a bug after the source had been refilled."""
+    assert_one_line(run_cli([*path, option, value], capsys), 2, f"'{option}'", "--help")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stream", "run", "--rate", "1e308", "--duration", "1s"],
+        ["oltp", "seed", "--scale", "0.01", "--seed", "-1"],
+        ["demo", "--scale", "0.01", "--seed", "-1"],
+        ["runs", "-n", "99999999999999999999"],
+        ["query", "revenue", "--limit", "9223372036854775808"],
+    ],
+    ids=" ".join,
+)
+def test_numbers_out_of_range_are_usage_errors(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each was an exit-1 "bug" line (OverflowError, ValueError, DuckDB's ConversionException)."""
+    assert_one_line(run_cli(args, capsys), 2, "Invalid value", "--help")
+
+
+def test_a_dsn_libpq_cannot_parse_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    """It was "unexpected ProgrammingError: invalid dsn … this is a bug" (exit 1)."""
+    dsn = "postgresql://etl:Dsn-Secret9@127.0.0.1:1/aw?bogus=1"
+    err = assert_one_line(
+        run_cli(["--source-dsn", dsn, "sync"], capsys),
+        2,
+        'the source DSN is not valid (invalid URI query parameter: "bogus")',
+    )
+    assert "Dsn-Secret9" not in err

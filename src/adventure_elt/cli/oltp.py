@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from adventure_elt.cli.console import RichProgress, err, print_counts, print_json, print_table
-from adventure_elt.cli.options import JsonOption, settings_from
+from adventure_elt.cli.options import JsonOption, SeedOption, finite, settings_from
 from adventure_elt.redact import redact
 
 app = typer.Typer(
@@ -95,9 +95,12 @@ def oltp_init(ctx: typer.Context) -> None:
 def oltp_seed(
     ctx: typer.Context,
     scale: Annotated[
-        float, typer.Option(help="size of the data; 1 ≈ the real database, 10 = ten times")
+        float,
+        typer.Option(
+            help="size of the data; 1 ≈ the real database, 10 = ten times", callback=finite
+        ),
     ] = 1.0,
-    seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same data")] = 0,
+    seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Fill the 12 source tables with synthetic AdventureWorks data (replaces their rows).
@@ -115,7 +118,8 @@ def oltp_seed(
 def oltp_activity(
     ctx: typer.Context,
     orders_per_minute: Annotated[
-        float, typer.Option(help="new orders a minute; each is one transaction (tick)")
+        float,
+        typer.Option(help="new orders a minute; each is one transaction (tick)", callback=finite),
     ] = 60.0,
     duration: Annotated[str, typer.Option(help="how long to run, e.g. 30s, 5m, 1h30m")] = "1m",
     seed: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -14,6 +15,19 @@ import typer
 from adventure_elt.settings import Settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
+def finite(value: float | None) -> float | None:
+    """A float option's callback: refuse `nan` and `inf`, which pass `min`/`max` (every
+    comparison with nan is false) and ended in an OverflowError deep inside a command."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number")
+    return value
+
+
+SeedOption = Annotated[
+    int, typer.Option(help="random seed; the same seed gives the same data", min=0)
+]
 
 SelectOption = Annotated[
     str | None,

@@ -18,7 +18,7 @@ from adventure_elt.cli.console import (
     run_dict,
     runs_document,
 )
-from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.cli.options import JsonOption, finite, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_run
 from adventure_elt.redact import redact
 
@@ -79,7 +79,9 @@ def run_command(
 
 def runs_command(
     ctx: typer.Context,
-    last: Annotated[int, typer.Option("--last", "-n", help="how many runs", min=1)] = 10,
+    last: Annotated[
+        int, typer.Option("--last", "-n", help="how many runs", min=1, max=1_000_000)
+    ] = 10,
     as_json: JsonOption = False,
 ) -> None:
     """Show the pipeline's recent runs from ops.runs: steps, status, counts, seconds, errors.
@@ -110,9 +112,10 @@ def demo_command(
         typer.Option(
             help="synthetic data of this size instead of the real data; 1 ≈ the real database",
             show_default=False,
+            callback=finite,
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="random seed of the synthetic data")] = 0,
+    seed: Annotated[int, typer.Option(help="random seed of the synthetic data", min=0)] = 0,
     data: Annotated[
         Path | None,
         typer.Option(
@@ -122,7 +125,13 @@ def demo_command(
         ),
     ] = None,
     stream_seconds: Annotated[
-        float, typer.Option(min=0, help="seconds of web events to stream first (0: none)")
+        float,
+        typer.Option(
+            min=0,
+            max=86_400,
+            callback=finite,
+            help="seconds of web events to stream first (0: none)",
+        ),
     ] = 5.0,
 ) -> None:
     """Everything on embedded defaults: PostgreSQL up, data in, a burst of web events, the

@@ -70,7 +70,9 @@ def query_command(
         list[str] | None,
         typer.Option(help="field to sort by, repeatable; -field for descending"),
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="at most this many rows", min=0)] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="at most this many rows", min=0, max=1_000_000_000)
+    ] = None,
     show_sql: Annotated[
         bool, typer.Option("--sql", help="print the SQL instead of running it")
     ] = False,

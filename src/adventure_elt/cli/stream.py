@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from adventure_elt.cli.console import err
-from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
+from adventure_elt.cli.options import JsonOption, finite, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_stream
 from adventure_elt.progress import ProgressEvent
 
@@ -21,7 +21,10 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-RateOption = Annotated[float, typer.Option(help="events a second (steady)", min=0.001)]
+RateOption = Annotated[
+    float,
+    typer.Option(help="events a second (steady)", min=0.001, max=1_000_000, callback=finite),
+]
 DurationOption = Annotated[str, typer.Option(help="how long to run, e.g. 30s, 5m")]
 BatchSizeOption = Annotated[
     int, typer.Option(help="write a micro-batch when it holds this many lines", min=1)
@@ -85,7 +88,10 @@ def stream_generate(
         int | None, typer.Option(help="random seed: the same seed gives the same events")
     ] = None,
     known_share: Annotated[
-        float, typer.Option(help="share of sessions by known customers", min=0.0, max=1.0)
+        float,
+        typer.Option(
+            help="share of sessions by known customers", min=0.0, max=1.0, callback=finite
+        ),
     ] = 0.3,
 ) -> None:
     """Write mock web page views as JSON lines on stdout, at a steady rate.

@@ -139,6 +139,9 @@ def tick_count(orders_per_minute: float, duration: timedelta) -> int:
     return math.ceil(round(orders_per_minute * duration.total_seconds() / 60, 9))
 
 
+LAST_START_YEAR = 9000
+
+
 def parse_start(text: str) -> datetime:
     """Read the business clock's start as typed: an ISO date or date and time.
 
@@ -152,6 +155,10 @@ def parse_start(text: str) -> datetime:
     Traceback (most recent call last):
     ...
     adventure_elt.errors.ConfigError: bad start 'July'; use e.g. 2014-07-01 or 2014-07-01T08:30
+    >>> parse_start("9999-12-31")
+    Traceback (most recent call last):
+    ...
+    adventure_elt.errors.ConfigError: start 9999-12-31 is too far ahead; give a date before 9000
     """
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -159,6 +166,8 @@ def parse_start(text: str) -> datetime:
         raise ConfigError(f"bad start '{text}'; use e.g. 2014-07-01 or 2014-07-01T08:30") from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if moment.year >= LAST_START_YEAR:  # the clock advances with each tick: past year 9999 it fails
+        raise ConfigError(f"start {text} is too far ahead; give a date before {LAST_START_YEAR}")
     return moment
 
 

@@ -31,6 +31,7 @@ import psycopg2.extras
 from psycopg2 import sql
 
 from adventure_elt.errors import (
+    ConfigError,
     EmbeddedServerError,
     SourceLoginRefusedError,
     SourceUnreachableError,
@@ -160,6 +161,11 @@ def connect_to(
     """
     try:
         conn = psycopg2.connect(_libpq_dsn(dsn), connect_timeout=10, **kwargs)
+    except psycopg2.ProgrammingError as exc:  # libpq cannot parse it: an unknown ?option, a '['
+        raise ConfigError(
+            f"the source DSN is not valid ({first_line(exc).removeprefix('invalid dsn: ')})"
+            " — check ADVENTURE_ELT_SOURCE_DSN (or --source-dsn)"
+        ) from None
     except psycopg2.OperationalError as exc:
         reason = first_line(exc)
         if LOGIN_REFUSED.search(reason):
