@@ -79,6 +79,9 @@ def test_the_readme_counts_every_command_tried() -> None:
         (["query", "revenue", "--limit", "-5"], ["'--limit'", "see 'adventure-elt query --help'"]),
         (["dashboard", "--port", "70000"], ["'--port'", "see 'adventure-elt dashboard --help'"]),
         (["lineage"], ["Missing argument", "see 'adventure-elt lineage --help'"]),
+        # Streamlit took a blank address for 0.0.0.0: the dashboard on every interface
+        (["dashboard", "--host", ""], ["'--host'", "give an address"]),
+        (["dashboard", "--host", "  "], ["'--host'", "give an address"]),
         (["query"], ["name at least one measure", "see 'adventure-elt query --help'"]),
         (["no-such-command"], ["No such command", "see 'adventure-elt --help'"]),
         (["--warehouse"], ["requires an argument", "see 'adventure-elt --help'"]),
@@ -205,3 +208,23 @@ def test_a_dsn_libpq_cannot_parse_is_bad_input(capsys: pytest.CaptureFixture[str
         'the source DSN is not valid (invalid URI query parameter: "bogus")',
     )
     assert "Dsn-Secret9" not in err
+
+
+@pytest.mark.parametrize("kind", ["a folder of other files", "a file"])
+def test_oltp_up_refuses_a_data_folder_that_is_not_postgresqls(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It printed initdb's page of output, after pgserver had given the folder to its own system
+    user."""
+    target = tmp_path / "mine"
+    if kind == "a file":
+        target.write_text("not a folder")
+    else:
+        target.mkdir()
+        (target / "thesis.txt").write_text("years of work")
+    before = (target.stat().st_uid, sorted(p.name for p in tmp_path.rglob("*")))
+    monkeypatch.setenv("ADVENTURE_ELT_PG_DATA", str(target))
+    words = ["is a file"] if kind == "a file" else ["is not empty and holds no PostgreSQL data"]
+    args = ["--home", str(tmp_path / "home"), "oltp", "up"]
+    assert_one_line(run_cli(args, capsys), 2, *words, "ADVENTURE_ELT_PG_DATA")
+    assert (target.stat().st_uid, sorted(p.name for p in tmp_path.rglob("*"))) == before

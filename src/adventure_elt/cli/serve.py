@@ -187,11 +187,22 @@ def _print_catalog(catalog: dict[str, Any], *, as_json: bool) -> None:
         print_table(table)
 
 
+def _an_address(host: str) -> str:
+    """Refuse a blank `--host`: Streamlit took it for 0.0.0.0, every interface (an unset
+    `$HOST` in a script shared the dashboard on the network)."""
+    if not host.strip():
+        raise typer.BadParameter("give an address, e.g. 127.0.0.1 (0.0.0.0: every interface)")
+    return host
+
+
 def dashboard_command(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="port to serve on", min=1, max=65535)] = 8501,
     host: Annotated[
-        str, typer.Option(help="address to listen on; 0.0.0.0 shares it on the network")
+        str,
+        typer.Option(
+            help="address to listen on; 0.0.0.0 shares it on the network", callback=_an_address
+        ),
     ] = "127.0.0.1",
 ) -> None:
     """Serve the Streamlit dashboard: the five answers as charts, filters, live web traffic.

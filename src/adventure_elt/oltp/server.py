@@ -76,6 +76,7 @@ def start(settings: Settings) -> str:
     Idempotent: calling it while the server runs just returns the DSN.
     """
     pg_data = settings.pg_data_dir.resolve()
+    _check_data_folder(pg_data)
     try:
         pg_data.parent.mkdir(parents=True, exist_ok=True)
         pgserver = _import_pgserver()
@@ -96,6 +97,22 @@ def start(settings: Settings) -> str:
         ) from None
     _ensure_database(admin_dsn)
     return _with_database(admin_dsn, DATABASE)
+
+
+def _check_data_folder(pg_data: Path) -> None:
+    """Refuse a data folder that holds something other than a PostgreSQL cluster: initdb
+    would fail on it with a page of output, after pgserver had given the folder to its own
+    system user."""
+    if pg_data.exists() and not pg_data.is_dir():
+        raise EmbeddedServerError(
+            f"the embedded PostgreSQL's data folder {pg_data} is a file;"
+            " set ADVENTURE_ELT_PG_DATA to a new or empty folder"
+        )
+    if pg_data.is_dir() and any(pg_data.iterdir()) and not (pg_data / "PG_VERSION").is_file():
+        raise EmbeddedServerError(
+            f"{pg_data} is not empty and holds no PostgreSQL data; set ADVENTURE_ELT_PG_DATA to"
+            " a new or empty folder (or the folder of an earlier embedded server)"
+        )
 
 
 def stop(settings: Settings) -> bool:
