@@ -18,6 +18,7 @@ from adventure_elt.oltp import generator, schema, server
 from adventure_elt.replicate.dlt_setup import PIPELINE_NAME
 from adventure_elt.replicate.reconcile import reconcile
 from adventure_elt.replicate.sync import sync
+from adventure_elt.replicate.working_dir import one_sync_at_a_time
 from adventure_elt.settings import Settings
 from cli_run import cli, one_error_line
 
@@ -106,6 +107,23 @@ def test_an_unreadable_pipeline_state_is_set_aside_and_restored_from_the_warehou
     aside = [p.name for p in (shop.home / "dlt").iterdir() if ".unreadable-" in p.name]
     assert len(aside) == 1  # kept for a look, not deleted
     assert cli_here(shop, "sync").returncode == 0
+
+
+def test_a_second_sync_at_once_is_refused_and_leaves_the_first_ones_files(
+    shop: Settings, cli_here: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    """Two `run`s at once failed in 2 of 4 tries with `sync failed: FileNotFoundError`: each
+    took the other's extract folder for a killed sync's debris."""
+    sync(shop)
+    working_dir = shop.home / "dlt" / PIPELINE_NAME
+    extracting = working_dir / "normalize" / "0123456789abcdef"  # the first sync's, under way
+    extracting.mkdir(parents=True)
+    with one_sync_at_a_time(working_dir):  # the first sync
+        error = one_error_line(cli_here(shop, "sync"))
+        assert error.startswith("error: another sync into this warehouse is running"), error
+        assert extracting.is_dir()
+    extracting.rmdir()
+    assert cli_here(shop, "sync").returncode == 0  # once it has ended
 
 
 def test_oltp_seed_on_a_drifted_source_is_one_line_and_replaces_nothing(shop: Settings) -> None:

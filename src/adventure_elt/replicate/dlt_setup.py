@@ -95,6 +95,11 @@ def wait_for_duckdb_readers() -> None:
     setattr(DuckDbConnectionPool, "borrow_conn", borrow_waiting)  # noqa: B010
 
 
+def pipeline_dir(settings: Settings, warehouse: Warehouse) -> Path:
+    """dlt's working folder of the pipeline writing `warehouse`'s raw layer."""
+    return settings.home / "dlt" / (PIPELINE_NAME + warehouse.pipeline_suffix)
+
+
 def make_pipeline(
     dlt: Any, settings: Settings, warehouse: Warehouse, report: ProgressCallback
 ) -> Any:
@@ -105,8 +110,7 @@ def make_pipeline(
     """
     wait_for_duckdb_readers()
     destination, dataset = warehouse.dlt_destination(dlt)
-    name = PIPELINE_NAME + warehouse.pipeline_suffix
-    working_dir = settings.home / "dlt" / name
+    working_dir = pipeline_dir(settings, warehouse)
     remove_kill_leftovers(working_dir)
     aside = set_aside_unreadable_state(working_dir)
     if aside is not None:
@@ -116,7 +120,7 @@ def make_pipeline(
         )
         report(ProgressEvent("resume", message=message, finished=True))
     return dlt.pipeline(
-        pipeline_name=name,
+        pipeline_name=working_dir.name,
         pipelines_dir=str((settings.home / "dlt").absolute()),
         destination=destination,
         dataset_name=dataset,

@@ -39,6 +39,7 @@ from adventure_elt.replicate.dlt_setup import (
     STAGING_DATASET,
     import_dlt,
     make_pipeline,
+    pipeline_dir,
 )
 from adventure_elt.replicate.drift import (
     SchemaChange,
@@ -57,6 +58,7 @@ from adventure_elt.replicate.recovery import (
 from adventure_elt.replicate.replaced import ReplacedSource, find_replaced
 from adventure_elt.replicate.resource import parse_cursor, table_resource
 from adventure_elt.replicate.summary import SyncSummary, TableSync
+from adventure_elt.replicate.working_dir import one_sync_at_a_time
 from adventure_elt.settings import Settings
 from adventure_elt.warehouse import Warehouse, engine_of
 from adventure_elt.warehouse.base import RAW_LAYER
@@ -126,6 +128,7 @@ def sync(
         )
         synced = tuple(t for t in chosen if results[t].mode != "failed")
         dlt = import_dlt(settings)
+        stack.enter_context(one_sync_at_a_time(pipeline_dir(settings, warehouse)))
         pipeline = make_pipeline(dlt, settings, warehouse, report)
         resuming = pipeline.has_pending_data
         with warehouse.released():

@@ -14,20 +14,43 @@ clears before dlt opens the folder:
   (`_dlt_pipeline_state`), as it does on a new machine.
 
 Two syncs of one pipeline must not run at once (dlt's rule too): one would take the other's
-extract folder for debris.
+extract folder for debris, and dlt's steps fail on files the other moved (`FileNotFoundError`).
+`one_sync_at_a_time` refuses the second.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from adventure_elt.errors import ReplicationSetupError
 
 # dlt's temporary names: 16 hex digits (`uniq_id(8)`).
 _TEMPORARY = re.compile(r"[0-9a-f]{16}")
 _SAVE_FOLDERS = ("schemas", "normalize/extracted", "load/new", "load/normalized", "load/loaded")
+
+
+@contextmanager
+def one_sync_at_a_time(working_dir: Path) -> Iterator[None]:
+    """Hold the pipeline's lock (`<working_dir>.lock`) for the block; refuse at once when another
+    sync holds it. The system lets go of a killed process's lock, so none is ever stale."""
+    lock = working_dir.with_name(f"{working_dir.name}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReplicationSetupError(
+                f"another sync into this warehouse is running (it holds {lock}); run this one"
+                " when it has ended: two at once would race in dlt's working folder"
+            ) from None
+        yield
 
 
 def remove_kill_leftovers(working_dir: Path) -> None:
