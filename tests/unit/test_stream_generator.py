@@ -109,14 +109,48 @@ def test_the_known_customer_share_is_as_asked(share: float, seed: int) -> None:
     assert all(v["user_id"].startswith("anon-") for v in firsts if v not in mine)
 
 
+class FakeTime:
+    """A clock that moves only when slept on, or by `per_read` at each reading."""
+
+    def __init__(self, per_read: float = 0.0) -> None:
+        self.now, self.per_read, self.waits = 0.0, per_read, list[float]()
+
+    def clock(self) -> float:
+        self.now += self.per_read
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
 def test_a_paced_stream_emits_rate_times_duration_events() -> None:
-    waits: list[float] = []
-    generator = EventGenerator(seed=1)
+    time = FakeTime()
     lines = list(
-        event_lines(generator, rate=2_000, duration=timedelta(seconds=0.05), sleep=waits.append)
+        event_lines(
+            EventGenerator(seed=1),
+            rate=2_000,
+            duration=timedelta(seconds=0.05),
+            sleep=time.sleep,
+            clock=time.clock,
+        )
     )
     assert len([line for line in lines if line]) == 100
-    assert all(w > 0 for w in waits)
+    assert all(w > 0 for w in time.waits)
+
+
+def test_a_paced_stream_that_falls_behind_still_ends_with_its_duration() -> None:
+    """`stream generate --rate 200000 --duration 1s` ran for 5 s: the machine makes fewer."""
+    time = FakeTime(per_read=0.01)  # each event takes 10 ms to make: 100 a second at most
+    lines = event_lines(
+        EventGenerator(seed=1),
+        rate=1_000,
+        duration=timedelta(seconds=1),
+        sleep=time.sleep,
+        clock=time.clock,
+    )
+    made = len([line for line in lines if line])
+    assert 90 <= made <= 100 and time.now < 1.05  # not the 1,000 asked for, 10 s late
 
 
 def test_generate_command_writes_json_lines_and_says_where_customer_ids_came_from(

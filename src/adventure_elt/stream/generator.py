@@ -334,22 +334,29 @@ def event_lines(
     count: int | None = None,
     sleep: Callable[[float], None] = time.sleep,
     should_stop: Callable[[], bool] = lambda: False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[bytes]:
     """JSON lines (with newline) from `generator`: `count` of them as fast as possible, or
     `rate` a second for `duration` (steady: each event is due at start + i / rate).
 
+    A paced run ends with `duration`, with fewer events when the rate is more than this machine
+    can make (it ran on: 5 s for `--rate 200000 --duration 1s`).
     Yields b"" when the next event is not due yet and the consumer should flush what it has.
     """
     if count is None and duration is None:
         duration = timedelta(seconds=10)
     total = count if count is not None else max(1, round(rate * duration.total_seconds()))  # type: ignore[union-attr]
     paced = count is None
-    started = time.monotonic()
+    started = clock()
+    ends = started + duration.total_seconds() if paced and duration is not None else None
     for i in range(total):
         if should_stop():
             return
         if paced:
-            wait = started + i / rate - time.monotonic()
+            now = clock()
+            if ends is not None and now >= ends:
+                return
+            wait = started + i / rate - now
             if wait > 0:
                 yield b""
                 sleep(wait)
