@@ -223,6 +223,8 @@ def error_text(exc: BaseException) -> str:
 
 
 def _steps_to_run(from_step: str | None, only: str | None) -> tuple[str, ...]:
+    if from_step is not None and only is not None:
+        raise ConfigError("give --from (that step and the ones after it) or --only, not both")
     for name in (from_step, only):
         if name is not None and name not in STEPS:
             raise ConfigError(f"unknown step {name!r}; choose from: {', '.join(STEPS)}")

@@ -79,6 +79,10 @@ def test_the_readme_counts_every_command_tried() -> None:
         (["query", "revenue", "--limit", "-5"], ["'--limit'", "see 'adventure-elt query --help'"]),
         (["dashboard", "--port", "70000"], ["'--port'", "see 'adventure-elt dashboard --help'"]),
         (["lineage"], ["Missing argument", "see 'adventure-elt lineage --help'"]),
+        # these ran everything, or the one step, as if the other option were not there
+        (["transform", "--select", ",,,"], ["--select names no model"]),
+        (["test", "--select", " "], ["--select names no model"]),
+        (["run", "--from", "report", "--only", "sync"], ["give --from", "not both"]),
         # Streamlit took a blank address for 0.0.0.0: the dashboard on every interface
         (["dashboard", "--host", ""], ["'--host'", "give an address"]),
         (["dashboard", "--host", "  "], ["'--host'", "give an address"]),

@@ -116,7 +116,7 @@ def select(project: Project, dag: Dag, selection: str | Sequence[str] | None) ->
     Args:
         project: the project (to resolve names).
         dag: its DAG.
-        selection: None or empty = everything; else selectors like `fct_sales+,+rpt_geography`.
+        selection: None = everything; else selectors like `fct_sales+,+rpt_geography`.
 
     Returns:
         `layer.name` keys in build order; ModelError for an unknown name or bad selector.
@@ -125,8 +125,8 @@ def select(project: Project, dag: Dag, selection: str | Sequence[str] | None) ->
         return dag.order()
     parts = [selection] if isinstance(selection, str) else list(selection)
     tokens = [t for p in parts for t in re.split(r"[,\s]+", p) if t]
-    if not tokens:
-        return dag.order()
+    if not tokens:  # `--select "$MODELS"` with the variable unset must not mean every model
+        raise ModelError("--select names no model; e.g. fct_sales or fct_sales+ (omit it for all)")
     chosen: set[str] = set()
     for token in tokens:
         match = _SELECTOR.match(token)
