@@ -292,13 +292,22 @@ def _cdc_values(values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def is_bigquery_project(text: str) -> bool:
+    """Whether `text` is a Google Cloud project id (optionally `domain.com:id`).
+
+    >>> is_bigquery_project("my-project-123"), is_bigquery_project("p`; x")
+    (True, False)
+    """
+    return _PROJECT.match(text) is not None
+
+
 def _bigquery_values(values: dict[str, Any]) -> dict[str, Any]:
     """The BigQuery settings, checked; the credentials are kept as given (never echoed)."""
     found: dict[str, Any] = {}
     project = values.get("bigquery_project")
     if project is not None and str(project).strip():
         project = str(project).strip()
-        if not _PROJECT.match(project):
+        if not is_bigquery_project(project):
             raise ConfigError(
                 f"BigQuery project {project!r} is not a valid project id; "
                 "set ADVENTURE_ELT_BIGQUERY_PROJECT to e.g. my-project-123"

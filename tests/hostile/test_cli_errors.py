@@ -83,6 +83,8 @@ def test_the_readme_counts_every_command_tried() -> None:
         (["transform", "--select", ",,,"], ["--select names no model"]),
         (["test", "--select", " "], ["--select names no model"]),
         (["run", "--from", "report", "--only", "sync"], ["give --from", "not both"]),
+        # the files held a project id BigQuery (and ADVENTURE_ELT_BIGQUERY_PROJECT) refuses
+        (["airbyte-config", "--project", "p`; x", "--check"], ["not a valid BigQuery project"]),
         # Streamlit took a blank address for 0.0.0.0: the dashboard on every interface
         (["dashboard", "--host", ""], ["'--host'", "give an address"]),
         (["dashboard", "--host", "  "], ["'--host'", "give an address"]),

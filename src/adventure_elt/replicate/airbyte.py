@@ -39,6 +39,7 @@ from adventure_elt.replicate.airbyte_views import (
     VIEWS_FILE,
     render_raw_views,
 )
+from adventure_elt.settings import is_bigquery_project
 
 SOURCE_FILE = "source-postgres.json"
 DESTINATION_FILE = "destination-bigquery.json"
@@ -137,6 +138,11 @@ class AirbyteTarget:
                 )
         if not 1 <= self.port <= 65535:
             raise ConfigError(f"Airbyte config: port {self.port} is out of range; use 1-65535")
+        if not self.project_id.startswith("${") and not is_bigquery_project(self.project_id):
+            raise ConfigError(
+                f"Airbyte config: project {self.project_id[:80]!r} is not a valid BigQuery"
+                " project id; use e.g. my-project-123"
+            )
         placeholder(self.password_env)
         placeholder(self.credentials_env)
         if self.ssl_mode not in _SSL_MODES:
