@@ -234,3 +234,10 @@ def test_oltp_up_refuses_a_data_folder_that_is_not_postgresqls(
     args = ["--home", str(tmp_path / "home"), "oltp", "up"]
     assert_one_line(run_cli(args, capsys), 2, *words, "ADVENTURE_ELT_PG_DATA")
     assert (target.stat().st_uid, sorted(p.name for p in tmp_path.rglob("*"))) == before
+
+
+def test_an_error_echoing_a_huge_argument_stays_a_readable_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = assert_one_line(run_cli(["query", "m" * 100_000], capsys), 2, "unknown measure")
+    assert len(err) < 1_100 and err.rstrip().endswith("more characters)"), len(err)

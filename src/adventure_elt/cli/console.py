@@ -102,9 +102,18 @@ def redacted_output() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
+# An error line echoes what the user gave (a measure name, a path): a pasted file or a runaway
+# variable made it 100 kB long.
+MAX_ERROR_CHARACTERS = 1_000
+
+
 def print_error(message: str) -> None:
-    """One line on stderr: `error: <message>` (redacted, Rich markup escaped)."""
+    """One line on stderr: `error: <message>` (redacted, Rich markup escaped, at most
+    `MAX_ERROR_CHARACTERS` long)."""
     text = " ".join(redact(message).split())
+    if len(text) > MAX_ERROR_CHARACTERS:
+        cut = len(text) - MAX_ERROR_CHARACTERS
+        text = f"{text[:MAX_ERROR_CHARACTERS]}… ({cut:,} more characters)"
     _errors.print(f"[red]error:[/red] {escape(text)}", highlight=False, soft_wrap=True)
 
 
