@@ -213,10 +213,9 @@ def error_text(exc: BaseException) -> str:
     >>> error_text(ValueError("postgresql://u:pw@h/db\\nsecond line"))
     'ValueError: postgresql://u:***@h/db'
     """
-    stopped_by = signals.received()
-    if stopped_by or isinstance(exc, KeyboardInterrupt):
-        # whatever the engine made of it ("Query interrupted", a closed connection)
-        return f"interrupted by {stopped_by}" if stopped_by else "interrupted"
+    interrupted = signals.interrupted_by(exc)
+    if interrupted:  # whatever the engine made of the signal ("Query interrupted", a lost link)
+        return interrupted
     if isinstance(exc, AdventureEltError):
         return redact(str(exc))
     return redact(f"{type(exc).__name__}: {first_line(exc)}")

@@ -18,6 +18,7 @@ from typing import IO
 import duckdb
 import pytest
 
+from adventure_elt.oltp import server
 from adventure_elt.pipeline import run
 from adventure_elt.settings import Settings
 from cli_run import cli_argv
@@ -105,3 +106,27 @@ def test_a_stop_signal_during_the_demo_burst_ends_the_demo(built: Settings) -> N
     process.send_signal(signal.SIGTERM)
     interrupted(process, "SIGTERM")
     assert run_steps(built) == before  # no pipeline ran after the burst
+
+
+def orders(settings: Settings) -> int:
+    with server.connect(settings) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from sales.salesorderheader")
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_ends_oltp_activity_with_its_counts(built: Settings, signum: int) -> None:
+    """It catches the interrupt between ticks and returns the counts, exit 0 (documented); the
+    CLI had turned that into exit 130 once it remembered the signal."""
+    before = orders(built)
+    process = start(built, "oltp", "activity", "--orders-per-minute", "600", "--duration", "5m")
+    deadline = time.monotonic() + 60
+    while orders(built) == before:  # its first orders are committed: the ticks are under way
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert "error:" not in err.decode() and "orders created" in out.decode()

@@ -5,6 +5,7 @@ The commands under real signals are in tests/hostile/test_interrupts.py.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import threading
@@ -14,6 +15,7 @@ import pytest
 
 from adventure_elt import signals
 from adventure_elt.warehouse.duckdb import _interrupts_kept
+from cli_parse import run_cli
 
 
 @pytest.fixture
@@ -36,8 +38,11 @@ def test_caught_calls_back_instead_of_interrupting_then_puts_the_handlers_back()
     assert signals.received() is None  # caught, so nothing was interrupted
 
 
-def test_interrupt_is_remembered_by_name(sigint_raises: None) -> None:
-    with pytest.raises(KeyboardInterrupt):
+def test_under_the_cli_the_signal_is_remembered_by_name(
+    sigint_raises: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(signals, "_installed", True)  # as in `installed`
+    with pytest.raises(signals.Interrupted):
         signals.interrupt(signal.SIGTERM)
     assert signals.received() == "SIGTERM"
     signals.forget()
@@ -53,3 +58,44 @@ def test_the_duckdb_adapter_lets_an_interrupted_query_through() -> None:
         raise RuntimeError("Query interrupted")
     with pytest.raises(RuntimeError, match="no such table"), _interrupts_kept():
         raise RuntimeError("no such table")
+
+
+def test_a_library_caller_is_interrupted_but_nothing_is_remembered() -> None:
+    """Recorded once by `demo` in a notebook's kernel, the signal made every later `run` of the
+    process read as interrupted: no retries, 'interrupted by SIGINT' for any error."""
+    with pytest.raises(KeyboardInterrupt) as caught:
+        signals.interrupt(signal.SIGTERM)  # not `installed`: a library caller
+    assert signals.received() is None
+    assert signals.interrupted_by(caught.value) == "interrupted by SIGTERM"
+    assert signals.interrupted_by(ValueError("a real error")) is None
+
+
+def test_the_cli_forgets_the_signal_when_its_command_ends(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = importlib.import_module("adventure_elt.report")
+
+    def stopped(*_: object, **__: object) -> None:
+        signals._received.append(signal.SIGTERM)  # as the CLI's handler records it
+        raise signals.Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(report, "report", stopped)
+    code, _, err = run_cli(["report"], capsys)
+    assert (code, err) == (130, "error: interrupted by SIGTERM\n")
+    assert signals.received() is None
+
+
+def test_dlts_own_signal_exception_names_the_signal() -> None:
+    """During normalize and load dlt takes the signal and raises its own exception: a SIGTERM
+    from Kestra was reported as SIGINT."""
+    from dlt.common.exceptions import SignalReceivedException
+
+    from adventure_elt.replicate.sync import _run
+
+    class Loading:
+        def extract(self, source: object) -> None:
+            raise SignalReceivedException(signal.SIGTERM)
+
+    with pytest.raises(signals.Interrupted) as caught:
+        _run(Loading(), None, None, "postgresql://db/aw")  # type: ignore[arg-type]
+    assert caught.value.signal_name == "SIGTERM"

@@ -79,22 +79,23 @@ def main() -> None:
     traceback with ADVENTURE_ELT_TRACEBACK=1); 2 bad input — a usage error, a bad setting, an
     unreachable system; 130 interrupted. Everything written goes through `redact`.
     """
-    signals.install()
-    with redacted_output():
+    with signals.installed(), redacted_output():
         code = run_app()
     sys.exit(code)
 
 
 def run_app(args: list[str] | None = None) -> int:
     """Run the app on `args` (default: the command line) and return its exit code."""
-    signals.forget()  # a process may run several commands (the tests do)
-    code = _run_command(args)
-    if code == 130 or signals.received():
-        # Typer turns KeyboardInterrupt into exit 130 silently; an engine interrupted by the
-        # signal may have raised its own error, which the command wrapped: either way, one line.
-        print_error(f"interrupted by {signals.received() or 'SIGINT'}")
-        return 130
-    return code
+    signals.forget()  # a process may run several commands (the tests, a notebook)
+    try:
+        code = _run_command(args)
+        if code == 130:
+            # Typer turns KeyboardInterrupt into exit 130 silently. (A command that caught the
+            # interrupt and ended normally, as `oltp activity` does, keeps its own exit code.)
+            print_error(f"interrupted by {signals.received() or 'SIGINT'}")
+        return code
+    finally:
+        signals.forget()
 
 
 def _run_command(args: list[str] | None) -> int:

@@ -29,6 +29,7 @@ from typing import Any
 import psycopg2.extensions
 import pyarrow as pa
 
+from adventure_elt import signals
 from adventure_elt.catalog import SourceTable, select_tables
 from adventure_elt.errors import ConfigError, ReplicationSetupError
 from adventure_elt.oltp import server
@@ -188,6 +189,13 @@ def _run(pipeline: Any, source: Any, warehouse: Warehouse, dsn: str) -> str | No
             info = pipeline.load()
     except Exception as exc:
         raise pipeline_error(exc, dsn) from None
+    except KeyboardInterrupt as exc:
+        # During normalize and load dlt takes the signal itself, lets the running jobs finish,
+        # then raises its own: say which signal it was.
+        code = getattr(exc, "signal_code", None)
+        if code is not None:
+            signals.interrupt(code)
+        raise
     return info.loads_ids[-1] if info is not None and info.loads_ids else None
 
 
