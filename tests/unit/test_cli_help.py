@@ -8,6 +8,7 @@ the terminal's: a word or two were left alone on a line (`--scale` / `gives` / `
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Iterator
 from itertools import pairwise
 
@@ -44,6 +45,28 @@ def test_every_command_has_an_example() -> None:
         and not any(p.startswith("Example") for p in paragraphs(command.help or ""))  # type: ignore[attr-defined]
     ]
     assert without == []
+
+
+def docstrings(typer_app: typer.Typer = app) -> Iterator[tuple[str, str]]:
+    """Each command function's name and docstring, as written."""
+    for command in typer_app.registered_commands:
+        if command.callback is not None:
+            yield command.callback.__name__, inspect.getdoc(command.callback) or ""
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            yield from docstrings(group.typer_instance)
+
+
+def test_each_example_is_a_paragraph_of_its_own() -> None:
+    """Help flows each paragraph into one line: `Example: …` with `Cost guard: …` on the next
+    line of the same paragraph read as one command."""
+    joined = [
+        name
+        for name, doc in docstrings()
+        for p in paragraphs(doc)
+        if p.startswith("Example") and re.search(r"\n[A-Z][a-z ]+: ", p)
+    ]
+    assert joined == []
 
 
 def test_no_paragraph_of_any_help_keeps_the_source_line_breaks() -> None:

@@ -54,6 +54,7 @@ def transform_command(
     """Build the SQL models (seeds → staging → marts → reports) in dependency order.
 
     Example: adventure-elt transform --select fct_sales+
+
     Cost guard: adventure-elt transform --dry-run --warehouse bigquery --max-bytes 10000000000
     """
     from adventure_elt.transform import transform
