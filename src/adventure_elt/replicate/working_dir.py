@@ -41,14 +41,23 @@ def one_sync_at_a_time(working_dir: Path) -> Iterator[None]:
     """Hold the pipeline's lock (`<working_dir>.lock`) for the block; refuse at once when another
     sync holds it. The system lets go of a killed process's lock, so none is ever stale."""
     lock = working_dir.with_name(f"{working_dir.name}.lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except OSError as exc:
+        raise ReplicationSetupError(f"cannot create {lock}: {exc.strerror or exc}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ReplicationSetupError(
-                f"another sync into this warehouse is running (it holds {lock}); run this one"
-                " when it has ended: two at once would race in dlt's working folder"
+                f"another sync (or `cdc start`'s first copy) with this home is running: it holds"
+                f" {lock}; run this one when it has ended, as two at once would race in dlt's"
+                " working folder"
+            ) from None
+        except OSError as exc:  # a file system without locks (some network mounts)
+            raise ReplicationSetupError(
+                f"cannot lock {lock} ({exc.strerror or exc}); put --home on a local disk"
             ) from None
         yield
 
