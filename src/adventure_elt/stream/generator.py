@@ -84,6 +84,7 @@ _IP_FIRST_OCTETS = (24, 31, 45, 52, 63, 67, 73, 81, 86, 92, 98, 101, 121, 142, 1
 DEFAULT_KNOWN_SHARE = 0.3
 _OPEN_SESSIONS = 40
 _FLUSH_EVERY = 1_000  # unpaced output (--count) is flushed in blocks of this many lines
+OVERRUN_SECONDS = 1.0  # how late a paced run may end when it falls behind its rate
 
 
 def funnel_stage(page_url: str) -> int:
@@ -339,8 +340,9 @@ def event_lines(
     """JSON lines (with newline) from `generator`: `count` of them as fast as possible, or
     `rate` a second for `duration` (steady: each event is due at start + i / rate).
 
-    A paced run ends with `duration`, with fewer events when the rate is more than this machine
-    can make (it ran on: 5 s for `--rate 200000 --duration 1s`).
+    A paced run ends at most `OVERRUN_SECONDS` after `duration`, with fewer events when the rate
+    is more than this machine can make (it ran on: 5 s for `--rate 200000 --duration 1s`); a
+    run only a little behind its rate still makes every event.
     Yields b"" when the next event is not due yet and the consumer should flush what it has.
     """
     if count is None and duration is None:
@@ -348,7 +350,7 @@ def event_lines(
     total = count if count is not None else max(1, round(rate * duration.total_seconds()))  # type: ignore[union-attr]
     paced = count is None
     started = clock()
-    ends = started + duration.total_seconds() if paced and duration is not None else None
+    ends = started + duration.total_seconds() + OVERRUN_SECONDS if paced and duration else None
     for i in range(total):
         if should_stop():
             return
