@@ -213,6 +213,13 @@ def _truncated_gzip(folder: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _huge_header_field(folder: Path) -> None:
+    # over the csv module's field limit (131,072 characters): it was an exit-1 "bug" line
+    path = folder / "production.productcategory.csv.gz"
+    path.unlink()
+    path.write_bytes(gzip.compress(b'"' + b"x" * 200_000 + b'"\n'))
+
+
 def _not_gzip(folder: Path) -> None:
     path = folder / "production.product.csv.gz"
     path.unlink()
@@ -247,6 +254,10 @@ BAD_INPUTS = {
     "corrupt gzip": (_corrupt_gzip, r"person\.address\.csv\.gz: line \d+: damaged gzip data"),
     "truncated gzip": (_truncated_gzip, r"person\.address\.csv\.gz: line \d+: damaged gzip data"),
     "not gzip": (_not_gzip, "production.product.csv.gz: not a gzip file"),
+    "huge header field": (
+        _huge_header_field,
+        re.escape("production.productcategory.csv.gz: line 1: not a CSV header (field larger"),
+    ),
 }
 
 

@@ -105,7 +105,10 @@ def _check_header(conn: psycopg2.extensions.connection, table: SourceTable, path
         ) from None
     except _GZIP_ERRORS as exc:
         raise _damaged(path, 1, exc) from None
-    header = next(csv.reader([first]), [])
+    try:
+        header = next(csv.reader([first]), [])
+    except csv.Error as exc:  # a header field over the csv module's limit (131,072 characters)
+        raise InputFileError(f"{path.name}: line 1: not a CSV header ({exc})") from None
     if header and header[0].startswith("\ufeff"):
         raise InputFileError(
             f"{path.name}: line 1: starts with a byte-order mark; save as UTF-8 without BOM"
