@@ -18,8 +18,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of 
 
 
 def finite(value: float | None) -> float | None:
-    """A float option's callback: refuse `nan` and `inf`, which pass `min`/`max` (every
-    comparison with nan is false) and ended in an OverflowError deep inside a command."""
+    """The callback of a float option without bounds: refuse `nan` and `inf`, which ended in an
+    OverflowError deep inside a command (Typer's `min`/`max` refuse them where they are set)."""
     if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a finite number")
     return value

@@ -129,7 +129,6 @@ def demo_command(
         typer.Option(
             min=0,
             max=86_400,
-            callback=finite,
             help="seconds of web events to stream first (0: none)",
         ),
     ] = 5.0,

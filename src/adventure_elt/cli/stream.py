@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from adventure_elt.cli.console import err
-from adventure_elt.cli.options import JsonOption, finite, publish_for_kestra, settings_from
+from adventure_elt.cli.options import JsonOption, publish_for_kestra, settings_from
 from adventure_elt.kestra import publish_stream
 from adventure_elt.progress import ProgressEvent
 
@@ -23,7 +23,7 @@ app = typer.Typer(
 
 RateOption = Annotated[
     float,
-    typer.Option(help="events a second (steady)", min=0.001, max=1_000_000, callback=finite),
+    typer.Option(help="events a second (steady)", min=0.001, max=1_000_000),
 ]
 DurationOption = Annotated[str, typer.Option(help="how long to run, e.g. 30s, 5m")]
 BatchSizeOption = Annotated[
@@ -89,9 +89,7 @@ def stream_generate(
     ] = None,
     known_share: Annotated[
         float,
-        typer.Option(
-            help="share of sessions by known customers", min=0.0, max=1.0, callback=finite
-        ),
+        typer.Option(help="share of sessions by known customers", min=0.0, max=1.0),
     ] = 0.3,
 ) -> None:
     """Write mock web page views as JSON lines on stdout, at a steady rate.
